@@ -1,0 +1,37 @@
+package io.ticketgate.store;
+
+import java.time.Duration;
+
+/**
+ * The turn of one ticket: returned once the ticket is being served, and given back by
+ * {@link #close()}, which is the store's {@link LockStore#cleanup(String, int) cleanup}.
+ *
+ * <p>Use it in try-with-resources. Closing twice is harmless. Instances are thread-safe.
+ */
+public interface HeldLock extends AutoCloseable {
+
+  /** The conversation this turn belongs to. */
+  String conversationId();
+
+  /**
+   * The ticket number being served. Pass it downstream as a fencing token: with
+   * {@code ConcurrentRedisLockStore} it only grows for a conversation, so a receiver can refuse
+   * work carrying a lower number than one it already accepted.
+   */
+  int ticket();
+
+  /** How long the ticket waited from the request until it was served. */
+  Duration waited();
+
+  /**
+   * Extends the ticket by its lifetime from now, so a long handler keeps its turn.
+   *
+   * @throws LockException when the ticket has already expired or was removed (the turn is lost)
+   * @throws IllegalStateException when this lock was closed
+   */
+  void renew();
+
+  /** Finishes serving this ticket and deletes the conversation's lock when nobody else waits. */
+  @Override
+  void close();
+}

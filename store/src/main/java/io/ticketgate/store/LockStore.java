@@ -1,0 +1,294 @@
+package io.ticketgate.store;
+
+import io.ticketgate.store.internal.Checks;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Keeps the ticket locks of conversations, with the design and names of Rasa's {@code LockStore}.
+ *
+ * <h2>How a turn is taken</h2>
+ * {@link #lock(String, Duration, Duration)} issues a ticket, waits until the ticket is at the head of
+ * its conversation's queue, and returns a {@link HeldLock}; closing it finishes serving the ticket.
+ * Tickets are served strictly in issue order, and an expired ticket never blocks anyone.
+ *
+ * <p>A waiter does not poll on a fixed beat. It looks at the store again when a release is signalled
+ * ({@link #wakeWaiters(String)}: in-process for every store, over Redis pub/sub for the Redis
+ * stores), when the ticket ahead of it is due to expire, and at the latest after
+ * {@link LockStoreOptions#recheckInterval()}, a safety net for a release signal that is lost or was
+ * never sent.
+ *
+ * <h2>Writing a store</h2>
+ * A subclass implements {@link #getLock(String)}, {@link #saveLock(TicketLock)} and
+ * {@link #deleteLock(String)}; everything else is built on those three. Within one process, the
+ * provided read-modify-write operations ({@link #issueTicket}, {@link #finishServing},
+ * {@link #cleanup}) are serialized per conversation, so they are correct for any store. Across
+ * processes they are only as atomic as the backing store makes them: a store shared by replicas
+ * should override them with atomic operations of its own, as the Redis stores do. Every store can be
+ * checked against the contract test kit in this project's test sources.
+ *
+ * <p>Stores are thread-safe. Close a store to stop its timers and connections; waiters still
+ * pending then fail with {@link LockException}.
+ */
+public abstract class LockStore implements AutoCloseable {
+
+  private static final int STRIPES = 64;
+
+  private final LockStoreOptions options;
+  private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
+  private final Waiters waiters;
+
+  /** Creates a store with {@link LockStoreOptions#defaults()}. */
+  protected LockStore() {
+    this(LockStoreOptions.defaults());
+  }
+
+  /** Creates a store with {@code options}. */
+  protected LockStore(LockStoreOptions options) {
+    this.options = Objects.requireNonNull(options, "options");
+    for (int i = 0; i < STRIPES; i++) {
+      stripes[i] = new ReentrantLock();
+    }
+    this.waiters = new Waiters(this);
+  }
+
+  // ---------------------------------------------------------------- Rasa's three primitives
+
+  /** Reads the lock of {@code conversationId}, or empty when the store holds none. */
+  public abstract Optional<TicketLock> getLock(String conversationId);
+
+  /** Writes {@code lock}, replacing what the store held for its conversation. */
+  public abstract void saveLock(TicketLock lock);
+
+  /** Removes every ticket of {@code conversationId}. */
+  public abstract void deleteLock(String conversationId);
+
+  // ---------------------------------------------------------------- operations built on them
+
+  /** The settings of this store. */
+  public final LockStoreOptions options() {
+    return options;
+  }
+
+  /** The lifetime {@link #lock(String)} gives its tickets. */
+  public Duration lockLifetime() {
+    return options.lockLifetime();
+  }
+
+  /** The clock that judges expiry. */
+  protected final Clock clock() {
+    return options.clock();
+  }
+
+  /** A new, empty lock for {@code conversationId} judged by this store's clock. */
+  public TicketLock createLock(String conversationId) {
+    return new TicketLock(conversationId, java.util.List.of(), clock());
+  }
+
+  /** The stored lock of {@code conversationId}, or a new empty one. */
+  public TicketLock getOrCreateLock(String conversationId) {
+    return getLock(conversationId).orElseGet(() -> createLock(conversationId));
+  }
+
+  /**
+   * Appends a ticket living {@code lifetime} to the conversation's queue.
+   *
+   * @return the ticket's number
+   * @throws LockException when the store fails
+   */
+  public int issueTicket(String conversationId, Duration lifetime) {
+    Checks.conversationId(conversationId);
+    Checks.positive(lifetime, "lifetime");
+    return guarded(conversationId, "issue a ticket", () -> {
+      TicketLock lock = getOrCreateLock(conversationId);
+      int ticket = lock.issueTicket(lifetime);
+      saveLock(lock);
+      return ticket;
+    });
+  }
+
+  /** Removes {@code ticket} from the conversation's queue and wakes the waiters behind it. */
+  public void finishServing(String conversationId, int ticket) {
+    guarded(conversationId, "finish serving ticket " + ticket, () -> {
+      removeTicket(conversationId, ticket);
+      return null;
+    });
+    wakeWaiters(conversationId);
+  }
+
+  /** Finishes serving {@code ticket}, then deletes the conversation's lock when nobody waits. */
+  public void cleanup(String conversationId, int ticket) {
+    guarded(conversationId, "clean up ticket " + ticket, () -> {
+      removeTicket(conversationId, ticket);
+      if (!isSomeoneWaiting(conversationId)) {
+        deleteLock(conversationId);
+      }
+      return null;
+    });
+    wakeWaiters(conversationId);
+  }
+
+  /** Whether the conversation has any live ticket. */
+  public boolean isSomeoneWaiting(String conversationId) {
+    return getLock(conversationId).map(TicketLock::isSomeoneWaiting).orElse(false);
+  }
+
+  /**
+   * Extends {@code ticket} by {@code lifetime} from now.
+   *
+   * @return false when the ticket is gone or expired
+   */
+  public boolean renewTicket(String conversationId, int ticket, Duration lifetime) {
+    Checks.positive(lifetime, "lifetime");
+    return guarded(conversationId, "renew ticket " + ticket, () -> {
+      Optional<TicketLock> lock = getLock(conversationId);
+      if (lock.isEmpty() || !lock.get().renewTicket(ticket, lifetime)) {
+        return false;
+      }
+      saveLock(lock.get());
+      return true;
+    });
+  }
+
+  /** Where {@code ticket} stands in its queue now. */
+  public TicketStatus ticketStatus(String conversationId, int ticket) {
+    return getLock(conversationId).map(l -> TicketStatus.of(l, ticket)).orElse(TicketStatus.gone());
+  }
+
+  // ---------------------------------------------------------------- async forms stores may override
+
+  /**
+   * {@link #issueTicket} without blocking the caller. The default runs it on a virtual thread;
+   * stores with an asynchronous client override it.
+   */
+  protected CompletionStage<Integer> issueTicketAsync(String conversationId, Duration lifetime) {
+    return CompletableFuture.supplyAsync(() -> issueTicket(conversationId, lifetime), waiters.executor());
+  }
+
+  /** {@link #ticketStatus} without blocking the caller; the default runs it on a virtual thread. */
+  protected CompletionStage<TicketStatus> ticketStatusAsync(String conversationId, int ticket) {
+    return CompletableFuture.supplyAsync(() -> ticketStatus(conversationId, ticket), waiters.executor());
+  }
+
+  /** {@link #renewTicket} without blocking the caller; the default runs it on a virtual thread. */
+  protected CompletionStage<Boolean> renewTicketAsync(String conversationId, int ticket, Duration lifetime) {
+    return CompletableFuture.supplyAsync(() -> renewTicket(conversationId, ticket, lifetime), waiters.executor());
+  }
+
+  // ---------------------------------------------------------------- taking a turn
+
+  /**
+   * Takes a turn with this store's lifetime, waiting as long as the ticket lives.
+   *
+   * @throws LockException when the ticket expires before it is served or the store fails
+   */
+  public HeldLock lock(String conversationId) {
+    return lock(conversationId, lockLifetime(), null);
+  }
+
+  /**
+   * Issues a ticket living {@code lifetime}, blocks until it is served, and returns the turn.
+   *
+   * @param maxWait the longest to wait, or null to wait as long as the ticket lives
+   * @throws LockException when the ticket cannot be issued, expires before it is served, {@code
+   *     maxWait} passes, the store fails, or the calling thread is interrupted (its interrupt flag
+   *     is set again)
+   */
+  public HeldLock lock(String conversationId, Duration lifetime, Duration maxWait) {
+    CompletableFuture<HeldLock> turn = lockAsync(conversationId, lifetime, maxWait);
+    try {
+      return turn.get();
+    } catch (InterruptedException e) {
+      turn.cancel(false);
+      if (!turn.isCancelled()) {
+        // Served just as we were interrupted: give the turn back rather than leak it.
+        turn.thenAccept(HeldLock::close);
+      }
+      Thread.currentThread().interrupt();
+      throw new LockException(conversationId, "interrupted while waiting for a ticket", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof LockException le) {
+        // Re-wrap so the caller's stack shows where it waited; the original stays the cause.
+        throw new LockException(conversationId, stripPrefix(le), le);
+      }
+      throw new LockException(conversationId, "failed while waiting for a ticket", e.getCause());
+    } catch (CancellationException e) {
+      throw new LockException(conversationId, "waiting for a ticket was cancelled", e);
+    }
+  }
+
+  /** {@link #lock(String)} without blocking: the future completes when the ticket is served. */
+  public CompletableFuture<HeldLock> lockAsync(String conversationId) {
+    return lockAsync(conversationId, lockLifetime(), null);
+  }
+
+  /**
+   * {@link #lock(String, Duration, Duration)} without blocking. Cancelling the future gives the
+   * ticket back. The future fails with {@link LockException}.
+   */
+  public CompletableFuture<HeldLock> lockAsync(String conversationId, Duration lifetime, Duration maxWait) {
+    Checks.conversationId(conversationId);
+    Checks.positive(lifetime, "lifetime");
+    if (maxWait != null && (maxWait.isNegative() || maxWait.isZero())) {
+      throw new IllegalArgumentException("maxWait must be positive or null but was " + maxWait);
+    }
+    return waiters.acquire(conversationId, lifetime, maxWait);
+  }
+
+  /**
+   * Wakes this process's waiters of {@code conversationId} so they look at the store again. Stores
+   * call it when they learn of a release from elsewhere (a pub/sub message, a keyspace event).
+   */
+  protected final void wakeWaiters(String conversationId) {
+    waiters.wake(conversationId);
+  }
+
+  /** How many of this process's tickets are waiting to be served now. */
+  public int waitingCount() {
+    return waiters.waitingCount();
+  }
+
+  /** Stops timers and keep-alive; pending waiters fail. Subclasses close their clients after this. */
+  @Override
+  public void close() {
+    waiters.close();
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private void removeTicket(String conversationId, int ticket) {
+    Optional<TicketLock> lock = getLock(conversationId);
+    if (lock.isPresent()) {
+      lock.get().removeTicketFor(ticket);
+      saveLock(lock.get());
+    }
+  }
+
+  /** Runs a read-modify-write under the conversation's stripe and turns store failures into {@link LockException}. */
+  private <T> T guarded(String conversationId, String action, java.util.function.Supplier<T> body) {
+    ReentrantLock stripe = stripes[(conversationId.hashCode() & 0x7fffffff) % STRIPES];
+    stripe.lock();
+    try {
+      return body.get();
+    } catch (LockException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new LockException(conversationId, "could not " + action + ": " + e, e);
+    } finally {
+      stripe.unlock();
+    }
+  }
+
+  private static String stripPrefix(LockException e) {
+    String prefix = "conversation '" + e.conversationId() + "': ";
+    String m = e.getMessage();
+    return m.startsWith(prefix) ? m.substring(prefix.length()) : m;
+  }
+}

@@ -1,0 +1,260 @@
+package io.ticketgate.store.internal;
+
+import io.ticketgate.store.LockStoreConfigException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads one configuration section, collecting every problem instead of stopping at the first, so a
+ * user fixes a file in one pass. Messages follow one shape: {@code <section>.<key> was '<value>' but
+ * it <reason> (in <file>)}.
+ *
+ * <p>Internal: not part of the public API and may change without notice.
+ */
+public final class SectionReader {
+
+  private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
+
+  private final String sectionName;
+  private final String source;
+  private final Map<String, Object> values;
+  private final Set<String> read = new TreeSet<>();
+  private final List<String> problems = new ArrayList<>();
+  private final List<String> warnings = new ArrayList<>();
+
+  /**
+   * @param sectionName the section's name in messages, such as {@code lock_store}
+   * @param section the raw section; {@code ${VAR}} in its strings is replaced from {@code env}
+   * @param source the file it came from, or null
+   * @param env the environment to substitute from
+   */
+  public SectionReader(String sectionName, Map<String, ?> section, String source, Function<String, String> env) {
+    this.sectionName = sectionName;
+    this.source = source;
+    this.values = new LinkedHashMap<>();
+    if (section != null) {
+      section.forEach((k, v) -> values.put(String.valueOf(k), substitute(String.valueOf(k), v, env)));
+    }
+  }
+
+  /** A reader that substitutes from the process environment. */
+  public static SectionReader of(String sectionName, Map<String, ?> section, String source) {
+    return new SectionReader(sectionName, section, source, System::getenv);
+  }
+
+  /** The section with variables substituted. */
+  public Map<String, Object> values() {
+    return values;
+  }
+
+  /** Whether {@code key} is present with a non-null value. */
+  public boolean has(String key) {
+    return values.get(key) != null;
+  }
+
+  /** The raw value of {@code key}, marking it as known. */
+  public Object raw(String key) {
+    read.add(key);
+    return values.get(key);
+  }
+
+  /** A string value, or {@code fallback} when absent. Numbers and booleans are taken as written. */
+  public String string(String key, String fallback) {
+    Object v = raw(key);
+    if (v == null) {
+      return fallback;
+    }
+    if (v instanceof Map || v instanceof Collection) {
+      problem(key, v, "must be a single value");
+      return fallback;
+    }
+    return String.valueOf(v);
+  }
+
+  /** An integer within [min, max], or {@code fallback} when absent. */
+  public int integer(String key, int fallback, int min, int max) {
+    Object v = raw(key);
+    if (v == null) {
+      return fallback;
+    }
+    Long n = null;
+    if (v instanceof Number num && num.doubleValue() == Math.rint(num.doubleValue())) {
+      n = num.longValue();
+    } else if (v instanceof String s) {
+      try {
+        n = Long.parseLong(s.trim());
+      } catch (NumberFormatException e) {
+        n = null;
+      }
+    }
+    if (n == null) {
+      problem(key, v, "must be a whole number");
+      return fallback;
+    }
+    if (n < min || n > max) {
+      problem(key, v, "must be between " + min + " and " + max);
+      return fallback;
+    }
+    return n.intValue();
+  }
+
+  /** A positive duration written in seconds (fractions allowed), or {@code fallback} when absent. */
+  public Duration seconds(String key, Duration fallback) {
+    Object v = raw(key);
+    if (v == null) {
+      return fallback;
+    }
+    Double d = null;
+    if (v instanceof Number num) {
+      d = num.doubleValue();
+    } else if (v instanceof String s) {
+      try {
+        d = Double.parseDouble(s.trim());
+      } catch (NumberFormatException e) {
+        d = null;
+      }
+    }
+    if (d == null || !Double.isFinite(d)) {
+      problem(key, v, "must be a number of seconds");
+      return fallback;
+    }
+    if (d <= 0) {
+      problem(key, v, "must be greater than 0 seconds");
+      return fallback;
+    }
+    if (d > 365L * 24 * 3600 * 100) {
+      problem(key, v, "must be at most 100 years");
+      return fallback;
+    }
+    return Duration.ofNanos(Math.round(d * 1e9));
+  }
+
+  /** A boolean ({@code true}/{@code false}, any case), or {@code fallback} when absent. */
+  public boolean bool(String key, boolean fallback) {
+    Object v = raw(key);
+    if (v == null) {
+      return fallback;
+    }
+    if (v instanceof Boolean b) {
+      return b;
+    }
+    if (v instanceof String s) {
+      if (s.trim().equalsIgnoreCase("true")) {
+        return true;
+      }
+      if (s.trim().equalsIgnoreCase("false")) {
+        return false;
+      }
+    }
+    problem(key, v, "must be true or false");
+    return fallback;
+  }
+
+  /** A list of strings; a single string counts as a list of one. Empty when absent. */
+  public List<String> stringList(String key) {
+    Object v = raw(key);
+    if (v == null) {
+      return List.of();
+    }
+    if (v instanceof Collection<?> c) {
+      List<String> out = new ArrayList<>();
+      for (Object o : c) {
+        if (o == null || o instanceof Map || o instanceof Collection) {
+          problem(key, v, "must be a list of strings");
+          return List.of();
+        }
+        out.add(String.valueOf(o));
+      }
+      return out;
+    }
+    if (v instanceof Map) {
+      problem(key, v, "must be a list of strings");
+      return List.of();
+    }
+    return List.of(String.valueOf(v));
+  }
+
+  /** Records a problem with {@code key}'s value. */
+  public void problem(String key, Object value, String reason) {
+    problems.add(sectionName + "." + key + " was '" + value + "' but it " + reason + where());
+  }
+
+  /** Records a problem that concerns the section as a whole or several keys. */
+  public void problem(String message) {
+    problems.add(sectionName + ": " + message + where());
+  }
+
+  /** Records a warning, for the caller to log or print. */
+  public void warn(String message) {
+    warnings.add(sectionName + ": " + message + where());
+  }
+
+  /** Warns about every key that no reader asked for, naming them. */
+  public void warnUnknownKeys(String context) {
+    List<String> unknown = new ArrayList<>();
+    for (String k : values.keySet()) {
+      if (!read.contains(k)) {
+        unknown.add(k);
+      }
+    }
+    if (!unknown.isEmpty()) {
+      warn("ignoring unknown key(s) " + unknown + " " + context);
+    }
+  }
+
+  /** Problems found so far. */
+  public List<String> problems() {
+    return List.copyOf(problems);
+  }
+
+  /** Warnings found so far. */
+  public List<String> warnings() {
+    return List.copyOf(warnings);
+  }
+
+  /** Throws one exception listing every problem, if there are any. */
+  public void throwIfProblems() {
+    if (!problems.isEmpty()) {
+      throw new LockStoreConfigException(problems);
+    }
+  }
+
+  private String where() {
+    return source == null ? "" : " (in " + source + ")";
+  }
+
+  private Object substitute(String key, Object value, Function<String, String> env) {
+    if (value instanceof String s) {
+      Matcher m = VARIABLE.matcher(s);
+      StringBuilder out = new StringBuilder();
+      while (m.find()) {
+        String name = m.group(1);
+        String replacement = env.apply(name);
+        if (replacement == null) {
+          problems.add(sectionName + "." + key + " refers to ${" + name + "}, which is not set in the environment" + where());
+          replacement = "";
+        }
+        m.appendReplacement(out, Matcher.quoteReplacement(replacement));
+      }
+      m.appendTail(out);
+      return out.toString();
+    }
+    if (value instanceof List<?> list) {
+      List<Object> out = new ArrayList<>();
+      for (Object o : list) {
+        out.add(substitute(key, o, env));
+      }
+      return out;
+    }
+    return value;
+  }
+}
