@@ -1,0 +1,256 @@
+package io.ticketgate.store.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.ticketgate.store.HeldLock;
+import io.ticketgate.store.LockStoreOptions;
+import io.ticketgate.store.testing.RedisServer;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The keys and values both Redis stores write are the ones a Rasa server writes and reads, byte for
+ * byte, and tickets written in Rasa's layout (without any key of ours) hold Ticketgate's waiters back.
+ * Rasa's side is played by raw commands doing exactly what Rasa's stores do.
+ */
+class RedisLayoutIT {
+
+  private static RedisServer server;
+  private static RedisClient rawClient;
+  private static StatefulRedisConnection<String, String> rawConnection;
+  private static RedisCommands<String, String> raw;
+
+  /** A fixed instant with a fractional part, so expiry values are known exactly. */
+  private static final Clock FIXED = Clock.fixed(Instant.ofEpochMilli(1_700_000_000_125L), ZoneOffset.UTC);
+
+  @BeforeAll
+  static void startRedis() {
+    server = RedisServer.builder().start();
+    rawClient = RedisClient.create(RedisURI.Builder.redis(server.host(), server.port()).withDatabase(1).build());
+    rawConnection = rawClient.connect();
+    raw = rawConnection.sync();
+  }
+
+  @AfterAll
+  static void stopRedis() {
+    rawConnection.close();
+    rawClient.shutdown();
+    server.close();
+  }
+
+  private static RedisSettings.Builder settings() {
+    return RedisSettings.builder().host(server.host()).port(server.port());
+  }
+
+  private static String newId() {
+    return "conv-" + UUID.randomUUID();
+  }
+
+  // ------------------------------------------------------------------ redis (whole lock)
+
+  @Test
+  void redisStoreWritesRasasLockJsonByteForByte() {
+    try (RedisLockStore store = new RedisLockStore(settings().build(),
+        LockStoreOptions.builder().clock(FIXED).build())) {
+      String id = "é\"/\\ " + UUID.randomUUID();
+      int first = store.issueTicket(id, Duration.ofSeconds(60));
+      int second = store.issueTicket(id, Duration.ofMillis(30_500));
+
+      assertThat(first).isZero();
+      assertThat(second).isOne();
+      String escapedId = "\\u00e9\\\"/\\\\ " + id.substring(5);
+      assertThat(raw.get("lock:" + id)).isEqualTo(
+          "{\"conversation_id\": \"" + escapedId + "\", \"tickets\": ["
+              + "\"{\\\"number\\\": 0, \\\"expires\\\": 1700000060.125}\", "
+              + "\"{\\\"number\\\": 1, \\\"expires\\\": 1700000030.625}\"]}");
+    }
+  }
+
+  @Test
+  void redisStoreKeyPrefixFollowsRasa() {
+    try (RedisLockStore store = new RedisLockStore(settings().keyPrefix("tenant7").build(), LockStoreOptions.defaults())) {
+      String id = newId();
+      try (HeldLock held = store.lock(id)) {
+        assertThat(raw.exists("tenant7:lock:" + id)).isOne();
+        assertThat(raw.exists("lock:" + id)).isZero();
+      }
+      assertThat(raw.exists("tenant7:lock:" + id)).as("deleted when nobody waits").isZero();
+    }
+  }
+
+  @Test
+  void redisStoreWaitsForATicketRasaIssuedAndRasaWaitsForOurs() throws Exception {
+    try (RedisLockStore store = new RedisLockStore(settings().build(),
+        LockStoreOptions.builder().recheckInterval(Duration.ofMillis(100)).build())) {
+      String id = newId();
+      String expires = String.format(java.util.Locale.ROOT, "%.6f", System.currentTimeMillis() / 1000.0 + 60);
+      // Rasa's RedisLockStore.save_lock: SET lock:<id> with the ticket serialized as a JSON string.
+      raw.set("lock:" + id, "{\"conversation_id\": \"" + id + "\", \"tickets\": [\"{\\\"number\\\": 0, \\\"expires\\\": "
+          + expires + "}\"]}");
+
+      CompletableFuture<HeldLock> ours = store.lockAsync(id);
+      // Our ticket joined Rasa's queue behind Rasa's ticket, in Rasa's format.
+      awaitTrue(() -> raw.get("lock:" + id).contains("\\\"number\\\": 1"));
+      assertThat(ours).isNotDone();
+
+      // Rasa finishes serving ticket 0: it rewrites the lock without it (no pub/sub message).
+      String current = raw.get("lock:" + id);
+      raw.set("lock:" + id, current.replaceFirst("\"\\{\\\\\"number\\\\\": 0, [^}]*}\", ", ""));
+
+      try (HeldLock held = ours.get(30, TimeUnit.SECONDS)) {
+        assertThat(held.ticket()).isOne();
+        // What a Rasa server reads now: one ticket, ours, served; its next ticket would be 2 and wait.
+        var lock = RasaJson.parseLock(id, raw.get("lock:" + id), Clock.systemUTC());
+        assertThat(lock.nowServing()).isOne();
+        assertThat(lock.lastIssued()).isOne();
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ concurrent
+
+  @Test
+  void concurrentStoreWritesOneKeyPerTicketWithRelativeTtl() {
+    try (ConcurrentRedisLockStore store = new ConcurrentRedisLockStore(settings().build(),
+        LockStoreOptions.builder().clock(FIXED).build())) {
+      String id = "ü " + UUID.randomUUID();
+      int ticket = store.issueTicket(id, Duration.ofSeconds(60));
+
+      assertThat(ticket).as("numbers start at 1 (INCR)").isOne();
+      String base = "concurrent_lock:" + id + ":";
+      assertThat(raw.get(base + "1")).isEqualTo("{\"number\": 1, \"expires\": 1700000060.125}");
+      assertThat(raw.get(base + "last_issued_ticket_number")).isEqualTo("1");
+      assertThat(raw.pttl(base + "1")).isBetween(1L, 60_000L);
+      assertThat(raw.pttl(base + "last_issued_ticket_number")).isGreaterThan(Duration.ofDays(29).toMillis());
+      // Rasa finds the tickets with the pattern <id>:[0-9]*; nothing of ours may match it.
+      assertThat(raw.keys(base + "[0-9]*")).containsExactly(base + "1");
+    }
+  }
+
+  @Test
+  void concurrentStoreNumbersNeverRepeatAcrossIdlePeriods() {
+    try (ConcurrentRedisLockStore store = new ConcurrentRedisLockStore(settings().build(), LockStoreOptions.defaults())) {
+      String id = newId();
+      int first;
+      try (HeldLock held = store.lock(id)) {
+        first = held.ticket();
+      }
+      assertThat(store.getLock(id)).isEmpty();
+      assertThat(raw.keys("concurrent_lock:" + id + ":[0-9]*")).isEmpty();
+      try (HeldLock held = store.lock(id)) {
+        assertThat(held.ticket()).isEqualTo(first + 1);
+      }
+    }
+  }
+
+  @Test
+  void concurrentStoreKeyPrefixFollowsRasa() {
+    try (ConcurrentRedisLockStore store = new ConcurrentRedisLockStore(settings().keyPrefix("tenant7").build(),
+        LockStoreOptions.defaults())) {
+      String id = newId();
+      try (HeldLock held = store.lock(id)) {
+        assertThat(raw.exists("tenant7:concurrent_lock:" + id + ":" + held.ticket())).isOne();
+        assertThat(raw.keys("concurrent_lock:" + id + "*")).isEmpty();
+      }
+    }
+  }
+
+  @Test
+  void concurrentStoreWaitsForATicketRasaIssuedAndRasaWaitsForOurs() throws Exception {
+    try (ConcurrentRedisLockStore store = new ConcurrentRedisLockStore(settings().build(),
+        LockStoreOptions.builder().recheckInterval(Duration.ofMillis(100)).build())) {
+      String id = newId();
+      String base = "concurrent_lock:" + id + ":";
+      // Rasa's issue_ticket: INCR the counter, then SET the ticket key.
+      long rasaTicket = raw.incr(base + "last_issued_ticket_number");
+      raw.setex(base + rasaTicket, 60, "{\"number\": " + rasaTicket + ", \"expires\": "
+          + String.format(java.util.Locale.ROOT, "%.6f", System.currentTimeMillis() / 1000.0 + 60) + "}");
+
+      CompletableFuture<HeldLock> ours = store.lockAsync(id);
+      awaitTrue(() -> raw.exists(base + (rasaTicket + 1)) == 1);
+      assertThat(ours).isNotDone();
+
+      // What Rasa sees meanwhile: both tickets under the pattern, its own first.
+      assertThat(raw.keys(base + "[0-9]*")).containsExactlyInAnyOrder(base + rasaTicket, base + (rasaTicket + 1));
+
+      // Rasa's finish_serving deletes its key, publishing nothing.
+      raw.del(base + rasaTicket);
+      try (HeldLock held = ours.get(30, TimeUnit.SECONDS)) {
+        assertThat(held.ticket()).isEqualTo(rasaTicket + 1);
+        // Rasa's next ticket comes from the same counter and sits behind ours.
+        assertThat(raw.incr(base + "last_issued_ticket_number")).isEqualTo(rasaTicket + 2);
+      }
+    }
+  }
+
+  @Test
+  void concurrentStoreWaiterSkipsAnExpiredRasaTicketWithoutPolling() throws Exception {
+    // Recheck interval far beyond the test's timeout: only the head ticket's expiry can wake the waiter.
+    try (ConcurrentRedisLockStore store = new ConcurrentRedisLockStore(settings().build(),
+        LockStoreOptions.builder().recheckInterval(Duration.ofMinutes(10)).build())) {
+      String id = newId();
+      String base = "concurrent_lock:" + id + ":";
+      long rasaTicket = raw.incr(base + "last_issued_ticket_number");
+      raw.psetex(base + rasaTicket, 500, "{\"number\": " + rasaTicket + ", \"expires\": "
+          + String.format(java.util.Locale.ROOT, "%.6f", System.currentTimeMillis() / 1000.0 + 0.5) + "}");
+
+      try (HeldLock held = store.lockAsync(id).get(30, TimeUnit.SECONDS)) {
+        assertThat(held.ticket()).isEqualTo(rasaTicket + 1);
+      }
+    }
+  }
+
+  @Test
+  void keyspaceEventsWakeWaitersWhenRedisSendsThem() throws Exception {
+    raw.configSet("notify-keyspace-events", "Kgx");
+    try (ConcurrentRedisLockStore store = new ConcurrentRedisLockStore(settings().build(),
+        LockStoreOptions.builder().recheckInterval(Duration.ofMinutes(10)).build())) {
+      String id = newId();
+      String base = "concurrent_lock:" + id + ":";
+      long rasaTicket = raw.incr(base + "last_issued_ticket_number");
+      raw.setex(base + rasaTicket, 600, "{\"number\": " + rasaTicket + ", \"expires\": 1e12}");
+      CompletableFuture<HeldLock> ours = store.lockAsync(id);
+      awaitTrue(() -> raw.exists(base + (rasaTicket + 1)) == 1);
+      raw.del(base + rasaTicket); // no publish: only the keyspace event can wake the waiter in time
+      ours.get(30, TimeUnit.SECONDS).close();
+    } finally {
+      raw.configSet("notify-keyspace-events", "");
+    }
+  }
+
+  @Test
+  void acquireAndReleaseNeverScanTheKeyspace() {
+    try (ConcurrentRedisLockStore concurrent = new ConcurrentRedisLockStore(settings().build(), LockStoreOptions.defaults());
+        RedisLockStore whole = new RedisLockStore(settings().build(), LockStoreOptions.defaults())) {
+      raw.configResetstat();
+      for (int i = 0; i < 20; i++) {
+        concurrent.lock(newId()).close();
+        whole.lock(newId()).close();
+      }
+      String stats = raw.info("commandstats");
+      assertThat(stats).doesNotContain("cmdstat_keys:").doesNotContain("cmdstat_scan:");
+    }
+  }
+
+  private static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("condition not met within 30 s");
+      }
+      Thread.sleep(10);
+    }
+  }
+}
