@@ -241,7 +241,7 @@ public final class SectionReader {
         String replacement = env.apply(name);
         if (replacement == null) {
           problems.add(sectionName + "." + key + " refers to ${" + name + "}, which is not set in the environment" + where());
-          replacement = "";
+          replacement = m.group(); // left as written, so the value's own check does not pile a second problem on it
         }
         m.appendReplacement(out, Matcher.quoteReplacement(replacement));
       }

@@ -111,6 +111,14 @@ final class RasaJson {
       return 1 / d < 0 ? "-0.0" : "0.0";
     }
     BigDecimal bd = new BigDecimal(Double.toString(Math.abs(d))).stripTrailingZeros();
+    if (bd.precision() == 2) {
+      // Java always prints two digits where one would do (4.9E-324 for Python's 5e-324); prefer one
+      // digit when it reads back as the same double, as Python does.
+      BigDecimal one = bd.round(new java.math.MathContext(1, java.math.RoundingMode.HALF_EVEN));
+      if (one.doubleValue() == Math.abs(d)) {
+        bd = one.stripTrailingZeros();
+      }
+    }
     String digits = bd.unscaledValue().toString();
     int decpt = digits.length() - bd.scale(); // value = 0.<digits> x 10^decpt
     StringBuilder sb = new StringBuilder(24);

@@ -145,7 +145,6 @@ public record RedisSettings(
    *     {@code ticket_counter_ttl})
    */
   public static RedisSettings read(SectionReader r, boolean concurrent) {
-    int before = r.problems().size();
     String host = r.string("host", null);
     String url = r.string("url", null);
     if (host != null && url != null) {
@@ -223,7 +222,7 @@ public record RedisSettings(
     }
     Duration counterTtl = concurrent ? r.seconds("ticket_counter_ttl", DEFAULT_TICKET_COUNTER_TTL) : DEFAULT_TICKET_COUNTER_TTL;
     r.raw("concurrent_mode");
-    if (r.problems().size() > before) {
+    if (!r.problems().isEmpty()) {
       return null;
     }
     return new RedisSettings(host, port, db, username, password, useSsl, keyfile, certfile, caCerts,
