@@ -22,29 +22,42 @@ final class Acquisition implements Waiters.Renewable {
   private static final int DONE = 3;
 
   final String conversationId;
-  final int ticket;
+  /** Set once the store has issued it; until then the issue is the look in flight. */
+  volatile int ticket = -1;
   private final Waiters waiters;
   private final LockStore store;
   private final Duration lifetime;
   private final long requestedNanos;
   private final long deadlineNanos;
   private final CompletableFuture<HeldLock> result;
-  private final AtomicInteger state = new AtomicInteger(IDLE);
+  /** Starts as LOOKING: issuing the ticket is the first look. */
+  private final AtomicInteger state = new AtomicInteger(LOOKING);
   private volatile ScheduledFuture<?> timer;
   private volatile TicketStatus last;
-  private volatile long lastRenewedNanos;
 
-  Acquisition(Waiters waiters, LockStore store, String conversationId, int ticket, Duration lifetime,
+  Acquisition(Waiters waiters, LockStore store, String conversationId, Duration lifetime,
       long requestedNanos, long deadlineNanos, CompletableFuture<HeldLock> result) {
     this.waiters = waiters;
     this.store = store;
     this.conversationId = conversationId;
-    this.ticket = ticket;
     this.lifetime = lifetime;
     this.requestedNanos = requestedNanos;
     this.deadlineNanos = deadlineNanos;
     this.result = result;
-    this.lastRenewedNanos = System.nanoTime();
+  }
+
+  /** The store issued the ticket and looked where it stands: continue as after any look. */
+  void issued(LockStore.Issued issued) {
+    ticket = issued.ticket();
+    waiters.track(this);
+    onStatus(issued.status(), null);
+  }
+
+  /** No ticket was issued, so there is nothing to give back. */
+  void issueFailed(LockException e) {
+    state.set(DONE);
+    waiters.unregister(this);
+    result.completeExceptionally(e);
   }
 
   /** Asks for a look at the store; cheap and safe from any thread. */
@@ -179,16 +192,6 @@ final class Acquisition implements Waiters.Renewable {
   @Override
   public Duration lifetime() {
     return lifetime;
-  }
-
-  @Override
-  public boolean isDueForRenewal() {
-    return System.nanoTime() - lastRenewedNanos >= lifetime.toNanos() / 3;
-  }
-
-  @Override
-  public void renewed() {
-    lastRenewedNanos = System.nanoTime();
   }
 
   @Override

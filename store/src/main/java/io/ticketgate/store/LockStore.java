@@ -172,6 +172,28 @@ public abstract class LockStore implements AutoCloseable {
     return CompletableFuture.supplyAsync(() -> issueTicket(conversationId, lifetime), waiters.executor());
   }
 
+  /**
+   * A newly issued ticket and where it stood right after it was issued.
+   *
+   * @param ticket the ticket's number
+   * @param status its place in the queue at that moment
+   */
+  public record Issued(int ticket, TicketStatus status) {}
+
+  /**
+   * Issues a ticket and looks where it stands, which is how every wait begins. The default issues,
+   * then looks; stores that can do both in one atomic step override it to save a round trip.
+   */
+  protected CompletionStage<Issued> issueAndLookAsync(String conversationId, Duration lifetime) {
+    return issueTicketAsync(conversationId, lifetime).thenCompose(ticket ->
+        ticketStatusAsync(conversationId, ticket).thenApply(status -> new Issued(ticket, status)));
+  }
+
+  /** Virtual threads for store calls that block; the async defaults run on them. */
+  protected final java.util.concurrent.Executor blockingExecutor() {
+    return waiters.executor();
+  }
+
   /** {@link #ticketStatus} without blocking the caller; the default runs it on a virtual thread. */
   protected CompletionStage<TicketStatus> ticketStatusAsync(String conversationId, int ticket) {
     return CompletableFuture.supplyAsync(() -> ticketStatus(conversationId, ticket), waiters.executor());

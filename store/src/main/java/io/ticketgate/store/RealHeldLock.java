@@ -17,7 +17,6 @@ final class RealHeldLock implements HeldLock, Waiters.Renewable {
   private final Duration lifetime;
   private final Duration waited;
   private final AtomicBoolean closed = new AtomicBoolean();
-  private volatile long lastRenewedNanos = System.nanoTime();
   private volatile boolean lost;
 
   RealHeldLock(LockStore store, Waiters waiters, String conversationId, int ticket, Duration lifetime, Duration waited) {
@@ -58,7 +57,6 @@ final class RealHeldLock implements HeldLock, Waiters.Renewable {
       lost = true;
       throw new LockException(conversationId, "ticket " + ticket + " expired or was removed while held; the turn is lost");
     }
-    renewed();
   }
 
   @Override
@@ -67,16 +65,6 @@ final class RealHeldLock implements HeldLock, Waiters.Renewable {
       waiters.untrack(this);
       store.cleanup(conversationId, ticket);
     }
-  }
-
-  @Override
-  public boolean isDueForRenewal() {
-    return !closed.get() && System.nanoTime() - lastRenewedNanos >= lifetime.toNanos() / 3;
-  }
-
-  @Override
-  public void renewed() {
-    lastRenewedNanos = System.nanoTime();
   }
 
   @Override

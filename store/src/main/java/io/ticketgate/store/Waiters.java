@@ -3,6 +3,7 @@ package io.ticketgate.store;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -25,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * on the store; store calls of synchronous stores run on virtual threads; asynchronous stores
  * complete on their client's threads, so waiters' continuations must not block (they don't: they
  * schedule or complete futures). Held and waiting tickets are tracked for keep-alive in
- * {@link #live}.
+ * {@link #live}, each with its own renewal timer.
  */
 final class Waiters {
 
@@ -33,12 +34,11 @@ final class Waiters {
 
   private final LockStore store;
   private final ConcurrentHashMap<String, Set<Acquisition>> byConversation = new ConcurrentHashMap<>();
-  /** Tickets this process holds or waits on; renewed by keep-alive when it is on. */
-  private final Set<Renewable> live = ConcurrentHashMap.newKeySet();
+  /** Tickets this process holds or waits on, with their renewal timers; only used with keep-alive. */
+  private final ConcurrentHashMap<Renewable, ScheduledFuture<?>> live = new ConcurrentHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile ScheduledThreadPoolExecutor timer;
   private volatile ExecutorService executor;
-  private volatile ScheduledFuture<?> keepAliveTask;
 
   Waiters(LockStore store) {
     this.store = store;
@@ -70,10 +70,6 @@ final class Waiters {
           });
           created.setRemoveOnCancelPolicy(true);
           timer = created;
-          if (store.options().keepAlive()) {
-            long period = Math.max(1, store.lockLifetime().toMillis() / 3);
-            keepAliveTask = created.scheduleWithFixedDelay(this::keepAliveRound, period, period, TimeUnit.MILLISECONDS);
-          }
         }
         t = timer;
       }
@@ -85,23 +81,30 @@ final class Waiters {
     if (closed.get()) {
       return CompletableFuture.failedFuture(new LockException(conversationId, "the lock store is closed"));
     }
-    timer(); // starts keep-alive with the first acquisition
     long requested = System.nanoTime();
     long deadline = maxWait == null ? Long.MAX_VALUE : saturatedAdd(requested, maxWait.toNanos());
     CompletableFuture<HeldLock> result = new CompletableFuture<>();
-    store.issueTicketAsync(conversationId, lifetime).whenComplete((ticket, error) -> {
+    // Registered before the ticket exists: issuing counts as the first look, and a release signalled
+    // while it runs makes the acquisition look again, so no wake-up can fall between issue and wait.
+    Acquisition a = new Acquisition(this, store, conversationId, lifetime, requested, deadline, result);
+    register(a);
+    CompletionStage<LockStore.Issued> issued;
+    try {
+      issued = store.issueAndLookAsync(conversationId, lifetime);
+    } catch (RuntimeException e) {
+      issued = CompletableFuture.failedFuture(e);
+    }
+    issued.whenComplete((i, error) -> {
       if (error != null) {
-        result.completeExceptionally(asLockException(conversationId, "could not issue a ticket", error));
+        a.issueFailed(asLockException(conversationId, "could not issue a ticket", error));
         return;
       }
-      Acquisition a = new Acquisition(this, store, conversationId, ticket, lifetime, requested, deadline, result);
-      register(a);
+      a.issued(i);
       result.whenComplete((held, e) -> {
         if (result.isCancelled()) {
           a.poke(); // the next look sees the cancellation and gives the ticket back
         }
       });
-      a.poke();
     });
     return result;
   }
@@ -129,7 +132,6 @@ final class Waiters {
       s.add(a);
       return s;
     });
-    live.add(a);
   }
 
   void unregister(Acquisition a) {
@@ -137,15 +139,33 @@ final class Waiters {
       set.remove(a);
       return set.isEmpty() ? null : set;
     });
-    live.remove(a);
+    untrack(a);
   }
 
+  /**
+   * Starts renewing {@code r} every third of its lifetime while it lives, when keep-alive is on.
+   * Each ticket has its own timer because lifetimes differ per call.
+   */
   void track(Renewable r) {
-    live.add(r);
+    if (!store.options().keepAlive() || closed.get()) {
+      return;
+    }
+    long period = Math.max(1, r.lifetime().toNanos() / 3);
+    try {
+      ScheduledFuture<?> renewal = timer().scheduleWithFixedDelay(() -> renew(r), period, period, TimeUnit.NANOSECONDS);
+      if (live.putIfAbsent(r, renewal) != null) {
+        renewal.cancel(false);
+      }
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closing: nothing left to keep alive
+    }
   }
 
   void untrack(Renewable r) {
-    live.remove(r);
+    ScheduledFuture<?> renewal = live.remove(r);
+    if (renewal != null) {
+      renewal.cancel(false);
+    }
   }
 
   /** Gives a ticket back without blocking the caller, logging (never hiding) a failure. */
@@ -165,21 +185,15 @@ final class Waiters {
     }
   }
 
-  private void keepAliveRound() {
-    for (Renewable r : live) {
-      if (!r.isDueForRenewal()) {
-        continue;
+  private void renew(Renewable r) {
+    store.renewTicketAsync(r.conversationId(), r.ticket(), r.lifetime()).whenComplete((ok, e) -> {
+      if (e != null) {
+        log.warn("conversation '{}': keep-alive could not renew ticket {}: {}", r.conversationId(), r.ticket(), e.toString());
+      } else if (!ok) {
+        untrack(r);
+        r.lost();
       }
-      store.renewTicketAsync(r.conversationId(), r.ticket(), r.lifetime()).whenComplete((ok, e) -> {
-        if (e != null) {
-          log.warn("conversation '{}': keep-alive could not renew ticket {}: {}", r.conversationId(), r.ticket(), e.toString());
-        } else if (ok) {
-          r.renewed();
-        } else {
-          r.lost();
-        }
-      });
-    }
+    });
   }
 
   void close() {
@@ -191,10 +205,7 @@ final class Waiters {
         a.fail(new LockException(a.conversationId, "the lock store was closed while ticket " + a.ticket + " waited"));
       }
     }
-    ScheduledFuture<?> k = keepAliveTask;
-    if (k != null) {
-      k.cancel(false);
-    }
+    live.clear();
     ScheduledThreadPoolExecutor t = timer;
     if (t != null) {
       t.shutdownNow();
@@ -237,10 +248,6 @@ final class Waiters {
     int ticket();
 
     Duration lifetime();
-
-    boolean isDueForRenewal();
-
-    void renewed();
 
     /** The store says the ticket is gone: the process has lost its place. */
     void lost();

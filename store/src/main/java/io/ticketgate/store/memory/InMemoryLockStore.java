@@ -133,6 +133,20 @@ public class InMemoryLockStore extends LockStore {
   }
 
   @Override
+  protected CompletionStage<Issued> issueAndLookAsync(String conversationId, Duration lifetime) {
+    return run(() -> {
+      Issued[] issued = new Issued[1];
+      locks.compute(conversationId, (id, lock) -> {
+        TicketLock l = lock == null ? createLock(id) : lock;
+        int ticket = l.issueTicket(lifetime);
+        issued[0] = new Issued(ticket, TicketStatus.of(l, ticket));
+        return l;
+      });
+      return issued[0];
+    });
+  }
+
+  @Override
   protected CompletionStage<TicketStatus> ticketStatusAsync(String conversationId, int ticket) {
     return run(() -> ticketStatus(conversationId, ticket));
   }

@@ -1,6 +1,5 @@
 package io.ticketgate.store.redis;
 
-import io.ticketgate.store.internal.Checks;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
 import io.ticketgate.store.LockStoreOptions;
@@ -8,6 +7,7 @@ import io.ticketgate.store.LockStores;
 import io.ticketgate.store.Ticket;
 import io.ticketgate.store.TicketLock;
 import io.ticketgate.store.TicketStatus;
+import io.ticketgate.store.internal.Checks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,37 +49,51 @@ public class ConcurrentRedisLockStore extends RedisBackedLockStore {
   /** Suffix of Ticketgate's floor key. */
   public static final String FLOOR_SUFFIX = "serving_floor";
 
-  /** INCR the counter and write the ticket in one step, so no number is issued without its key. */
-  private static final RedisConnection.Script ISSUE = new RedisConnection.Script("""
+  /**
+   * Where ticket {@code n} stands, given its key prefix {@code base} and the floor key: every ticket
+   * between the floor and {@code n} is checked by number, none is searched for. Moves the floor up to
+   * the first live ticket so the next look starts there. Returns {0} when served, else
+   * {head, ahead, head's PTTL}.
+   */
+  private static final String LOOK = """
+      local function look(base, n, floorKey, floorTtl)
+        local floor = tonumber(redis.call('GET', floorKey) or '1') or 1
+        if floor > n or floor < 1 then floor = 1 end
+        local head = 0
+        local ahead = 0
+        for i = floor, n - 1 do
+          if redis.call('EXISTS', base .. i) == 1 then
+            if head == 0 then head = i end
+            ahead = ahead + 1
+          end
+        end
+        local newFloor = n
+        if head > 0 then newFloor = head end
+        if newFloor ~= floor then redis.call('SET', floorKey, newFloor, 'PX', floorTtl) end
+        if head == 0 then return {0} end
+        return {head, ahead, redis.call('PTTL', base .. head)}
+      end
+      """;
+
+  /**
+   * INCRs the counter, writes the ticket and looks where it stands, all in one step: no number is
+   * issued without its key, and an uncontended turn costs one round trip to take.
+   * Returns {n, look...}.
+   */
+  private static final RedisConnection.Script ISSUE = new RedisConnection.Script(LOOK + """
       local n = redis.call('INCR', KEYS[1])
       redis.call('PEXPIRE', KEYS[1], ARGV[4])
       redis.call('PEXPIRE', KEYS[2], ARGV[4])
       redis.call('SET', ARGV[1] .. n, '{"number": ' .. n .. ', "expires": ' .. ARGV[2] .. '}', 'PX', ARGV[3])
-      return n
+      local status = look(ARGV[1], n, KEYS[2], ARGV[4])
+      table.insert(status, 1, n)
+      return status
       """);
 
-  /**
-   * Where ticket ARGV[2] stands: {-1} when gone, {0} when served, else {head, ahead, head's PTTL}.
-   * Moves the floor up to the first live ticket so the next look starts there.
-   */
-  private static final RedisConnection.Script STATUS = new RedisConnection.Script("""
-      local n = tonumber(ARGV[2])
+  /** Where ticket ARGV[2] stands: {-1} when gone, else as {@link #LOOK}. */
+  private static final RedisConnection.Script STATUS = new RedisConnection.Script(LOOK + """
       if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
-      local floor = tonumber(redis.call('GET', KEYS[2]) or '1') or 1
-      if floor > n or floor < 1 then floor = 1 end
-      local head = 0
-      local ahead = 0
-      for i = floor, n - 1 do
-        if redis.call('EXISTS', ARGV[1] .. i) == 1 then
-          if head == 0 then head = i end
-          ahead = ahead + 1
-        end
-      end
-      local newFloor = n
-      if head > 0 then newFloor = head end
-      if newFloor ~= floor then redis.call('SET', KEYS[2], newFloor, 'PX', ARGV[3]) end
-      if head == 0 then return {0} end
-      return {head, ahead, redis.call('PTTL', ARGV[1] .. head)}
+      return look(ARGV[1], tonumber(ARGV[2]), KEYS[2], ARGV[3])
       """);
 
   /** Deletes the ticket, raises the floor past it when it was the lowest, and signals whoever came after it. */
@@ -193,13 +207,19 @@ public class ConcurrentRedisLockStore extends RedisBackedLockStore {
 
   @Override
   protected CompletionStage<Integer> issueTicketAsync(String conversationId, Duration lifetime) {
+    return issueAndLookAsync(conversationId, lifetime).thenApply(Issued::ticket);
+  }
+
+  @Override
+  protected CompletionStage<Issued> issueAndLookAsync(String conversationId, Duration lifetime) {
     Checks.positive(lifetime, "lifetime");
     String base = keyBase(conversationId);
     double expires = clock().millis() / 1000.0 + lifetime.toNanos() / 1e9;
-    CompletionStage<Long> n = redis.eval(ISSUE, ScriptOutputType.INTEGER,
+    CompletionStage<List<Object>> reply = redis.eval(ISSUE, ScriptOutputType.MULTI,
         new String[] {base + LAST_ISSUED_SUFFIX, base + FLOOR_SUFFIX},
         base, RasaJson.pythonFloat(expires), Long.toString(Math.max(1, lifetime.toMillis())), counterTtlMillis);
-    return guard(conversationId, "issue a ticket", n.thenApply(Math::toIntExact));
+    return guard(conversationId, "issue a ticket", reply.thenApply(r ->
+        new Issued(Math.toIntExact((Long) r.get(0)), status(r.subList(1, r.size())))));
   }
 
   @Override
@@ -248,18 +268,21 @@ public class ConcurrentRedisLockStore extends RedisBackedLockStore {
     String base = keyBase(conversationId);
     CompletionStage<List<Object>> reply = redis.eval(STATUS, ScriptOutputType.MULTI,
         new String[] {base + ticket, base + FLOOR_SUFFIX}, base, Integer.toString(ticket), counterTtlMillis);
-    return guard(conversationId, "look up ticket " + ticket, reply.thenApply(r -> {
-      long code = (Long) r.get(0);
-      if (code < 0) {
-        return TicketStatus.gone();
-      }
-      if (code == 0) {
-        return TicketStatus.served();
-      }
-      long pttl = (Long) r.get(2);
-      long expiresAt = pttl > 0 ? clock().millis() + pttl : 0;
-      return TicketStatus.waiting((int) code, ((Long) r.get(1)).intValue(), expiresAt);
-    }));
+    return guard(conversationId, "look up ticket " + ticket, reply.thenApply(this::status));
+  }
+
+  /** Decodes a look: {-1} gone, {0} served, {head, ahead, head's PTTL} waiting. */
+  private TicketStatus status(List<Object> r) {
+    long code = (Long) r.get(0);
+    if (code < 0) {
+      return TicketStatus.gone();
+    }
+    if (code == 0) {
+      return TicketStatus.served();
+    }
+    long pttl = (Long) r.get(2);
+    long expiresAt = pttl > 0 ? clock().millis() + pttl : 0;
+    return TicketStatus.waiting((int) code, ((Long) r.get(1)).intValue(), expiresAt);
   }
 
   private List<Ticket> live(String conversationId, boolean delete, String action) {

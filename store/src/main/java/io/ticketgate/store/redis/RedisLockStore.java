@@ -12,6 +12,7 @@ import io.ticketgate.store.internal.SectionReader;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 
@@ -100,8 +101,21 @@ public class RedisLockStore extends RedisBackedLockStore {
 
   @Override
   public int issueTicket(String conversationId, Duration lifetime) {
+    return issueAndLook(conversationId, lifetime).ticket();
+  }
+
+  /** The queue just written is the queue at the instant of the swap, so the first look is free. */
+  private Issued issueAndLook(String conversationId, Duration lifetime) {
     Checks.positive(lifetime, "lifetime");
-    return update(conversationId, "issue a ticket", lock -> Change.write(lock.issueTicket(lifetime), false));
+    return update(conversationId, "issue a ticket", lock -> {
+      int ticket = lock.issueTicket(lifetime);
+      return Change.write(new Issued(ticket, TicketStatus.of(lock, ticket)), false);
+    });
+  }
+
+  @Override
+  protected CompletionStage<Issued> issueAndLookAsync(String conversationId, Duration lifetime) {
+    return CompletableFuture.supplyAsync(() -> issueAndLook(conversationId, lifetime), blockingExecutor());
   }
 
   @Override
