@@ -87,8 +87,8 @@ final class Acquisition implements Waiters.Renewable {
       return;
     }
     if (System.nanoTime() - deadlineNanos >= 0 && deadlineNanos != Long.MAX_VALUE) {
-      fail(new LockException(conversationId, "gave up waiting for ticket " + ticket + " after "
-          + Duration.ofNanos(System.nanoTime() - requestedNanos).toMillis() + " ms" + describeQueue()));
+      fail(new LockException(LockException.Reason.TIMED_OUT, conversationId, "gave up waiting for ticket " + ticket + " after "
+          + Duration.ofNanos(System.nanoTime() - requestedNanos).toMillis() + " ms" + describeQueue(), null));
       return;
     }
     try {
@@ -105,8 +105,8 @@ final class Acquisition implements Waiters.Renewable {
     }
     switch (status.kind()) {
       case SERVED -> serve();
-      case GONE -> fail(new LockException(conversationId, "ticket " + ticket + " expired before it was served"
-          + describeQueue()));
+      case GONE -> fail(new LockException(LockException.Reason.EXPIRED, conversationId,
+          "ticket " + ticket + " expired before it was served" + describeQueue(), null));
       case WAITING -> {
         last = status;
         scheduleNextLook(status);
@@ -162,7 +162,7 @@ final class Acquisition implements Waiters.Renewable {
     try {
       timer = waiters.timer().schedule(this::poke, delay, TimeUnit.NANOSECONDS);
     } catch (java.util.concurrent.RejectedExecutionException e) {
-      fail(new LockException(conversationId, "the lock store was closed while ticket " + ticket + " waited", e));
+      fail(new LockException(LockException.Reason.CLOSED, conversationId, "the lock store was closed while ticket " + ticket + " waited", e));
     }
   }
 

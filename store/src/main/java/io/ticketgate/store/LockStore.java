@@ -234,15 +234,15 @@ public abstract class LockStore implements AutoCloseable {
         turn.thenAccept(HeldLock::close);
       }
       Thread.currentThread().interrupt();
-      throw new LockException(conversationId, "interrupted while waiting for a ticket", e);
+      throw new LockException(LockException.Reason.CANCELLED, conversationId, "interrupted while waiting for a ticket", e);
     } catch (ExecutionException e) {
       if (e.getCause() instanceof LockException le) {
         // Re-wrap so the caller's stack shows where it waited; the original stays the cause.
-        throw new LockException(conversationId, stripPrefix(le), le);
+        throw new LockException(le.reason(), conversationId, le.detail(), le);
       }
       throw new LockException(conversationId, "failed while waiting for a ticket", e.getCause());
     } catch (CancellationException e) {
-      throw new LockException(conversationId, "waiting for a ticket was cancelled", e);
+      throw new LockException(LockException.Reason.CANCELLED, conversationId, "waiting for a ticket was cancelled", e);
     }
   }
 
@@ -256,6 +256,16 @@ public abstract class LockStore implements AutoCloseable {
    * ticket back. The future fails with {@link LockException}.
    */
   public CompletableFuture<HeldLock> lockAsync(String conversationId, Duration lifetime, Duration maxWait) {
+    return request(conversationId, lifetime, maxWait).served();
+  }
+
+  /**
+   * Starts taking a turn like {@link #lockAsync(String, Duration, Duration)}, returning a handle that
+   * also reports when the ticket is issued.
+   *
+   * @param maxWait the longest to wait from now, or null to wait as long as the ticket lives
+   */
+  public LockRequest request(String conversationId, Duration lifetime, Duration maxWait) {
     Checks.conversationId(conversationId);
     Checks.positive(lifetime, "lifetime");
     if (maxWait != null && (maxWait.isNegative() || maxWait.isZero())) {
@@ -306,11 +316,5 @@ public abstract class LockStore implements AutoCloseable {
     } finally {
       stripe.unlock();
     }
-  }
-
-  private static String stripPrefix(LockException e) {
-    String prefix = "conversation '" + e.conversationId() + "': ";
-    String m = e.getMessage();
-    return m.startsWith(prefix) ? m.substring(prefix.length()) : m;
   }
 }

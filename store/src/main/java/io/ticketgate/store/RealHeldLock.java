@@ -55,7 +55,8 @@ final class RealHeldLock implements HeldLock, Waiters.Renewable {
     }
     if (lost || !store.renewTicket(conversationId, ticket, lifetime)) {
       lost = true;
-      throw new LockException(conversationId, "ticket " + ticket + " expired or was removed while held; the turn is lost");
+      throw new LockException(LockException.Reason.EXPIRED, conversationId,
+          "ticket " + ticket + " expired or was removed while held; the turn is lost", null);
     }
   }
 

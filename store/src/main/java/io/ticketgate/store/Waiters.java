@@ -77,13 +77,15 @@ final class Waiters {
     return t;
   }
 
-  CompletableFuture<HeldLock> acquire(String conversationId, Duration lifetime, Duration maxWait) {
+  LockRequest acquire(String conversationId, Duration lifetime, Duration maxWait) {
     if (closed.get()) {
-      return CompletableFuture.failedFuture(new LockException(conversationId, "the lock store is closed"));
+      LockException e = new LockException(LockException.Reason.CLOSED, conversationId, "the lock store is closed", null);
+      return new Request(conversationId, CompletableFuture.failedFuture(e), CompletableFuture.failedFuture(e));
     }
     long requested = System.nanoTime();
     long deadline = maxWait == null ? Long.MAX_VALUE : saturatedAdd(requested, maxWait.toNanos());
     CompletableFuture<HeldLock> result = new CompletableFuture<>();
+    CompletableFuture<Integer> issuedTicket = new CompletableFuture<>();
     // Registered before the ticket exists: issuing counts as the first look, and a release signalled
     // while it runs makes the acquisition look again, so no wake-up can fall between issue and wait.
     Acquisition a = new Acquisition(this, store, conversationId, lifetime, requested, deadline, result);
@@ -96,9 +98,12 @@ final class Waiters {
     }
     issued.whenComplete((i, error) -> {
       if (error != null) {
-        a.issueFailed(asLockException(conversationId, "could not issue a ticket", error));
+        LockException e = asLockException(conversationId, "could not issue a ticket", error);
+        issuedTicket.completeExceptionally(e);
+        a.issueFailed(e);
         return;
       }
+      issuedTicket.complete(i.ticket());
       a.issued(i);
       result.whenComplete((held, e) -> {
         if (result.isCancelled()) {
@@ -106,8 +111,11 @@ final class Waiters {
         }
       });
     });
-    return result;
+    return new Request(conversationId, issuedTicket, result);
   }
+
+  private record Request(String conversationId, CompletableFuture<Integer> issued, CompletableFuture<HeldLock> served)
+      implements LockRequest {}
 
   void wake(String conversationId) {
     Set<Acquisition> set = byConversation.get(conversationId);
@@ -202,7 +210,8 @@ final class Waiters {
     }
     for (Set<Acquisition> set : byConversation.values()) {
       for (Acquisition a : set) {
-        a.fail(new LockException(a.conversationId, "the lock store was closed while ticket " + a.ticket + " waited"));
+        a.fail(new LockException(LockException.Reason.CLOSED, a.conversationId,
+            "the lock store was closed while ticket " + a.ticket + " waited", null));
       }
     }
     live.clear();

@@ -89,7 +89,7 @@ abstract class RedisBackedLockStore extends LockStore {
       throw failure(conversationId, action, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new LockException(conversationId, "interrupted while trying to " + action, e);
+      throw new LockException(LockException.Reason.CANCELLED, conversationId, "interrupted while trying to " + action, e);
     }
   }
 

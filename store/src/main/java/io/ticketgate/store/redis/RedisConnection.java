@@ -105,7 +105,7 @@ final class RedisConnection implements AutoCloseable {
       closeQuietly(cmd);
       closeQuietly(c);
       resources.shutdown();
-      throw new LockException("*", "cannot connect to Redis at " + describe() + ": " + e.getMessage(), e);
+      throw new LockException(LockException.Reason.STORE_FAILED, null, "cannot connect to Redis at " + describe() + ": " + e.getMessage(), e);
     }
     this.client = c;
     this.commands = cmd;
@@ -183,7 +183,7 @@ final class RedisConnection implements AutoCloseable {
       pubSub.sync().subscribe(channel);
       pubSub.sync().psubscribe(pattern);
     } catch (RuntimeException e) {
-      throw new LockException("*", "cannot subscribe to release events on " + describe() + ": " + e.getMessage(), e);
+      throw new LockException(LockException.Reason.STORE_FAILED, null, "cannot subscribe to release events on " + describe() + ": " + e.getMessage(), e);
     }
   }
 
