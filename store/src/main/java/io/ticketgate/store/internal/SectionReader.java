@@ -28,8 +28,8 @@ public final class SectionReader {
   private final String source;
   private final Map<String, Object> values;
   private final Set<String> read = new TreeSet<>();
-  private final List<String> problems = new ArrayList<>();
-  private final List<String> warnings = new ArrayList<>();
+  private List<String> problems = new ArrayList<>();
+  private List<String> warnings = new ArrayList<>();
 
   /**
    * @param sectionName the section's name in messages, such as {@code lock_store}
@@ -183,6 +183,44 @@ public final class SectionReader {
     return List.of(String.valueOf(v));
   }
 
+  /** A nested section as a reader of its own, sharing this reader's problems and warnings; null when absent. */
+  public SectionReader section(String key) {
+    Object v = raw(key);
+    if (v == null) {
+      return null;
+    }
+    if (!(v instanceof Map<?, ?> map)) {
+      problem(key, v, "must be a mapping");
+      return null;
+    }
+    SectionReader nested = new SectionReader(sectionName + "." + key, Map.of(), source, name -> null);
+    map.forEach((k, val) -> nested.values.put(String.valueOf(k), val));
+    nested.problems = problems;
+    nested.warnings = warnings;
+    return nested;
+  }
+
+  /** A mapping of scalar values as strings, such as pass-through client properties; empty when absent. */
+  public Map<String, String> stringMap(String key) {
+    Object v = raw(key);
+    if (v == null) {
+      return Map.of();
+    }
+    if (!(v instanceof Map<?, ?> map)) {
+      problem(key, v, "must be a mapping");
+      return Map.of();
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    map.forEach((k, val) -> {
+      if (val == null || val instanceof Map || val instanceof Collection) {
+        problem(key + "." + k, val, "must be a single value");
+      } else {
+        out.put(String.valueOf(k), String.valueOf(val));
+      }
+    });
+    return out;
+  }
+
   /** Records a problem with {@code key}'s value. */
   public void problem(String key, Object value, String reason) {
     problems.add(sectionName + "." + key + " was '" + value + "' but it " + reason + where());
@@ -209,6 +247,17 @@ public final class SectionReader {
     if (!unknown.isEmpty()) {
       warn("ignoring unknown key(s) " + unknown + " " + context);
     }
+  }
+
+  /** A reader over {@code section} that shares this reader's problems, warnings and source. */
+  public SectionReader sibling(String sectionName, Map<String, ?> section) {
+    SectionReader other = new SectionReader(sectionName, Map.of(), source, name -> null);
+    if (section != null) {
+      section.forEach((k, v) -> other.values.put(String.valueOf(k), v));
+    }
+    other.problems = problems;
+    other.warnings = warnings;
+    return other;
   }
 
   /** Problems found so far. */
@@ -253,6 +302,11 @@ public final class SectionReader {
       for (Object o : list) {
         out.add(substitute(key, o, env));
       }
+      return out;
+    }
+    if (value instanceof Map<?, ?> map) {
+      Map<String, Object> out = new LinkedHashMap<>();
+      map.forEach((k, v) -> out.put(String.valueOf(k), substitute(key + "." + k, v, env)));
       return out;
     }
     return value;

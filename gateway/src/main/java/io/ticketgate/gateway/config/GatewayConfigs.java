@@ -1,0 +1,338 @@
+package io.ticketgate.gateway.config;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.ticketgate.store.LockStoreConfigException;
+import io.ticketgate.store.LockStores;
+import io.ticketgate.store.internal.SectionReader;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Reads and checks {@code gateway.yml}. Every section is optional: with no file at all the gateway
+ * runs against Kafka on {@code localhost:9092}, the in-memory lock store and Rasa on
+ * {@code localhost:5005}. Every problem is collected, so {@code ticketgate check-config} shows them
+ * all at once.
+ *
+ * <pre>{@code
+ * kafka:
+ *   bootstrap_servers: ${KAFKA_BOOTSTRAP}
+ *   group_id: ticketgate
+ *   input_topics: [user-messages]
+ *   output_topic: bot-replies
+ *   dead_letter_topic: ticketgate-dead-letters
+ *   conversation_id: {source: key}        # or {source: json_field, field: sender} or {source: header, header: conversation-id}
+ *   consumer: {security.protocol: SASL_SSL}
+ * lock_store: {type: concurrent_redis, host: redis}
+ * bot: {type: rasa, url: http://rasa:5005, timeout: 30}
+ * dispatch: {max_in_flight: 1000, retries: 3}
+ * metrics: {port: 9404}
+ * logging: {format: json}
+ * }</pre>
+ */
+public final class GatewayConfigs {
+
+  private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
+  private static final Set<String> SECTIONS = Set.of("kafka", "lock_store", "bot", "dispatch", "metrics", "logging");
+  /** Consumer properties Ticketgate sets itself because correctness depends on them. */
+  private static final Set<String> MANAGED_CONSUMER_KEYS = Set.of("enable.auto.commit", "group.id",
+      "key.deserializer", "value.deserializer", "bootstrap.servers");
+  private static final Set<String> MANAGED_PRODUCER_KEYS = Set.of("key.serializer", "value.serializer",
+      "bootstrap.servers", "enable.idempotence", "acks");
+
+  private GatewayConfigs() {}
+
+  /**
+   * What checking found.
+   *
+   * @param config the configuration, or null when there are problems
+   * @param problems errors, each naming key, value and file
+   * @param warnings things that work but deserve attention
+   */
+  public record Result(GatewayConfig config, List<String> problems, List<String> warnings) {
+    /** Whether the configuration can be used. */
+    public boolean isValid() {
+      return problems.isEmpty();
+    }
+  }
+
+  /** The configuration used with no file at all. */
+  public static GatewayConfig defaults() {
+    return check(Map.of(), null, null, null).config();
+  }
+
+  /**
+   * Reads {@code config} and, when given, the {@code lock_store:} section of {@code endpoints}.
+   *
+   * @param config {@code gateway.yml}, or null for the defaults
+   * @param endpoints Rasa's {@code endpoints.yml}, or null
+   * @throws GatewayConfigException listing every problem
+   */
+  public static GatewayConfig load(Path config, Path endpoints) {
+    Result r = check(config, endpoints);
+    if (!r.isValid()) {
+      throw new GatewayConfigException(r.problems());
+    }
+    return r.config();
+  }
+
+  /** Checks files without throwing: the result lists problems and warnings. */
+  public static Result check(Path config, Path endpoints) {
+    List<String> fileProblems = new ArrayList<>();
+    Map<String, Object> root = config == null ? Map.of() : readYaml(config, fileProblems);
+    Map<String, Object> endpointsSection = null;
+    if (endpoints != null) {
+      try {
+        endpointsSection = LockStores.readSection(endpoints);
+      } catch (LockStoreConfigException e) {
+        fileProblems.addAll(e.problems());
+      }
+    }
+    if (!fileProblems.isEmpty()) {
+      return new Result(null, fileProblems, List.of());
+    }
+    return check(root, config == null ? null : config.toString(), endpointsSection,
+        endpoints == null ? null : endpoints.toString());
+  }
+
+  /** Checks an already parsed {@code gateway.yml}. */
+  public static Result check(Map<String, Object> root, String source, Map<String, Object> endpointsLockStore,
+      String endpointsSource) {
+    SectionReader top = SectionReader.of("gateway", root, source);
+    for (String key : root.keySet()) {
+      if (!SECTIONS.contains(key)) {
+        top.warn("ignoring unknown section '" + key + "' (known: " + new java.util.TreeSet<>(SECTIONS) + ")");
+      }
+    }
+    KafkaSettings kafka = readKafka(section(top, "kafka"));
+    BotSettings bot = readBot(section(top, "bot"));
+    DispatchSettings dispatch = readDispatch(section(top, "dispatch"));
+    MetricsSettings metrics = readMetrics(section(top, "metrics"));
+    SectionReader logging = section(top, "logging");
+    String logFormat = logging.string("format", "text").toLowerCase(Locale.ROOT);
+    if (!logFormat.equals("text") && !logFormat.equals("json")) {
+      logging.problem("format", logFormat, "must be text or json");
+    }
+    logging.warnUnknownKeys("");
+
+    Map<String, Object> lockStore;
+    String lockStoreSource;
+    Object inline = root.get("lock_store");
+    if (endpointsLockStore != null && inline != null) {
+      top.problem("lock_store is set both in " + source + " and in " + endpointsSource + "; keep one");
+    }
+    if (endpointsLockStore != null) {
+      lockStore = endpointsLockStore;
+      lockStoreSource = endpointsSource;
+    } else {
+      SectionReader ls = section(top, "lock_store");
+      lockStore = new LinkedHashMap<>(ls.values());
+      lockStoreSource = source;
+    }
+    LockStores.Validation v = LockStores.validate(lockStore, lockStoreSource);
+    List<String> problems = new ArrayList<>(top.problems());
+    problems.addAll(v.problems());
+    List<String> warnings = new ArrayList<>(top.warnings());
+    warnings.addAll(v.warnings());
+    if (v.kind() == LockStores.Kind.IN_MEMORY) {
+      warnings.add("lock_store: the in-memory store coordinates only this process; replicas of the gateway will not "
+          + "coordinate (use concurrent_redis for more than one replica)");
+    }
+    if (!problems.isEmpty()) {
+      return new Result(null, problems, warnings);
+    }
+    return new Result(new GatewayConfig(kafka, lockStore, lockStoreSource, bot, dispatch, metrics, logFormat),
+        List.of(), warnings);
+  }
+
+  private static SectionReader section(SectionReader top, String name) {
+    SectionReader s = top.section(name);
+    return s != null ? s : top.sibling("gateway." + name, Map.of());
+  }
+
+  private static KafkaSettings readKafka(SectionReader r) {
+    String bootstrap;
+    Object rawBootstrap = r.raw("bootstrap_servers");
+    if (rawBootstrap instanceof List<?>) {
+      bootstrap = String.join(",", r.stringList("bootstrap_servers"));
+    } else {
+      bootstrap = r.string("bootstrap_servers", KafkaSettings.DEFAULT_BOOTSTRAP_SERVERS);
+    }
+    if (bootstrap.isBlank()) {
+      r.problem("bootstrap_servers", bootstrap, "must name at least one host:port");
+    }
+    String groupId = r.string("group_id", KafkaSettings.DEFAULT_GROUP_ID);
+    if (groupId.isBlank()) {
+      r.problem("group_id", groupId, "must not be empty");
+    }
+    List<String> inputs = r.has("input_topics") ? r.stringList("input_topics") : List.of(KafkaSettings.DEFAULT_INPUT_TOPIC);
+    if (inputs.isEmpty()) {
+      r.problem("input_topics", "[]", "must name at least one topic");
+    }
+    for (String t : inputs) {
+      topic(r, "input_topics", t);
+    }
+    String output = topic(r, "output_topic", r.string("output_topic", KafkaSettings.DEFAULT_OUTPUT_TOPIC));
+    String dlq = topic(r, "dead_letter_topic", r.string("dead_letter_topic", KafkaSettings.DEFAULT_DEAD_LETTER_TOPIC));
+    if (inputs.contains(output)) {
+      r.problem("output_topic", output, "is also an input topic; replies would be consumed as user messages");
+    }
+    if (inputs.contains(dlq)) {
+      r.problem("dead_letter_topic", dlq, "is also an input topic; dead letters would be consumed again");
+    }
+    KafkaSettings.ConversationIdSource source = KafkaSettings.ConversationIdSource.key();
+    SectionReader cid = r.section("conversation_id");
+    if (cid != null) {
+      String kind = cid.string("source", "key").toLowerCase(Locale.ROOT);
+      switch (kind) {
+        case "key" -> source = KafkaSettings.ConversationIdSource.key();
+        case "json_field" -> source = new KafkaSettings.ConversationIdSource(
+            KafkaSettings.ConversationIdSource.Kind.JSON_FIELD, cid.string("field", "sender"));
+        case "header" -> {
+          String header = cid.string("header", null);
+          if (header == null || header.isBlank()) {
+            cid.problem("header", header, "must name the header that carries the conversation id");
+          }
+          source = new KafkaSettings.ConversationIdSource(KafkaSettings.ConversationIdSource.Kind.HEADER, header);
+        }
+        default -> cid.problem("source", kind, "must be key, json_field or header");
+      }
+      cid.warnUnknownKeys("");
+    }
+    int maxBytes = r.integer("max_message_bytes", KafkaSettings.DEFAULT_MAX_MESSAGE_BYTES, 1, 100 << 20);
+    Map<String, String> consumer = r.stringMap("consumer");
+    Map<String, String> producer = r.stringMap("producer");
+    for (String k : consumer.keySet()) {
+      if (MANAGED_CONSUMER_KEYS.contains(k)) {
+        r.problem("consumer." + k, consumer.get(k), "is set by Ticketgate itself (offsets are committed only after "
+            + "replies are acknowledged); use the kafka section's own keys");
+      }
+    }
+    for (String k : producer.keySet()) {
+      if (MANAGED_PRODUCER_KEYS.contains(k)) {
+        r.problem("producer." + k, producer.get(k), "is set by Ticketgate itself (idempotent, acks=all)");
+      }
+    }
+    r.warnUnknownKeys("");
+    return new KafkaSettings(bootstrap, groupId, inputs, output, dlq, source, maxBytes, consumer, producer);
+  }
+
+  private static String topic(SectionReader r, String key, String topic) {
+    if (!TOPIC.matcher(topic).matches() || topic.equals(".") || topic.equals("..")) {
+      r.problem(key, topic, "is not a legal Kafka topic name (letters, digits, '.', '_', '-'; at most 249)");
+    }
+    return topic;
+  }
+
+  private static BotSettings readBot(SectionReader r) {
+    String type = r.string("type", "rasa").trim();
+    String defaultUrl = type.equals("rasa") ? BotSettings.DEFAULT_RASA_URL : null;
+    String rawUrl = r.string("url", defaultUrl);
+    URI url = null;
+    if (type.equals("http") && rawUrl == null) {
+      r.problem("url", null, "is required for an http bot");
+    }
+    if (rawUrl != null && (type.equals("rasa") || type.equals("http"))) {
+      try {
+        url = new URI(rawUrl);
+        if (url.getScheme() == null || !(url.getScheme().equals("http") || url.getScheme().equals("https"))
+            || url.getHost() == null) {
+          r.problem("url", rawUrl, "must be an http:// or https:// URL with a host");
+          url = null;
+        }
+      } catch (URISyntaxException e) {
+        r.problem("url", rawUrl, "is not a URL (" + e.getReason() + ")");
+      }
+    } else if (rawUrl != null) {
+      try {
+        url = new URI(rawUrl);
+      } catch (URISyntaxException e) {
+        url = null; // a Java handler may use 'url' as it likes; it gets the raw section
+      }
+    }
+    if (!Set.of("rasa", "http", "echo").contains(type) && !type.contains(".")) {
+      r.problem("type", type, "must be rasa, http, echo, or the class name of a BotHandler");
+    }
+    if (type.contains(".")) {
+      try {
+        Class<?> c = Class.forName(type, false, contextLoader());
+        if (!io.ticketgate.gateway.BotHandler.class.isAssignableFrom(c)) {
+          r.problem("type", type, "names a class that does not implement " + io.ticketgate.gateway.BotHandler.class.getName());
+        }
+      } catch (ClassNotFoundException | LinkageError e) {
+        r.problem("type", type, "names a class that cannot be loaded (" + e + "); is its jar on the class path?");
+      }
+    }
+    Duration timeout = r.seconds("timeout", BotSettings.DEFAULT_TIMEOUT);
+    Map<String, String> headers = r.stringMap("headers");
+    if (type.equals("rasa") || type.equals("http")) {
+      r.warnUnknownKeys("");
+    }
+    return new BotSettings(type, url, timeout, headers, r.values());
+  }
+
+  private static DispatchSettings readDispatch(SectionReader r) {
+    DispatchSettings d = DispatchSettings.defaults();
+    int maxInFlight = r.integer("max_in_flight", d.maxInFlight(), 1, 1_000_000);
+    int retries = r.integer("retries", d.retries(), 0, 1000);
+    Duration backoff = r.seconds("retry_backoff", d.retryBackoff());
+    Duration backoffMax = r.seconds("retry_backoff_max", d.retryBackoffMax());
+    if (backoffMax.compareTo(backoff) < 0) {
+      r.problem("retry_backoff_max", backoffMax.toMillis() / 1000.0, "must not be below retry_backoff ("
+          + backoff.toMillis() / 1000.0 + ")");
+    }
+    Duration lifetime = r.seconds("lock_lifetime", null);
+    Duration maxWait = r.seconds("lock_max_wait", d.lockMaxWait());
+    Duration shutdown = r.seconds("shutdown_timeout", d.shutdownTimeout());
+    Duration revocation = r.seconds("revocation_timeout", d.revocationTimeout());
+    Duration commit = r.seconds("commit_interval", d.commitInterval());
+    r.warnUnknownKeys("");
+    return new DispatchSettings(maxInFlight, retries, backoff, backoffMax, lifetime, maxWait, shutdown, revocation, commit);
+  }
+
+  private static MetricsSettings readMetrics(SectionReader r) {
+    MetricsSettings d = MetricsSettings.defaults();
+    MetricsSettings m = new MetricsSettings(r.bool("enabled", d.enabled()), r.string("host", d.host()),
+        r.integer("port", d.port(), 0, 65535));
+    r.warnUnknownKeys("");
+    return m;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> readYaml(Path file, List<String> problems) {
+    if (!Files.isRegularFile(file)) {
+      problems.add("cannot read " + file + ": no such file");
+      return Map.of();
+    }
+    try {
+      Object root = new ObjectMapper(new YAMLFactory()).readValue(file.toFile(), Object.class);
+      if (root == null) {
+        return Map.of();
+      }
+      if (!(root instanceof Map<?, ?>)) {
+        problems.add(file + " must hold a YAML mapping at the top level");
+        return Map.of();
+      }
+      return (Map<String, Object>) root;
+    } catch (IOException e) {
+      problems.add("cannot read " + file + ": " + e.getMessage());
+      return Map.of();
+    }
+  }
+
+  private static ClassLoader contextLoader() {
+    ClassLoader l = Thread.currentThread().getContextClassLoader();
+    return l != null ? l : GatewayConfigs.class.getClassLoader();
+  }
+}

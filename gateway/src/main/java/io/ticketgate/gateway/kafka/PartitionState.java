@@ -1,0 +1,13 @@
+package io.ticketgate.gateway.kafka;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** One assigned partition: its offsets and the jobs in flight for it. */
+final class PartitionState {
+
+  final PartitionOffsets offsets = new PartitionOffsets();
+  final Set<Job> jobs = ConcurrentHashMap.newKeySet();
+  /** Last offset committed; poll thread only. */
+  long committed = -1;
+}

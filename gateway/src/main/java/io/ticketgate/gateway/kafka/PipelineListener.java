@@ -1,0 +1,41 @@
+package io.ticketgate.gateway.kafka;
+
+import java.time.Duration;
+
+/**
+ * What the pipeline reports as it works; the gateway turns it into metrics, tests record it. Called
+ * from many threads; implementations must be thread-safe and must not block.
+ */
+public interface PipelineListener {
+
+  /** A ticket was issued. */
+  default void ticketIssued() {}
+
+  /** A ticket expired before it was served (this process then takes a new one). */
+  default void ticketExpired() {}
+
+  /** A ticket waited {@code wait} from issue to service. */
+  default void lockWait(Duration wait) {}
+
+  /** A ticket was held for {@code hold}, from service to release. */
+  default void lockHold(Duration hold) {}
+
+  /**
+   * One call to the bot took {@code took}.
+   *
+   * @param outcome {@code ok}, {@code retryable_error} or {@code permanent_error}
+   */
+  default void botCall(Duration took, String outcome) {}
+
+  /** A message was answered and its replies acknowledged by Kafka. */
+  default void replied() {}
+
+  /** A bot call failed and will be tried again. */
+  default void retried() {}
+
+  /** A message went to the dead-letter topic for {@code reason}. */
+  default void deadLettered(String reason) {}
+
+  /** A message was dropped because its partition was revoked before it started; its new owner handles it. */
+  default void droppedOnRevoke() {}
+}

@@ -1,0 +1,143 @@
+package io.ticketgate.gateway.kafka;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ticketgate.gateway.config.KafkaSettings;
+import io.ticketgate.gateway.config.KafkaSettings.ConversationIdSource;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+
+/**
+ * Turns a consumed record into a message for the bot, or says exactly why it cannot.
+ *
+ * <p>A value is JSON when it starts with <code>{</code> (after white space): Rasa's shape
+ * {@code {"sender": ..., "message": ..., "metadata": {...}}}. Anything else is plain UTF-8 text. The
+ * conversation id comes from the configured source. Stateless and thread-safe.
+ */
+final class RecordDecoder {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final ConversationIdSource idSource;
+  private final int maxMessageBytes;
+
+  RecordDecoder(KafkaSettings kafka) {
+    this.idSource = kafka.conversationId();
+    this.maxMessageBytes = kafka.maxMessageBytes();
+  }
+
+  /** What a record decoded to. */
+  sealed interface Decoded permits Message, Rejected {}
+
+  /** A message the bot can handle. */
+  record Message(String conversationId, String text, Map<String, Object> metadata) implements Decoded {}
+
+  /**
+   * A record that goes to the dead-letter topic.
+   *
+   * @param reason machine-readable, low cardinality
+   * @param detail for people
+   */
+  record Rejected(String reason, String detail) implements Decoded {}
+
+  Decoded decode(ConsumerRecord<byte[], byte[]> record) {
+    byte[] value = record.value();
+    if (value == null) {
+      return new Rejected("empty_value", "the record has no value (a tombstone?)");
+    }
+    if (value.length > maxMessageBytes) {
+      return new Rejected("too_large", "the value has " + value.length + " bytes; the limit (kafka.max_message_bytes) is "
+          + maxMessageBytes);
+    }
+    String text;
+    try {
+      text = strictUtf8(value);
+    } catch (CharacterCodingException e) {
+      return new Rejected("invalid_utf8", "the value is not valid UTF-8: " + e.getMessage());
+    }
+    String sender = null;
+    Map<String, Object> metadata = Map.of();
+    JsonNode json = null;
+    if (looksLikeJson(text)) {
+      try {
+        json = JSON.readTree(text);
+      } catch (JsonProcessingException e) {
+        return new Rejected("malformed_json", "the value starts like JSON but does not parse: "
+            + e.getOriginalMessage());
+      }
+      if (!json.isObject()) {
+        return new Rejected("malformed_json", "the JSON value must be an object with a \"message\" field");
+      }
+      JsonNode message = json.get("message");
+      if (message == null || !message.isTextual()) {
+        return new Rejected("malformed_json", "the JSON object has no string \"message\" field");
+      }
+      text = message.asText();
+      JsonNode s = json.get("sender");
+      sender = s != null && s.isValueNode() && !s.isNull() ? s.asText() : null;
+      JsonNode meta = json.get("metadata");
+      if (meta != null && !meta.isNull()) {
+        if (!meta.isObject()) {
+          return new Rejected("malformed_json", "\"metadata\" must be a JSON object");
+        }
+        metadata = JSON.convertValue(meta, MAP_TYPE);
+      }
+    }
+    String id = switch (idSource.kind()) {
+      case KEY -> record.key() != null ? utf8OrNull(record.key()) : sender;
+      case JSON_FIELD -> {
+        JsonNode f = json == null ? null : json.get(idSource.name());
+        yield f != null && f.isValueNode() && !f.isNull() ? f.asText() : null;
+      }
+      case HEADER -> {
+        Header h = record.headers().lastHeader(idSource.name());
+        yield h == null || h.value() == null ? null : utf8OrNull(h.value());
+      }
+    };
+    if (id == null || id.isEmpty()) {
+      return new Rejected("no_conversation_id", "no conversation id in " + switch (idSource.kind()) {
+        case KEY -> "the record key (nor a JSON \"sender\")";
+        case JSON_FIELD -> "the JSON field \"" + idSource.name() + "\"";
+        case HEADER -> "the header '" + idSource.name() + "'";
+      });
+    }
+    return new Message(id, text, metadata);
+  }
+
+  private static final com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>> MAP_TYPE =
+      new com.fasterxml.jackson.core.type.TypeReference<>() {};
+
+  private static boolean looksLikeJson(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (!Character.isWhitespace(c)) {
+        return c == '{';
+      }
+    }
+    return false;
+  }
+
+  private static String strictUtf8(byte[] bytes) throws CharacterCodingException {
+    CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT);
+    CharBuffer chars = decoder.decode(ByteBuffer.wrap(bytes));
+    return chars.toString();
+  }
+
+  private static String utf8OrNull(byte[] bytes) {
+    try {
+      return strictUtf8(bytes);
+    } catch (CharacterCodingException e) {
+      return null; // reported as a missing conversation id, which is what it amounts to
+    }
+  }
+}
