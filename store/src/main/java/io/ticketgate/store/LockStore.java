@@ -282,6 +282,15 @@ public abstract class LockStore implements AutoCloseable {
     waiters.wake(conversationId);
   }
 
+  /**
+   * Checks that the backing store answers, for health checks.
+   *
+   * @throws LockException when it does not
+   */
+  public void ping() {
+    getLock("__ticketgate_ping__"); // a read of a lock nobody uses: works for any store
+  }
+
   /** How many of this process's tickets are waiting to be served now. */
   public int waitingCount() {
     return waiters.waitingCount();

@@ -51,6 +51,8 @@ final class Job implements Runnable {
   private final AtomicInteger state = new AtomicInteger(QUEUED);
   private volatile Thread thread;
   private volatile LockRequest request;
+  /** From issue to service of the ticket that was finally served. */
+  private Duration lockWait = Duration.ZERO;
 
   Job(KafkaPipeline pipeline, PartitionState partition, ConsumerRecord<byte[], byte[]> record, RecordDecoder.Decoded decoded) {
     this.pipeline = pipeline;
@@ -146,7 +148,7 @@ final class Job implements Runnable {
     try {
       Outcome outcome = dispatch(m, held);
       if (outcome.replies != null) {
-        pipeline.publishReplies(record, m.conversationId(), outcome.replies, held.ticket());
+        pipeline.publishReplies(record, m.conversationId(), outcome.replies, held.ticket(), lockWait);
         pipeline.listener.replied();
       } else {
         pipeline.deadLetter(record, outcome.reason, outcome.detail, held.ticket());
@@ -175,7 +177,8 @@ final class Job implements Runnable {
         pipeline.listener.ticketIssued();
         long issuedAt = System.nanoTime();
         HeldLock held = r.served().get();
-        pipeline.listener.lockWait(Duration.ofNanos(System.nanoTime() - issuedAt));
+        lockWait = Duration.ofNanos(System.nanoTime() - issuedAt);
+        pipeline.listener.lockWait(lockWait);
         return held;
       } catch (CancellationException e) {
         return null;

@@ -433,13 +433,14 @@ public final class KafkaPipeline implements AutoCloseable {
     return Duration.ofMillis(capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1));
   }
 
-  void publishReplies(ConsumerRecord<byte[], byte[]> source, String conversationId, List<BotReply> replies, int ticket)
-      throws InterruptedException {
+  void publishReplies(ConsumerRecord<byte[], byte[]> source, String conversationId, List<BotReply> replies, int ticket,
+      Duration lockWait) throws InterruptedException {
     byte[] key = conversationId.getBytes(StandardCharsets.UTF_8);
     List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>(replies.size());
     for (BotReply reply : replies) {
       RecordHeaders h = sourceHeaders(source);
       h.add(Headers.TICKET, bytes(Integer.toString(ticket)));
+      h.add(Headers.LOCK_WAIT_MS, bytes(Long.toString(lockWait.toMillis())));
       out.add(new ProducerRecord<>(kafka.outputTopic(), null, key, reply.payload(), h));
     }
     send(out, source);

@@ -109,6 +109,11 @@ abstract class RedisBackedLockStore extends LockStore {
   }
 
   @Override
+  public void ping() {
+    await(null, "ping", redis.async().ping());
+  }
+
+  @Override
   public void close() {
     try {
       super.close();

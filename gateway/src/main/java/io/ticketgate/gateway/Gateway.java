@@ -1,0 +1,230 @@
+package io.ticketgate.gateway;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.ticketgate.gateway.bot.BotHandlers;
+import io.ticketgate.gateway.config.GatewayConfig;
+import io.ticketgate.gateway.kafka.KafkaPipeline;
+import io.ticketgate.gateway.kafka.PipelineListener;
+import io.ticketgate.gateway.metrics.GatewayMetrics;
+import io.ticketgate.gateway.metrics.Health;
+import io.ticketgate.gateway.metrics.MetricsServer;
+import io.ticketgate.store.LockException;
+import io.ticketgate.store.LockStore;
+import io.ticketgate.store.LockStores;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.producer.Producer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running gateway: the lock store, the bot, the Kafka pipeline, and the metrics and health
+ * endpoints, started together and stopped together.
+ *
+ * <pre>{@code
+ * try (Gateway gateway = Gateway.start(GatewayConfigs.load(Path.of("gateway.yml"), null))) {
+ *   gateway.stopped().join();
+ * }
+ * }</pre>
+ *
+ * <p>The lock store is built from the configuration's {@code lock_store:} section with
+ * {@code keep_alive} on unless the section turns it off, so only a dead replica's tickets ever
+ * expire. Thread-safe.
+ */
+public final class Gateway implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+
+  private final GatewayConfig config;
+  private final LockStore store;
+  private final BotHandler bot;
+  private final GatewayMetrics metrics;
+  private final KafkaPipeline pipeline;
+  private final MetricsServer server;
+  private volatile long storeCheckedAt;
+  private volatile Health storeHealth = Health.up(Map.of());
+
+  private Gateway(GatewayConfig config, LockStore store, BotHandler bot) {
+    this.config = config;
+    this.store = store;
+    this.bot = bot;
+    this.metrics = new GatewayMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    Consumer<byte[], byte[]> consumer = KafkaPipeline.newConsumer(config.kafka(), config.dispatch());
+    Producer<byte[], byte[]> producer = KafkaPipeline.newProducer(config.kafka());
+    metrics.bindConsumer(consumer);
+    metrics.bindProducer(producer);
+    this.pipeline = new KafkaPipeline(config, store, bot, new MetricsListener(metrics), consumer, producer);
+    metrics.gauges(pipeline::inFlight, pipeline::waiting);
+    this.server = config.metrics().enabled()
+        ? new MetricsServer(config.metrics().host(), config.metrics().port(), metrics, this::live, this::ready)
+        : null;
+  }
+
+  /** Starts a gateway with the bot the configuration names. */
+  public static Gateway start(GatewayConfig config) {
+    return start(config, null);
+  }
+
+  /**
+   * Starts a gateway.
+   *
+   * @param bot the bot to use, or null to build the one the configuration names; the gateway closes it
+   */
+  public static Gateway start(GatewayConfig config, BotHandler bot) {
+    Map<String, Object> section = new LinkedHashMap<>(config.lockStore());
+    section.putIfAbsent("keep_alive", true);
+    LockStore store = LockStores.create(section, config.lockStoreSource());
+    BotHandler handler = null;
+    try {
+      handler = bot != null ? bot : BotHandlers.create(config.bot());
+      Gateway g = new Gateway(config, store, handler);
+      g.pipeline.start();
+      log.info("started: consuming {} from {} as group '{}', lock store {}, bot {}{}", config.kafka().inputTopics(),
+          config.kafka().bootstrapServers(), config.kafka().groupId(), store, handler.getClass().getSimpleName(),
+          g.server == null ? "" : ", metrics on port " + g.server.port());
+      return g;
+    } catch (RuntimeException e) {
+      if (handler != null && handler != bot) {
+        handler.close();
+      }
+      store.close();
+      throw e;
+    }
+  }
+
+  /** The port serving {@code /metrics} and the health endpoints, or -1 when disabled. */
+  public int metricsPort() {
+    return server == null ? -1 : server.port();
+  }
+
+  /** The metrics, for embedding applications that serve them their own way. */
+  public GatewayMetrics metrics() {
+    return metrics;
+  }
+
+  /** The pipeline, for its counters and assignment. */
+  public KafkaPipeline pipeline() {
+    return pipeline;
+  }
+
+  /** The lock store in use. */
+  public LockStore lockStore() {
+    return store;
+  }
+
+  /** Completes when the gateway has stopped (by {@link #stop} or a failure). */
+  public CompletableFuture<Void> stopped() {
+    return pipeline.stopped();
+  }
+
+  /**
+   * Stops polling, finishes in-flight work within {@code dispatch.shutdown_timeout}, releases
+   * tickets, commits, and closes everything.
+   *
+   * @return true when all in-flight work finished in time
+   */
+  public boolean stop() {
+    boolean clean = pipeline.stop(config.dispatch().shutdownTimeout());
+    if (server != null) {
+      server.close();
+    }
+    bot.close();
+    store.close();
+    metrics.close();
+    log.info("stopped{}", clean ? "" : " (some records did not finish and will be delivered again)");
+    return clean;
+  }
+
+  @Override
+  public void close() {
+    if (!pipeline.stopped().isDone()) {
+      stop();
+    }
+  }
+
+  private Health live() {
+    return pipeline.isLive() ? Health.up(Map.of()) : Health.down(Map.of("reason",
+        pipeline.failure() == null ? "the poll loop is stuck" : "failed: " + pipeline.failure()));
+  }
+
+  private Health ready() {
+    if (!pipeline.isLive()) {
+      return live();
+    }
+    if (pipeline.assignment().isEmpty()) {
+      return Health.down(Map.of("reason", "no partitions assigned"));
+    }
+    Health s = checkStore();
+    if (!s.up()) {
+      return s;
+    }
+    return Health.up(Map.of("partitions", pipeline.assignment().size(), "in_flight", pipeline.inFlight()));
+  }
+
+  /** Pings the lock store at most once a second, so probes do not load it. */
+  private Health checkStore() {
+    long now = System.nanoTime();
+    if (now - storeCheckedAt > Duration.ofSeconds(1).toNanos()) {
+      try {
+        store.ping();
+        storeHealth = Health.up(Map.of());
+      } catch (LockException e) {
+        storeHealth = Health.down(Map.of("reason", "lock store unreachable: " + e.getMessage()));
+      }
+      storeCheckedAt = now;
+    }
+    return storeHealth;
+  }
+
+  /** Turns pipeline events into metrics. */
+  private record MetricsListener(GatewayMetrics m) implements PipelineListener {
+    @Override
+    public void ticketIssued() {
+      m.ticketIssued();
+    }
+
+    @Override
+    public void ticketExpired() {
+      m.ticketExpired();
+    }
+
+    @Override
+    public void lockWait(Duration wait) {
+      m.lockWait(wait);
+    }
+
+    @Override
+    public void lockHold(Duration hold) {
+      m.lockHold(hold);
+    }
+
+    @Override
+    public void botCall(Duration took, String outcome) {
+      m.botCall(took, outcome);
+    }
+
+    @Override
+    public void replied() {
+      m.replied();
+    }
+
+    @Override
+    public void retried() {
+      m.retried();
+    }
+
+    @Override
+    public void deadLettered(String reason) {
+      m.deadLettered(reason);
+    }
+
+    @Override
+    public void droppedOnRevoke() {
+      m.droppedOnRevoke();
+    }
+  }
+}
