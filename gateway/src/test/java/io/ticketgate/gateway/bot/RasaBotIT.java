@@ -241,6 +241,13 @@ class RasaBotIT {
           .containsExactly("{\"recipient_id\":\"c" + (i % 3) + "\",\"text\":\"echo: m " + i + "\"}");
     }
     assertThat(stub.dispatches()).hasSize(20);
+
+    // Idle, the client has nothing to wait for: close() must not sit out its grace period.
+    long start = System.nanoTime();
+    bot.close();
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
+    BotException afterClose = catchThrowableOfType(BotException.class, () -> bot.handle(request()));
+    assertThat(afterClose.isRetryable()).isTrue();
   }
 
   @Test

@@ -25,6 +25,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -72,6 +73,7 @@ public final class StubBot implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor;
   private final Object lock = new Object();
+  private final AtomicBoolean closed = new AtomicBoolean();
   private volatile Behaviour behaviour;
 
   // Everything below is guarded by lock.
@@ -292,8 +294,10 @@ public final class StubBot implements AutoCloseable {
   /** Stops the server and interrupts behaviours still sleeping. */
   @Override
   public void close() {
-    server.stop(0);
-    executor.shutdownNow();
+    if (closed.compareAndSet(false, true)) {
+      server.stop(0);
+      executor.shutdownNow();
+    }
   }
 
   @Override
