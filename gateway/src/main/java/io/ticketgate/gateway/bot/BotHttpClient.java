@@ -89,10 +89,17 @@ final class BotHttpClient implements AutoCloseable {
       }
       try {
         // The JDK refuses some names (Host, Connection, ...) only when a request is built; find out now.
+        HttpRequest.newBuilder(url).header(name, "probe");
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("bot.headers." + name + " cannot be sent: " + e.getMessage(), e);
+      }
+      try {
         HttpRequest.newBuilder(url).header(name, header.getValue());
       } catch (IllegalArgumentException e) {
-        // The value is left out of the message on purpose: headers often carry credentials.
-        throw new IllegalArgumentException("bot.headers." + name + " cannot be sent: " + e.getMessage(), e);
+        // The JDK's message and so the cause quote the value, and header values are often credentials:
+        // both are left out on purpose.
+        throw new IllegalArgumentException("bot.headers." + name
+            + " has a value that cannot be sent in an HTTP header (line breaks or other control characters?)");
       }
       checked.put(name, header.getValue());
     }
@@ -122,7 +129,8 @@ final class BotHttpClient implements AutoCloseable {
         .header("Accept", "application/json")
         .header(BotHandlers.TICKET_HEADER, Integer.toString(request.ticket()))
         .POST(HttpRequest.BodyPublishers.ofByteArray(json));
-    headers.forEach(builder::header);
+    // setHeader, so a configured Accept replaces the default instead of doubling it.
+    headers.forEach(builder::setHeader);
     HttpResponse<byte[]> response;
     try {
       response = client.send(builder.build(), HttpResponse.BodyHandlers.ofByteArray());
@@ -146,7 +154,7 @@ final class BotHttpClient implements AutoCloseable {
     int status = answer.status();
     String reason = "bot_http_" + status;
     boolean retryable = isRetryable(status);
-    String message = "Bot at " + url + " answered HTTP " + status + (retryable ? " (will retry)" : "")
+    String message = "Bot at " + url + " answered HTTP " + status + (retryable ? " (retryable)" : "")
         + " for " + subject(request) + ": " + BotJson.excerpt(answer.body());
     return new BotException(reason, message, retryable, null);
   }

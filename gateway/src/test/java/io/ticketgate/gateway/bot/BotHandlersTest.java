@@ -107,6 +107,17 @@ class BotHandlersTest {
   }
 
   @Test
+  void aHeaderValueThatCannotBeSentIsRefusedWithoutShowingIt() {
+    BotSettings s = new BotSettings("rasa", null, Duration.ofSeconds(1), Map.of("Authorization", "Bearer se\ncret"),
+        Map.of());
+    assertThatThrownBy(() -> BotHandlers.create(s))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("bot.headers.Authorization has a value that cannot be sent")
+        .hasMessageNotContaining("cret")
+        .hasNoCause();
+  }
+
+  @Test
   void retryableStatusesAreServerErrorsTimeoutsAndThrottling() {
     assertThat(BotHttpClient.isRetryable(500)).isTrue();
     assertThat(BotHttpClient.isRetryable(599)).isTrue();

@@ -48,7 +48,7 @@ class HttpBotIT {
   @Test
   void postsTheEnvelopeWithTheTicketHeaderAndExtraHeaders() throws Exception {
     stub = StubBot.start(Behaviour.empty());
-    bot = http(stub.httpUrl(), Duration.ofSeconds(5), Map.of("X-Api-Key", "k1"));
+    bot = http(stub.httpUrl(), Duration.ofSeconds(5), Map.of("X-Api-Key", "k1", "Accept", "application/x.bot+json"));
 
     bot.handle(RasaBotIT.request());
 
@@ -59,6 +59,7 @@ class HttpBotIT {
     assertThat(d.headers())
         .containsEntry("x-ticketgate-ticket", "7")
         .containsEntry("x-api-key", "k1")
+        .containsEntry("accept", "application/x.bot+json")
         .containsEntry("content-type", "application/json");
     assertThat(d.ticket()).isEqualTo(7);
   }
