@@ -1,0 +1,279 @@
+package io.ticketgate.gateway.bot;
+
+import io.ticketgate.gateway.BotException;
+import io.ticketgate.gateway.BotRequest;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * What {@link RasaBot} and {@link HttpBot} share: one HTTP/1.1 client per bot, the headers sent on
+ * every call, and the one place that decides which failures are worth retrying.
+ *
+ * <p>Classification: refused or broken connections, timeouts, HTTP 5xx, 408 and 429 are retryable
+ * (the bot may be restarting or overloaded); any other non-2xx status is permanent (the request
+ * itself is wrong, so sending it again cannot help); a 2xx whose body cannot be read is permanent.
+ */
+final class BotHttpClient implements AutoCloseable {
+
+  /** Headers the gateway sets itself; configuring them would break the contract with the bot. */
+  private static final Set<String> OWN_HEADERS =
+      Set.of(BotHandlers.TICKET_HEADER.toLowerCase(Locale.ROOT), "content-type");
+
+  /** Upper bound on how long close() lets calls in progress finish. */
+  private static final Duration MAX_CLOSE_GRACE = Duration.ofSeconds(5);
+
+  private final URI url;
+  private final Duration timeout;
+  private final Map<String, String> headers;
+  private final HttpClient client;
+
+  /**
+   * @param type the bot type, for error messages
+   * @param url where every call is POSTed
+   * @param timeout how long one call may take, connecting included
+   * @param headers extra headers sent with every call
+   * @throws IllegalArgumentException naming the setting when the URL, timeout or a header is unusable
+   */
+  BotHttpClient(String type, URI url, Duration timeout, Map<String, String> headers) {
+    Objects.requireNonNull(url, "url");
+    Objects.requireNonNull(timeout, "timeout");
+    String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("http") && !scheme.equals("https")) {
+      throw new IllegalArgumentException("bot.url was '" + url + "' but bot type " + type
+          + " needs an http:// or https:// URL");
+    }
+    if (url.getHost() == null) {
+      throw new IllegalArgumentException("bot.url was '" + url + "' but it names no host");
+    }
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("bot.timeout was '" + timeout.toMillis() / 1000.0
+          + "' but it must be greater than 0 seconds");
+    }
+    this.url = url;
+    this.timeout = timeout;
+    this.headers = checkHeaders(url, headers);
+    this.client = HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(timeout)
+        // A bot that redirects is misconfigured; following would re-send the message elsewhere.
+        .followRedirects(HttpClient.Redirect.NEVER)
+        .build();
+  }
+
+  private static Map<String, String> checkHeaders(URI url, Map<String, String> headers) {
+    Map<String, String> checked = new LinkedHashMap<>();
+    if (headers == null) {
+      return checked;
+    }
+    for (Map.Entry<String, String> header : headers.entrySet()) {
+      String name = header.getKey();
+      if (name == null || header.getValue() == null) {
+        throw new IllegalArgumentException("bot.headers has an entry with a missing name or value: '"
+            + name + "'");
+      }
+      if (OWN_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
+        throw new IllegalArgumentException("bot.headers." + name
+            + " cannot be configured: the gateway sets it on every call");
+      }
+      try {
+        // The JDK refuses some names (Host, Connection, ...) only when a request is built; find out now.
+        HttpRequest.newBuilder(url).header(name, "probe");
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("bot.headers." + name + " cannot be sent: " + e.getMessage(), e);
+      }
+      try {
+        HttpRequest.newBuilder(url).header(name, header.getValue());
+      } catch (IllegalArgumentException e) {
+        // The JDK's message and so the cause quote the value, and header values are often credentials:
+        // both are left out on purpose.
+        throw new IllegalArgumentException("bot.headers." + name
+            + " has a value that cannot be sent in an HTTP header (line breaks or other control characters?)");
+      }
+      checked.put(name, header.getValue());
+    }
+    return Map.copyOf(checked);
+  }
+
+  /** Where calls go. */
+  URI url() {
+    return url;
+  }
+
+  /** How long one call may take. */
+  Duration timeout() {
+    return timeout;
+  }
+
+  /**
+   * POSTs {@code json} for {@code request}.
+   *
+   * @return the answer, always with a 2xx status
+   * @throws BotException for any other status or a failed exchange, classified as this class says
+   */
+  Answer post(byte[] json, BotRequest request) throws BotException {
+    HttpRequest.Builder builder = HttpRequest.newBuilder(url)
+        .timeout(timeout)
+        .header("Content-Type", "application/json")
+        .header("Accept", "application/json")
+        .header(BotHandlers.TICKET_HEADER, Integer.toString(request.ticket()))
+        .POST(HttpRequest.BodyPublishers.ofByteArray(json));
+    // setHeader, so a configured Accept replaces the default instead of doubling it.
+    headers.forEach(builder::setHeader);
+    HttpResponse<byte[]> response;
+    try {
+      response = client.send(builder.build(), HttpResponse.BodyHandlers.ofByteArray());
+    } catch (IOException e) {
+      throw failure(e, request);
+    } catch (InterruptedException e) {
+      // Keep the flag so the gateway's loop sees it is being stopped; the message stays unprocessed.
+      Thread.currentThread().interrupt();
+      throw BotException.retryable("bot_interrupted", "Interrupted while calling the bot at " + url
+          + " for " + subject(request), e);
+    }
+    Answer answer = new Answer(response.statusCode(), response.body() == null ? new byte[0] : response.body());
+    if (answer.status() >= 200 && answer.status() < 300) {
+      return answer;
+    }
+    throw failure(answer, request);
+  }
+
+  /** The failure for a completed exchange whose status is not 2xx. */
+  BotException failure(Answer answer, BotRequest request) {
+    int status = answer.status();
+    String reason = "bot_http_" + status;
+    boolean retryable = isRetryable(status);
+    String message = "Bot at " + url + " answered HTTP " + status + (retryable ? " (retryable)" : "")
+        + " for " + subject(request) + ": " + BotJson.excerpt(answer.body());
+    return new BotException(reason, message, retryable, null);
+  }
+
+  /** Whether a non-2xx status is worth retrying: overload, a restart or a gateway in between. */
+  static boolean isRetryable(int status) {
+    return status >= 500 && status <= 599 || status == 408 || status == 429;
+  }
+
+  /** The failure for an exchange that did not complete. */
+  BotException failure(IOException e, BotRequest request) {
+    if (e instanceof HttpConnectTimeoutException) {
+      return BotException.retryable("bot_unreachable", "Bot at " + url + " did not accept a connection within "
+          + seconds(timeout) + " for " + subject(request), e);
+    }
+    if (e instanceof HttpTimeoutException) {
+      return BotException.retryable("bot_timeout", "Bot at " + url + " did not answer within "
+          + seconds(timeout) + " for " + subject(request), e);
+    }
+    if (causedBy(e, ConnectException.class)) {
+      return BotException.retryable("bot_unreachable", "Could not connect to the bot at " + url + " for "
+          + subject(request) + ": " + describe(e), e);
+    }
+    // Resets, a closed connection, a malformed status line: the exchange broke, the bot may be back soon.
+    return BotException.retryable("bot_unreachable", "Lost the connection to the bot at " + url + " for "
+        + subject(request) + ": " + describe(e), e);
+  }
+
+  /**
+   * The failure for a 2xx answer the bot type cannot read.
+   *
+   * @param expected what the body should have been, for the message
+   * @param cause the parser's complaint, or null when the body parsed but has the wrong shape
+   */
+  BotException unparseable(Answer answer, BotRequest request, String expected, Exception cause) {
+    String problem = "";
+    if (cause instanceof com.fasterxml.jackson.core.JsonProcessingException jpe) {
+      // The original message leaves out Jackson's location boilerplate; the excerpt shows the body.
+      problem = " (" + jpe.getOriginalMessage() + ")";
+    } else if (cause != null) {
+      problem = " (" + cause + ")";
+    }
+    return BotException.permanent("bot_unparseable_response", "Bot at " + url + " answered HTTP "
+        + answer.status() + " for " + subject(request) + " with a body that is not " + expected
+        + problem + ": " + BotJson.excerpt(answer.body()), cause);
+  }
+
+  /** The failure for a request that cannot be encoded; its metadata holds something JSON cannot. */
+  BotException unencodable(BotRequest request, Exception e) {
+    return BotException.permanent("bot_request_unencodable", "Could not encode the request to the bot at "
+        + url + " for " + subject(request) + " as JSON: " + e.getMessage(), e);
+  }
+
+  private static String subject(BotRequest request) {
+    return "conversation '" + request.conversationId() + "', ticket " + request.ticket() + " (attempt "
+        + request.attempt() + ", " + request.source() + ")";
+  }
+
+  private static String seconds(Duration d) {
+    return d.toMillis() / 1000.0 + " s";
+  }
+
+  private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String describe(Throwable e) {
+    // The JDK client often wraps the interesting exception and leaves its own message empty.
+    StringBuilder out = new StringBuilder();
+    for (Throwable t = e; t != null && out.length() < 300; t = t.getCause()) {
+      if (!out.isEmpty()) {
+        out.append(" <- ");
+      }
+      out.append(t.getClass().getSimpleName());
+      if (t.getMessage() != null) {
+        out.append(": ").append(t.getMessage());
+      }
+    }
+    return out.toString();
+  }
+
+  /**
+   * Stops the client: calls in progress get up to their timeout (at most 5 s) to finish, then they
+   * are aborted and fail as retryable.
+   */
+  @Override
+  public void close() {
+    client.shutdown();
+    Duration grace = timeout.compareTo(MAX_CLOSE_GRACE) < 0 ? timeout : MAX_CLOSE_GRACE;
+    try {
+      if (!client.awaitTermination(grace)) {
+        client.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      client.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * A completed exchange.
+   *
+   * @param status the HTTP status
+   * @param body the body, empty when there was none
+   */
+  record Answer(int status, byte[] body) {
+    /** Whether the body holds anything but whitespace. */
+    boolean hasContent() {
+      for (byte b : body) {
+        if (b != ' ' && b != '\n' && b != '\r' && b != '\t') {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+}

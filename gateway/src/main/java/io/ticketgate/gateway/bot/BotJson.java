@@ -1,0 +1,63 @@
+package io.ticketgate.gateway.bot;
+
+import com.fasterxml.jackson.core.ErrorReportConfiguration;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.ticketgate.gateway.BotReply;
+import java.nio.charset.StandardCharsets;
+
+/** The JSON mapper the built-in bots share, and the helpers around it. */
+final class BotJson {
+
+  /**
+   * Reads numbers as written: a bot's {@code 1.10} or {@code 12345678901234567890} reaches the
+   * output topic unchanged instead of passing through a double. Trailing content after the value is
+   * an error, so {@code [] garbage} is not taken for an empty answer.
+   */
+  static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+          // Parser complaints go into error messages next to our own body excerpt: keep them short.
+          .errorReportConfiguration(ErrorReportConfiguration.builder()
+              .maxErrorTokenLength(20)
+              .maxRawContentLength(0)
+              .build())
+          .build())
+      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+      .build();
+
+  /** How much of a body goes into an error message. */
+  static final int EXCERPT_CHARS = 200;
+
+  private BotJson() {}
+
+  /** One reply whose payload is {@code node} as compact JSON. */
+  static BotReply reply(JsonNode node) {
+    try {
+      return new BotReply(MAPPER.writeValueAsBytes(node));
+    } catch (JsonProcessingException e) {
+      // A tree we just parsed always serializes; reaching this is a bug, not a bot failure.
+      throw new IllegalStateException("could not serialize a parsed JSON tree: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The first {@value #EXCERPT_CHARS} characters of {@code body} decoded as UTF-8, on one line, with
+   * a marker when cut, for error messages.
+   */
+  static String excerpt(byte[] body) {
+    if (body == null || body.length == 0) {
+      return "(empty body)";
+    }
+    String text = new String(body, StandardCharsets.UTF_8);
+    boolean cut = text.length() > EXCERPT_CHARS;
+    String head = cut ? text.substring(0, EXCERPT_CHARS) : text;
+    head = head.replace("\r", "\\r").replace("\n", "\\n");
+    return cut ? head + "... (" + body.length + " bytes)" : head;
+  }
+}

@@ -1,0 +1,132 @@
+package io.ticketgate.gateway.bot;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ticketgate.gateway.BotException;
+import io.ticketgate.gateway.BotHandler;
+import io.ticketgate.gateway.BotReply;
+import io.ticketgate.gateway.BotRequest;
+import io.ticketgate.gateway.config.BotSettings;
+import java.io.IOException;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A Rasa server reached through its REST channel ({@code bot.type: rasa}).
+ *
+ * <p>Each message is POSTed to {@code <url>/webhooks/rest/webhook} as
+ * {@code {"sender": <conversation>, "message": <text>, "metadata": {...}}}. The metadata is the
+ * message's own, plus a {@code ticketgate} object with {@code ticket}, {@code topic},
+ * {@code partition}, {@code offset} and {@code attempt} (it replaces any {@code ticketgate} key the
+ * message brought, so the fencing token a custom action reads is always the gateway's). The ticket
+ * also travels in the {@value BotHandlers#TICKET_HEADER} header.
+ *
+ * <p>Rasa answers a JSON array of objects such as {@code {"recipient_id": "c1", "text": "Hi!"}};
+ * each becomes one reply whose payload is that object as compact JSON, all fields kept. Any other
+ * answer to a 2xx (an empty body, an object, invalid JSON) is a permanent
+ * {@code bot_unparseable_response}: Rasa never sends one, so something else answered. Failures are
+ * classified as documented on {@link BotHandlers}.
+ */
+public final class RasaBot implements BotHandler {
+
+  /** The REST channel's path under the server's base URL. */
+  public static final String WEBHOOK_PATH = "/webhooks/rest/webhook";
+
+  private final BotHttpClient http;
+
+  /**
+   * @param settings the {@code bot:} section; {@code url} is the server's base URL, and a null one
+   *     means {@value BotSettings#DEFAULT_RASA_URL}
+   * @throws IllegalArgumentException naming the setting when the URL, timeout or a header is unusable
+   */
+  public RasaBot(BotSettings settings) {
+    URI base = settings.url() == null ? URI.create(BotSettings.DEFAULT_RASA_URL) : settings.url();
+    this.http = new BotHttpClient("rasa", webhookUrl(base), settings.timeout(), settings.headers());
+  }
+
+  /**
+   * The webhook URL for a server's base URL: trailing slashes are dropped, the path prefix and query
+   * are kept, and a URL that already ends in {@value #WEBHOOK_PATH} is used as it is.
+   */
+  public static URI webhookUrl(URI base) {
+    String path = base.getRawPath() == null ? "" : base.getRawPath();
+    while (path.endsWith("/")) {
+      path = path.substring(0, path.length() - 1);
+    }
+    if (!path.endsWith(WEBHOOK_PATH)) {
+      path = path + WEBHOOK_PATH;
+    }
+    String authority = base.getRawAuthority() == null ? "" : base.getRawAuthority();
+    String query = base.getRawQuery() == null ? "" : "?" + base.getRawQuery();
+    return URI.create(base.getScheme() + "://" + authority + path + query);
+  }
+
+  /** Where messages are POSTed. */
+  public URI url() {
+    return http.url();
+  }
+
+  @Override
+  public List<BotReply> handle(BotRequest request) throws BotException {
+    byte[] body;
+    try {
+      body = BotJson.MAPPER.writeValueAsBytes(requestBody(request));
+    } catch (JsonProcessingException e) {
+      throw http.unencodable(request, e);
+    }
+    BotHttpClient.Answer answer = http.post(body, request);
+    return replies(answer, request);
+  }
+
+  /** The JSON object Rasa's REST channel reads. */
+  static Map<String, Object> requestBody(BotRequest request) {
+    Map<String, Object> ticketgate = new LinkedHashMap<>();
+    ticketgate.put("ticket", request.ticket());
+    ticketgate.put("topic", request.source().topic());
+    ticketgate.put("partition", request.source().partition());
+    ticketgate.put("offset", request.source().offset());
+    ticketgate.put("attempt", request.attempt());
+    Map<String, Object> metadata = new LinkedHashMap<>(request.metadata());
+    metadata.put("ticketgate", ticketgate);
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("sender", request.conversationId());
+    body.put("message", request.text());
+    body.put("metadata", metadata);
+    return body;
+  }
+
+  private List<BotReply> replies(BotHttpClient.Answer answer, BotRequest request) throws BotException {
+    String expected = "a JSON array of objects, as Rasa's REST channel sends";
+    JsonNode root;
+    try {
+      root = BotJson.MAPPER.readTree(answer.body());
+    } catch (IOException e) {
+      throw http.unparseable(answer, request, expected, e);
+    }
+    if (root == null || !root.isArray()) {
+      throw http.unparseable(answer, request, expected, null);
+    }
+    List<BotReply> replies = new ArrayList<>(root.size());
+    for (JsonNode element : root) {
+      if (!element.isObject()) {
+        throw http.unparseable(answer, request, expected, null);
+      }
+      replies.add(BotJson.reply(element));
+    }
+    return replies;
+  }
+
+  /** Stops the HTTP client; see {@link BotHandlers} for how calls in progress end. */
+  @Override
+  public void close() {
+    http.close();
+  }
+
+  @Override
+  public String toString() {
+    return "RasaBot[" + http.url() + "]";
+  }
+}

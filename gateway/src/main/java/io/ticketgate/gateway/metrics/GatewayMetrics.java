@@ -1,0 +1,379 @@
+package io.ticketgate.gateway.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.producer.Producer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's meters in one Prometheus registry, with methods named for what the pipeline reports.
+ *
+ * <p>Prometheus names (Micrometer names in parentheses):
+ * <ul>
+ *   <li>{@code ticketgate_lock_wait_seconds} ({@code ticketgate.lock.wait}): histogram, ticket issued
+ *       until served;
+ *   <li>{@code ticketgate_lock_hold_seconds} ({@code ticketgate.lock.hold}): histogram, served until
+ *       released;
+ *   <li>{@code ticketgate_bot_dispatch_seconds{outcome}} ({@code ticketgate.bot.dispatch}): histogram
+ *       of single bot calls, {@code outcome} = {@code ok}, {@code retryable_error} or
+ *       {@code permanent_error};
+ *   <li>{@code ticketgate_messages_total{outcome}}: {@code replied}, {@code dead_lettered},
+ *       {@code retried}, {@code dropped_on_revoke};
+ *   <li>{@code ticketgate_dead_letters_total{reason}}: at most {@value #MAX_REASONS} distinct reasons,
+ *       later ones counted as {@value #OTHER_REASON};
+ *   <li>{@code ticketgate_tickets_issued_total}, {@code ticketgate_tickets_expired_total};
+ *   <li>{@code ticketgate_in_flight}, {@code ticketgate_waiting}: gauges read from the suppliers given
+ *       to {@link #gauges};
+ *   <li>JVM memory, GC, threads, class loading, processor and uptime; and, once bound, the Kafka
+ *       clients' own metrics ({@code kafka_consumer_*}, {@code kafka_producer_*}, records lag
+ *       included).
+ * </ul>
+ * Histograms publish buckets for server-side quantiles ({@code histogram_quantile}); no client-side
+ * percentiles are computed. No meter is tagged with a conversation id: that would make one time
+ * series per conversation.
+ *
+ * <p>Thread-safe. {@link #close()} unbinds the Kafka clients and the JVM listeners.
+ */
+public final class GatewayMetrics implements AutoCloseable {
+
+  /** {@code ticketgate.bot.dispatch} outcome of a call that returned replies. */
+  public static final String BOT_OK = "ok";
+  /** {@code ticketgate.bot.dispatch} outcome of a call that failed with a retryable error. */
+  public static final String BOT_RETRYABLE_ERROR = "retryable_error";
+  /** {@code ticketgate.bot.dispatch} outcome of a call that failed for good. */
+  public static final String BOT_PERMANENT_ERROR = "permanent_error";
+  /** The most distinct dead-letter reasons tagged; later ones count as {@value #OTHER_REASON}. */
+  public static final int MAX_REASONS = 50;
+  /** The reason tag for dead letters past the first {@value #MAX_REASONS} reasons. */
+  public static final String OTHER_REASON = "other";
+  /** The content type of {@link #scrape()}: Prometheus text format 0.0.4. */
+  public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+  private static final Logger LOG = LoggerFactory.getLogger(GatewayMetrics.class);
+  private static final Duration MIN_EXPECTED = Duration.ofMillis(1);
+  private static final Duration MAX_EXPECTED = Duration.ofMinutes(5);
+  /** Kafka clients add meters as partitions are assigned; this is how soon they appear. */
+  private static final Duration KAFKA_REFRESH = Duration.ofSeconds(15);
+  private static final int MAX_REASON_LENGTH = 64;
+  private static final Set<String> BOT_OUTCOMES = Set.of(BOT_OK, BOT_RETRYABLE_ERROR, BOT_PERMANENT_ERROR);
+
+  private final PrometheusMeterRegistry registry;
+  private final JvmGcMetrics gcMetrics;
+  private final Timer lockWait;
+  private final Timer lockHold;
+  private final Map<String, Timer> botDispatch;
+  private final Counter replied;
+  private final Counter deadLettered;
+  private final Counter retried;
+  private final Counter droppedOnRevoke;
+  private final Counter ticketsIssued;
+  private final Counter ticketsExpired;
+  private final Map<String, Counter> deadLetterReasons = new ConcurrentHashMap<>();
+  private final List<Binding> bindings = new ArrayList<>();
+  private final Object lock = new Object();
+  private ScheduledExecutorService kafkaScheduler;
+  private Gauge inFlightGauge;
+  private Gauge waitingGauge;
+  private boolean warnedAboutReasons;
+  private boolean closed;
+
+  /** Meters in a new Prometheus registry. */
+  public GatewayMetrics() {
+    this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+  }
+
+  /**
+   * Meters in {@code registry}, for a caller that configured it (common tags, for instance) first.
+   * The JVM meters are bound to it here.
+   */
+  public GatewayMetrics(PrometheusMeterRegistry registry) {
+    this.registry = Objects.requireNonNull(registry, "registry");
+    new JvmMemoryMetrics().bindTo(registry);
+    this.gcMetrics = new JvmGcMetrics();
+    gcMetrics.bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+
+    lockWait = histogram("ticketgate.lock.wait", "Time from a ticket being issued to it being served",
+        Tags.empty());
+    lockHold = histogram("ticketgate.lock.hold", "Time from a ticket being served to it being released",
+        Tags.empty());
+    Map<String, Timer> dispatch = new ConcurrentHashMap<>();
+    for (String outcome : BOT_OUTCOMES) {
+      dispatch.put(outcome, histogram("ticketgate.bot.dispatch", "Duration of one call to the bot",
+          Tags.of("outcome", outcome)));
+    }
+    botDispatch = Map.copyOf(dispatch);
+    // Registered up front so dashboards see zeros, not gaps, before the first event.
+    replied = messages("replied");
+    deadLettered = messages("dead_lettered");
+    retried = messages("retried");
+    droppedOnRevoke = messages("dropped_on_revoke");
+    ticketsIssued = Counter.builder("ticketgate.tickets.issued")
+        .description("Tickets taken from the lock store").register(registry);
+    ticketsExpired = Counter.builder("ticketgate.tickets.expired")
+        .description("Tickets that expired before they were served or released").register(registry);
+  }
+
+  private Timer histogram(String name, String description, Tags tags) {
+    return Timer.builder(name)
+        .description(description)
+        .tags(tags)
+        .publishPercentileHistogram()
+        .minimumExpectedValue(MIN_EXPECTED)
+        .maximumExpectedValue(MAX_EXPECTED)
+        .register(registry);
+  }
+
+  private Counter messages(String outcome) {
+    return Counter.builder("ticketgate.messages")
+        .description("Messages finished, by what became of them")
+        .tag("outcome", outcome)
+        .register(registry);
+  }
+
+  /** The registry, to add meters or configure it. */
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** A ticket was served {@code waited} after it was issued. */
+  public void lockWait(Duration waited) {
+    lockWait.record(waited);
+  }
+
+  /** A ticket was released {@code held} after it was served. */
+  public void lockHold(Duration held) {
+    lockHold.record(held);
+  }
+
+  /**
+   * One bot call took {@code took}.
+   *
+   * @param outcome {@link #BOT_OK}, {@link #BOT_RETRYABLE_ERROR} or {@link #BOT_PERMANENT_ERROR}
+   * @throws IllegalArgumentException for any other outcome
+   */
+  public void botCall(Duration took, String outcome) {
+    Timer timer = botDispatch.get(outcome);
+    if (timer == null) {
+      throw new IllegalArgumentException("bot call outcome was '" + outcome + "' but it must be one of "
+          + BOT_OK + ", " + BOT_RETRYABLE_ERROR + ", " + BOT_PERMANENT_ERROR);
+    }
+    timer.record(took);
+  }
+
+  /** A message's replies were published. */
+  public void replied() {
+    replied.increment();
+  }
+
+  /** A message's bot call failed and will be tried again. */
+  public void retried() {
+    retried.increment();
+  }
+
+  /**
+   * A message went to the dead-letter topic.
+   *
+   * @param reason a short code such as {@code malformed_json} or {@code bot_http_404}; blank means
+   *     {@code unknown}; codes past the first {@value #MAX_REASONS} are counted as
+   *     {@value #OTHER_REASON}, so a bot inventing codes cannot explode the series count
+   */
+  public void deadLettered(String reason) {
+    deadLettered.increment();
+    reasonCounter(reason).increment();
+  }
+
+  private Counter reasonCounter(String reason) {
+    String tag = reason == null || reason.isBlank() ? "unknown" : reason.strip();
+    if (tag.length() > MAX_REASON_LENGTH) {
+      tag = tag.substring(0, MAX_REASON_LENGTH);
+    }
+    Counter known = deadLetterReasons.get(tag);
+    if (known != null) {
+      return known;
+    }
+    synchronized (lock) {
+      known = deadLetterReasons.get(tag);
+      if (known != null) {
+        return known;
+      }
+      if (deadLetterReasons.size() >= MAX_REASONS && !tag.equals(OTHER_REASON)) {
+        if (!warnedAboutReasons) {
+          warnedAboutReasons = true;
+          LOG.warn("Dead-letter reason '{}' and any further new reasons are counted as '{}': {} distinct"
+              + " reasons are already tagged, which suggests a handler puts variable text in its reason codes",
+              tag, OTHER_REASON, MAX_REASONS);
+        }
+        return deadLetterReasons.computeIfAbsent(OTHER_REASON, this::reasonMeter);
+      }
+      Counter created = reasonMeter(tag);
+      deadLetterReasons.put(tag, created);
+      return created;
+    }
+  }
+
+  private Counter reasonMeter(String reason) {
+    return Counter.builder("ticketgate.dead.letters")
+        .description("Messages sent to the dead-letter topic, by reason")
+        .tag("reason", reason)
+        .register(registry);
+  }
+
+  /** A message's ticket was given up because its partition was revoked before it was handled. */
+  public void droppedOnRevoke() {
+    droppedOnRevoke.increment();
+  }
+
+  /** A ticket was taken from the lock store. */
+  public void ticketIssued() {
+    ticketsIssued.increment();
+  }
+
+  /** A ticket expired before it was served or released. */
+  public void ticketExpired() {
+    ticketsExpired.increment();
+  }
+
+  /**
+   * Registers the gauges {@code ticketgate.in.flight} (messages being handled) and
+   * {@code ticketgate.waiting} (messages waiting for their turn). Calling again replaces the
+   * suppliers. A supplier that returns null reads as NaN.
+   */
+  public void gauges(Supplier<Number> inFlight, Supplier<Number> waiting) {
+    Objects.requireNonNull(inFlight, "inFlight");
+    Objects.requireNonNull(waiting, "waiting");
+    synchronized (lock) {
+      if (inFlightGauge != null) {
+        registry.remove(inFlightGauge);
+        registry.remove(waitingGauge);
+      }
+      inFlightGauge = gauge("ticketgate.in.flight", "Messages being handled: served, bot call or publish in progress",
+          inFlight);
+      waitingGauge = gauge("ticketgate.waiting", "Messages holding a ticket that is not yet served", waiting);
+    }
+  }
+
+  private Gauge gauge(String name, String description, Supplier<Number> supplier) {
+    Supplier<Number> safe = () -> {
+      Number n = supplier.get();
+      return n == null ? Double.NaN : n;
+    };
+    return Gauge.builder(name, safe).description(description).strongReference(true).register(registry);
+  }
+
+  /**
+   * Publishes {@code consumer}'s own metrics (fetch rates, records lag per partition, ...), refreshed
+   * every 15 s as partitions come and go.
+   *
+   * @return a handle that removes them again; {@link #close()} removes any still bound
+   */
+  public Binding bindConsumer(Consumer<?, ?> consumer) {
+    Objects.requireNonNull(consumer, "consumer");
+    return bind(scheduler -> new KafkaClientMetrics(consumer, Tags.empty(), scheduler, KAFKA_REFRESH));
+  }
+
+  /**
+   * Publishes {@code producer}'s own metrics (send rates, errors, batch sizes, ...).
+   *
+   * @return a handle that removes them again; {@link #close()} removes any still bound
+   */
+  public Binding bindProducer(Producer<?, ?> producer) {
+    Objects.requireNonNull(producer, "producer");
+    return bind(scheduler -> new KafkaClientMetrics(producer, Tags.empty(), scheduler, KAFKA_REFRESH));
+  }
+
+  private Binding bind(java.util.function.Function<ScheduledExecutorService, KafkaClientMetrics> factory) {
+    synchronized (lock) {
+      if (closed) {
+        throw new IllegalStateException("GatewayMetrics is closed: cannot bind a Kafka client");
+      }
+      if (kafkaScheduler == null) {
+        // One thread refreshes all bound clients instead of one thread per client.
+        kafkaScheduler = Executors.newSingleThreadScheduledExecutor(task -> {
+          Thread t = new Thread(task, "ticketgate-kafka-metrics");
+          t.setDaemon(true);
+          return t;
+        });
+      }
+      KafkaClientMetrics kafkaMetrics = factory.apply(kafkaScheduler);
+      kafkaMetrics.bindTo(registry);
+      Binding binding = new Binding(kafkaMetrics);
+      bindings.add(binding);
+      return binding;
+    }
+  }
+
+  /** The registry in Prometheus text format 0.0.4 ({@link #CONTENT_TYPE}). */
+  public String scrape() {
+    return registry.scrape(CONTENT_TYPE);
+  }
+
+  /** Unbinds the Kafka clients and JVM listeners and closes the registry. */
+  @Override
+  public void close() {
+    List<Binding> remaining;
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      remaining = new ArrayList<>(bindings);
+    }
+    remaining.forEach(Binding::close);
+    if (kafkaScheduler != null) {
+      kafkaScheduler.shutdownNow();
+    }
+    gcMetrics.close();
+    registry.close();
+  }
+
+  /** Kafka client metrics bound to the registry; closing removes them. */
+  public final class Binding implements AutoCloseable {
+
+    private final KafkaClientMetrics kafkaMetrics;
+    private boolean unbound;
+
+    private Binding(KafkaClientMetrics kafkaMetrics) {
+      this.kafkaMetrics = kafkaMetrics;
+    }
+
+    /** Removes the client's meters; later calls do nothing. */
+    @Override
+    public void close() {
+      synchronized (lock) {
+        if (unbound) {
+          return;
+        }
+        unbound = true;
+        bindings.remove(this);
+      }
+      kafkaMetrics.close();
+    }
+  }
+}
