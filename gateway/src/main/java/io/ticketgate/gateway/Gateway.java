@@ -46,7 +46,7 @@ public final class Gateway implements AutoCloseable {
   private final KafkaPipeline pipeline;
   private final MetricsServer server;
   private volatile long storeCheckedAt;
-  private volatile Health storeHealth = Health.up(Map.of());
+  private volatile Health storeHealth = Health.healthy();
 
   private Gateway(GatewayConfig config, LockStore store, BotHandler bot) {
     this.config = config;
@@ -60,7 +60,7 @@ public final class Gateway implements AutoCloseable {
     this.pipeline = new KafkaPipeline(config, store, bot, new MetricsListener(metrics), consumer, producer);
     metrics.gauges(pipeline::inFlight, pipeline::waiting);
     this.server = config.metrics().enabled()
-        ? new MetricsServer(config.metrics().host(), config.metrics().port(), metrics, this::live, this::ready)
+        ? MetricsServer.start(metrics, config.metrics().host(), config.metrics().port(), this::live, this::ready)
         : null;
   }
 
@@ -147,8 +147,8 @@ public final class Gateway implements AutoCloseable {
   }
 
   private Health live() {
-    return pipeline.isLive() ? Health.up(Map.of()) : Health.down(Map.of("reason",
-        pipeline.failure() == null ? "the poll loop is stuck" : "failed: " + pipeline.failure()));
+    return pipeline.isLive() ? Health.healthy() : Health.unhealthy(
+        pipeline.failure() == null ? "the poll loop is stuck" : "failed: " + pipeline.failure());
   }
 
   private Health ready() {
@@ -156,13 +156,13 @@ public final class Gateway implements AutoCloseable {
       return live();
     }
     if (pipeline.assignment().isEmpty()) {
-      return Health.down(Map.of("reason", "no partitions assigned"));
+      return Health.unhealthy("no partitions assigned");
     }
     Health s = checkStore();
     if (!s.up()) {
       return s;
     }
-    return Health.up(Map.of("partitions", pipeline.assignment().size(), "in_flight", pipeline.inFlight()));
+    return Health.healthy(Map.of("partitions", pipeline.assignment().size(), "in_flight", pipeline.inFlight()));
   }
 
   /** Pings the lock store at most once a second, so probes do not load it. */
@@ -171,9 +171,9 @@ public final class Gateway implements AutoCloseable {
     if (now - storeCheckedAt > Duration.ofSeconds(1).toNanos()) {
       try {
         store.ping();
-        storeHealth = Health.up(Map.of());
+        storeHealth = Health.healthy();
       } catch (LockException e) {
-        storeHealth = Health.down(Map.of("reason", "lock store unreachable: " + e.getMessage()));
+        storeHealth = Health.unhealthy("lock store unreachable: " + e.getMessage());
       }
       storeCheckedAt = now;
     }
