@@ -43,7 +43,7 @@ public final class Gateway implements AutoCloseable {
   private final LockStore store;
   private final BotHandler bot;
   private final GatewayMetrics metrics;
-  private final KafkaPipeline pipeline;
+  private volatile KafkaPipeline pipeline;
   private final MetricsServer server;
   private volatile long storeCheckedAt;
   private volatile Health storeHealth = Health.healthy();
@@ -53,15 +53,24 @@ public final class Gateway implements AutoCloseable {
     this.store = store;
     this.bot = bot;
     this.metrics = new GatewayMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    // The server first: if its port is taken, nothing else has been started that would need closing.
+    this.server = config.metrics().enabled() ? serveMetrics(config, metrics) : null;
     Consumer<byte[], byte[]> consumer = KafkaPipeline.newConsumer(config.kafka(), config.dispatch());
     Producer<byte[], byte[]> producer = KafkaPipeline.newProducer(config.kafka());
     metrics.bindConsumer(consumer);
     metrics.bindProducer(producer);
     this.pipeline = new KafkaPipeline(config, store, bot, new MetricsListener(metrics), consumer, producer);
     metrics.gauges(pipeline::inFlight, pipeline::waiting);
-    this.server = config.metrics().enabled()
-        ? MetricsServer.start(metrics, config.metrics().host(), config.metrics().port(), this::live, this::ready)
-        : null;
+  }
+
+  private MetricsServer serveMetrics(GatewayConfig config, GatewayMetrics metrics) {
+    try {
+      return MetricsServer.start(metrics, config.metrics().host(), config.metrics().port(), this::live, this::ready);
+    } catch (java.io.IOException e) {
+      metrics.close();
+      throw new java.io.UncheckedIOException("cannot serve metrics on " + config.metrics().host() + ":"
+          + config.metrics().port() + " (metrics.port): " + e.getMessage(), e);
+    }
   }
 
   /** Starts a gateway with the bot the configuration names. */
@@ -147,12 +156,17 @@ public final class Gateway implements AutoCloseable {
   }
 
   private Health live() {
+    KafkaPipeline pipeline = this.pipeline;
+    if (pipeline == null) {
+      return Health.unhealthy("starting");
+    }
     return pipeline.isLive() ? Health.healthy() : Health.unhealthy(
         pipeline.failure() == null ? "the poll loop is stuck" : "failed: " + pipeline.failure());
   }
 
   private Health ready() {
-    if (!pipeline.isLive()) {
+    KafkaPipeline pipeline = this.pipeline;
+    if (pipeline == null || !pipeline.isLive()) {
       return live();
     }
     if (pipeline.assignment().isEmpty()) {

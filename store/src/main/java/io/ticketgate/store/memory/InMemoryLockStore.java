@@ -164,6 +164,11 @@ public class InMemoryLockStore extends LockStore {
     }
   }
 
+  @Override
+  public String toString() {
+    return "InMemoryLockStore{conversations=" + locks.size() + "}";
+  }
+
   private TicketLock copy(TicketLock lock) {
     return new TicketLock(lock.conversationId(), lock.tickets(), clock());
   }
