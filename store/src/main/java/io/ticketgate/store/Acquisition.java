@@ -1,5 +1,6 @@
 package io.ticketgate.store;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
@@ -11,8 +12,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Looks at the store are single-flight: {@link #poke()} starts a look when none is running and
  * otherwise marks the running one stale, so it runs once more when it ends. A poke therefore never
- * gets lost and never piles up. Between looks, one timer waits for whichever comes first: the head
- * ticket's expiry, the recheck interval, or the deadline.
+ * gets lost and never piles up. Issuing the ticket is the first look. Between looks, one timer waits
+ * for whichever comes first: the head ticket's expiry, this ticket's own expiry, the recheck
+ * interval, or the deadline.
+ *
+ * <p>Ticket numbers are reused once the last live ticket expires (Rasa's numbering), so a number
+ * alone does not identify this ticket for ever. The waiter keeps a lower bound of its ticket's
+ * expiry ({@link #expiresAtMillis}, by the store's clock): once that has passed, whatever the store
+ * shows under this number may be someone else's ticket, so the waiter neither accepts being served
+ * on it nor gives it back.
+ *
+ * <p>Looks complete on whatever thread the store answers on (a Redis I/O thread, for instance), so
+ * nothing here blocks: giving a ticket back and handing the turn over run on the store's executor.
  */
 final class Acquisition implements Waiters.Renewable {
 
@@ -26,6 +37,7 @@ final class Acquisition implements Waiters.Renewable {
   volatile int ticket = -1;
   private final Waiters waiters;
   private final LockStore store;
+  private final Clock clock;
   private final Duration lifetime;
   private final long requestedNanos;
   private final long deadlineNanos;
@@ -34,16 +46,20 @@ final class Acquisition implements Waiters.Renewable {
   private final AtomicInteger state = new AtomicInteger(LOOKING);
   private volatile ScheduledFuture<?> timer;
   private volatile TicketStatus last;
+  /** Never later than the ticket's real expiry: the store computed that from a later instant. */
+  private volatile long expiresAtMillis;
 
-  Acquisition(Waiters waiters, LockStore store, String conversationId, Duration lifetime,
-      long requestedNanos, long deadlineNanos, CompletableFuture<HeldLock> result) {
+  Acquisition(Waiters waiters, LockStore store, String conversationId, Duration lifetime, long requestedNanos,
+      long deadlineNanos, long issueRequestedAtMillis, CompletableFuture<HeldLock> result) {
     this.waiters = waiters;
     this.store = store;
+    this.clock = store.options().clock();
     this.conversationId = conversationId;
     this.lifetime = lifetime;
     this.requestedNanos = requestedNanos;
     this.deadlineNanos = deadlineNanos;
     this.result = result;
+    this.expiresAtMillis = Waiters.saturatedAdd(issueRequestedAtMillis, lifetime.toMillis());
   }
 
   /** The store issued the ticket and looked where it stands: continue as after any look. */
@@ -55,9 +71,9 @@ final class Acquisition implements Waiters.Renewable {
 
   /** No ticket was issued, so there is nothing to give back. */
   void issueFailed(LockException e) {
-    state.set(DONE);
-    waiters.unregister(this);
-    result.completeExceptionally(e);
+    if (markDone()) {
+      result.completeExceptionally(e);
+    }
   }
 
   /** Asks for a look at the store; cheap and safe from any thread. */
@@ -82,13 +98,20 @@ final class Acquisition implements Waiters.Renewable {
   private void look() {
     cancelTimer();
     if (result.isDone()) {
-      finish();
-      waiters.releaseQuietly(conversationId, ticket, "the wait was cancelled");
+      // Cancelled, or completed by the caller (orTimeout, complete): give the ticket back.
+      if (markDone() && !isLocallyExpired()) {
+        waiters.releaseQuietly(conversationId, ticket, "the wait was abandoned");
+      }
       return;
     }
-    if (System.nanoTime() - deadlineNanos >= 0 && deadlineNanos != Long.MAX_VALUE) {
-      fail(new LockException(LockException.Reason.TIMED_OUT, conversationId, "gave up waiting for ticket " + ticket + " after "
-          + Duration.ofNanos(System.nanoTime() - requestedNanos).toMillis() + " ms" + describeQueue(), null));
+    if (isLocallyExpired()) {
+      fail(expired(), false);
+      return;
+    }
+    if (deadlineNanos != Long.MAX_VALUE && System.nanoTime() - deadlineNanos >= 0) {
+      fail(new LockException(LockException.Reason.TIMED_OUT, conversationId, "gave up waiting for ticket " + ticket
+          + " after " + Duration.ofNanos(System.nanoTime() - requestedNanos).toMillis() + " ms" + describeQueue(), null),
+          true);
       return;
     }
     try {
@@ -100,70 +123,105 @@ final class Acquisition implements Waiters.Renewable {
 
   private void onStatus(TicketStatus status, Throwable error) {
     if (error != null) {
-      fail(Waiters.asLockException(conversationId, "could not look up ticket " + ticket, error));
+      fail(Waiters.asLockException(conversationId, "could not look up ticket " + ticket, error), true);
       return;
     }
     switch (status.kind()) {
-      case SERVED -> serve();
-      case GONE -> fail(new LockException(LockException.Reason.EXPIRED, conversationId,
-          "ticket " + ticket + " expired before it was served" + describeQueue(), null));
+      case SERVED -> {
+        if (isLocallyExpired()) {
+          fail(expired(), false); // the number being served may already be someone else's
+        } else {
+          serve();
+        }
+      }
+      // Gone: nothing to give back, and giving the number back could remove a reissued ticket.
+      case GONE -> fail(expired(), false);
       case WAITING -> {
         last = status;
-        scheduleNextLook(status);
-        if (!state.compareAndSet(LOOKING, IDLE)) {
-          // Poked while looking: the answer may be stale already.
-          state.set(LOOKING);
+        if (!scheduleNextLook(status)) {
+          return;
+        }
+        if (state.compareAndSet(LOOKING, IDLE)) {
+          return;
+        }
+        // Poked while looking: the answer may be stale already. (Or DONE: failed meanwhile.)
+        if (state.compareAndSet(LOOK_AGAIN, LOOKING)) {
           look();
         }
       }
     }
   }
 
+  private LockException expired() {
+    return new LockException(LockException.Reason.EXPIRED, conversationId,
+        "ticket " + ticket + " expired before it was served" + describeQueue(), null);
+  }
+
   private void serve() {
-    finish();
+    if (!markDone()) {
+      return; // failed meanwhile (the store was closed); that failure gave the ticket back
+    }
     Duration waited = Duration.ofNanos(System.nanoTime() - requestedNanos);
-    RealHeldLock held = new RealHeldLock(store, waiters, conversationId, ticket, lifetime, waited);
+    RealHeldLock held = new RealHeldLock(store, waiters, conversationId, ticket, lifetime, waited, expiresAtMillis);
     waiters.track(held);
-    if (!result.complete(held)) {
-      held.close(); // cancelled while the last look ran
-    }
+    waiters.handOver(result, held);
   }
 
-  /** Fails the wait and gives the ticket back so it blocks nobody until it expires. */
+  /** Fails the wait and gives the ticket back so it blocks nobody. */
   void fail(LockException e) {
-    if (state.getAndSet(DONE) == DONE) {
+    fail(e, !isLocallyExpired());
+  }
+
+  private void fail(LockException e, boolean giveBack) {
+    if (!markDone()) {
       return;
     }
-    cancelTimer();
-    waiters.unregister(this);
     result.completeExceptionally(e);
-    waiters.releaseQuietly(conversationId, ticket, "a failed wait");
+    if (giveBack && ticket >= 0) {
+      waiters.releaseQuietly(conversationId, ticket, "a failed wait");
+    }
   }
 
-  private void finish() {
-    state.set(DONE);
+  /** Ends this wait; true for the one caller that ended it. */
+  private boolean markDone() {
+    if (state.getAndSet(DONE) == DONE) {
+      return false;
+    }
     cancelTimer();
     waiters.unregister(this);
+    return true;
   }
 
-  private void scheduleNextLook(TicketStatus status) {
+  /** Schedules the next look; false (and the wait failed) when the store is closed. */
+  private boolean scheduleNextLook(TicketStatus status) {
+    LockException closed = new LockException(LockException.Reason.CLOSED, conversationId,
+        "the lock store was closed while ticket " + ticket + " waited", null);
     if (waiters.isClosed()) {
-      return;
+      fail(closed);
+      return false;
     }
-    long now = System.nanoTime();
-    long delay = store.options().recheckInterval().toNanos();
+    long nowMillis = clock.millis();
+    long delay = Waiters.nanos(store.options().recheckInterval());
     if (status.headExpiresAtMillis() > 0) {
-      long untilHeadExpires = (status.headExpiresAtMillis() - store.options().clock().millis() + 1) * 1_000_000L;
-      delay = Math.min(delay, Math.max(0, untilHeadExpires));
+      delay = Math.min(delay, untilAfter(status.headExpiresAtMillis(), nowMillis));
     }
+    delay = Math.min(delay, untilAfter(expiresAtMillis, nowMillis));
     if (deadlineNanos != Long.MAX_VALUE) {
-      delay = Math.min(delay, Math.max(0, deadlineNanos - now));
+      delay = Math.min(delay, Math.max(0, deadlineNanos - System.nanoTime()));
     }
     try {
       timer = waiters.timer().schedule(this::poke, delay, TimeUnit.NANOSECONDS);
+      return true;
     } catch (java.util.concurrent.RejectedExecutionException e) {
-      fail(new LockException(LockException.Reason.CLOSED, conversationId, "the lock store was closed while ticket " + ticket + " waited", e));
+      fail(closed);
+      return false;
     }
+  }
+
+  /** Nanoseconds until just after {@code atMillis}, when a ticket expiring then has expired (strictly). */
+  private static long untilAfter(long atMillis, long nowMillis) {
+    long millis = Math.max(0, atMillis - nowMillis + 1);
+    return millis > Long.MAX_VALUE / 1_000_000L ? Long.MAX_VALUE : millis * 1_000_000L;
   }
 
   private void cancelTimer() {
@@ -192,6 +250,19 @@ final class Acquisition implements Waiters.Renewable {
   @Override
   public Duration lifetime() {
     return lifetime;
+  }
+
+  @Override
+  public boolean isLocallyExpired() {
+    return clock.millis() > expiresAtMillis;
+  }
+
+  @Override
+  public void renewed(long requestedAtMillis) {
+    long bound = Waiters.saturatedAdd(requestedAtMillis, lifetime.toMillis());
+    if (bound > expiresAtMillis) {
+      expiresAtMillis = bound;
+    }
   }
 
   @Override

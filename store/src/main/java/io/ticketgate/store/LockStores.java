@@ -131,10 +131,15 @@ public final class LockStores {
   @SuppressWarnings("unchecked")
   public static Map<String, Object> readSection(Path endpointsYml) {
     Object root;
+    if (!Files.isRegularFile(endpointsYml)) {
+      throw new LockStoreConfigException(List.of("cannot read " + endpointsYml + ": no such file"));
+    }
     try {
-      root = Files.isRegularFile(endpointsYml)
-          ? new ObjectMapper(new YAMLFactory()).readValue(endpointsYml.toFile(), Object.class)
-          : missing(endpointsYml);
+      // readTree, not readValue: an empty or comments-only file is a valid YAML document without
+      // content, which readValue rejects as "No content to map due to end-of-input".
+      ObjectMapper mapper = new ObjectMapper(new YAMLFactory());
+      com.fasterxml.jackson.databind.JsonNode tree = mapper.readTree(endpointsYml.toFile());
+      root = tree == null || tree.isMissingNode() || tree.isNull() ? null : mapper.treeToValue(tree, Object.class);
     } catch (IOException e) {
       throw new LockStoreConfigException(List.of("cannot read " + endpointsYml + ": " + e.getMessage()), e);
     }
@@ -153,10 +158,6 @@ public final class LockStores {
           + endpointsYml + ")"));
     }
     return new LinkedHashMap<>((Map<String, Object>) section);
-  }
-
-  private static Object missing(Path file) {
-    throw new LockStoreConfigException(List.of("cannot read " + file + ": no such file"));
   }
 
   static LockStoreOptions readOptions(SectionReader r) {
@@ -218,6 +219,10 @@ public final class LockStores {
       r.problem("type", className, "names an abstract class");
       return null;
     }
+    if (!Modifier.isPublic(c.getModifiers())) {
+      r.problem("type", className, "names a class that is not public");
+      return null;
+    }
     try {
       c.getConstructor(Map.class);
     } catch (NoSuchMethodException e) {
@@ -238,9 +243,11 @@ public final class LockStores {
       }
       throw new LockStoreConfigException(List.of("lock_store.type was '" + plan.custom.getName()
           + "' but its constructor failed: " + cause + (source == null ? "" : " (in " + source + ")")), cause);
-    } catch (ReflectiveOperationException e) {
+    } catch (ReflectiveOperationException | LinkageError e) {
+      // LinkageError: its static initialization failed, or a class it needs is missing; both show
+      // only now, when the class is first initialized.
       throw new LockStoreConfigException(List.of("lock_store.type was '" + plan.custom.getName()
-          + "' but it could not be instantiated: " + e), e);
+          + "' but it could not be instantiated: " + e + (source == null ? "" : " (in " + source + ")")), e);
     }
   }
 }

@@ -1,31 +1,43 @@
 package io.ticketgate.store;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The {@link HeldLock} every store returns. */
+/**
+ * The {@link HeldLock} every store returns.
+ *
+ * <p>Like {@link Acquisition}, it keeps a lower bound of its ticket's expiry: once that has passed,
+ * the number may have been issued to someone else (Rasa's numbering reuses it), so renewing or
+ * giving back "ticket N" would renew or remove someone else's ticket. Both are then skipped.
+ */
 final class RealHeldLock implements HeldLock, Waiters.Renewable {
 
   private static final Logger log = LoggerFactory.getLogger(LockStore.class);
 
   private final LockStore store;
   private final Waiters waiters;
+  private final Clock clock;
   private final String conversationId;
   private final int ticket;
   private final Duration lifetime;
   private final Duration waited;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile long expiresAtMillis;
   private volatile boolean lost;
 
-  RealHeldLock(LockStore store, Waiters waiters, String conversationId, int ticket, Duration lifetime, Duration waited) {
+  RealHeldLock(LockStore store, Waiters waiters, String conversationId, int ticket, Duration lifetime, Duration waited,
+      long expiresAtMillis) {
     this.store = store;
     this.waiters = waiters;
+    this.clock = store.options().clock();
     this.conversationId = conversationId;
     this.ticket = ticket;
     this.lifetime = lifetime;
     this.waited = waited;
+    this.expiresAtMillis = expiresAtMillis;
   }
 
   @Override
@@ -53,18 +65,40 @@ final class RealHeldLock implements HeldLock, Waiters.Renewable {
     if (closed.get()) {
       throw new IllegalStateException("conversation '" + conversationId + "': ticket " + ticket + " was already released");
     }
-    if (lost || !store.renewTicket(conversationId, ticket, lifetime)) {
+    long requestedAt = clock.millis();
+    if (lost || isLocallyExpired() || !store.renewTicket(conversationId, ticket, lifetime)) {
       lost = true;
       throw new LockException(LockException.Reason.EXPIRED, conversationId,
           "ticket " + ticket + " expired or was removed while held; the turn is lost", null);
     }
+    renewed(requestedAt);
   }
 
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
       waiters.untrack(this);
+      if (lost || isLocallyExpired()) {
+        // Its number may be someone else's by now, so removing "ticket N" could take their turn;
+        // an expired ticket blocks nobody anyway.
+        log.debug("conversation '{}': ticket {} had expired when it was released; nothing to give back",
+            conversationId, ticket);
+        return;
+      }
       store.cleanup(conversationId, ticket);
+    }
+  }
+
+  @Override
+  public boolean isLocallyExpired() {
+    return clock.millis() > expiresAtMillis;
+  }
+
+  @Override
+  public void renewed(long requestedAtMillis) {
+    long bound = Waiters.saturatedAdd(requestedAtMillis, lifetime.toMillis());
+    if (bound > expiresAtMillis) {
+      expiresAtMillis = bound;
     }
   }
 

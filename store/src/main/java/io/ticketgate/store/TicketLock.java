@@ -66,7 +66,7 @@ public final class TicketLock {
     Checks.positive(lifetime, "lifetime");
     removeExpiredTickets();
     int number = lastIssued() + 1;
-    tickets.add(new Ticket(number, now() + lifetime.toNanos() / 1e9));
+    tickets.add(new Ticket(number, now() + seconds(lifetime)));
     return number;
   }
 
@@ -134,7 +134,7 @@ public final class TicketLock {
         if (t.hasExpiredAt(now)) {
           return false;
         }
-        tickets.set(i, t.withExpires(now + lifetime.toNanos() / 1e9));
+        tickets.set(i, t.withExpires(now + seconds(lifetime)));
         return true;
       }
     }
@@ -144,6 +144,11 @@ public final class TicketLock {
   /** The clock that judges expiry. */
   public Clock clock() {
     return clock;
+  }
+
+  /** The lifetime in fractional seconds; unlike {@code toNanos()}, never overflows. */
+  private static double seconds(Duration lifetime) {
+    return lifetime.getSeconds() + lifetime.getNano() / 1e9;
   }
 
   private double now() {

@@ -83,12 +83,14 @@ final class Waiters {
       return new Request(conversationId, CompletableFuture.failedFuture(e), CompletableFuture.failedFuture(e));
     }
     long requested = System.nanoTime();
-    long deadline = maxWait == null ? Long.MAX_VALUE : saturatedAdd(requested, maxWait.toNanos());
+    long deadline = maxWait == null ? Long.MAX_VALUE : saturatedAdd(requested, nanos(maxWait));
+    long issueRequestedAtMillis = store.options().clock().millis();
     CompletableFuture<HeldLock> result = new CompletableFuture<>();
     CompletableFuture<Integer> issuedTicket = new CompletableFuture<>();
     // Registered before the ticket exists: issuing counts as the first look, and a release signalled
     // while it runs makes the acquisition look again, so no wake-up can fall between issue and wait.
-    Acquisition a = new Acquisition(this, store, conversationId, lifetime, requested, deadline, result);
+    Acquisition a = new Acquisition(this, store, conversationId, lifetime, requested, deadline, issueRequestedAtMillis,
+        result);
     register(a);
     CompletionStage<LockStore.Issued> issued;
     try {
@@ -105,11 +107,9 @@ final class Waiters {
       }
       issuedTicket.complete(i.ticket());
       a.issued(i);
-      result.whenComplete((held, e) -> {
-        if (result.isCancelled()) {
-          a.poke(); // the next look sees the cancellation and gives the ticket back
-        }
-      });
+      // Any completion but the hand-over (cancel, orTimeout, complete by the caller) must give the
+      // ticket back; after a hand-over or a failure the acquisition is done and ignores the poke.
+      result.whenComplete((held, e) -> a.poke());
     });
     return new Request(conversationId, issuedTicket, result);
   }
@@ -129,7 +129,11 @@ final class Waiters {
   int waitingCount() {
     int n = 0;
     for (Set<Acquisition> s : byConversation.values()) {
-      n += s.size();
+      for (Acquisition a : s) {
+        if (a.ticket >= 0) { // registered before issue; not a waiting ticket until issued
+          n++;
+        }
+      }
     }
     return n;
   }
@@ -158,7 +162,7 @@ final class Waiters {
     if (!store.options().keepAlive() || closed.get()) {
       return;
     }
-    long period = Math.max(1, r.lifetime().toNanos() / 3);
+    long period = Math.max(1, nanos(r.lifetime()) / 3);
     try {
       ScheduledFuture<?> renewal = timer().scheduleWithFixedDelay(() -> renew(r), period, period, TimeUnit.NANOSECONDS);
       if (live.putIfAbsent(r, renewal) != null) {
@@ -194,14 +198,48 @@ final class Waiters {
   }
 
   private void renew(Renewable r) {
-    store.renewTicketAsync(r.conversationId(), r.ticket(), r.lifetime()).whenComplete((ok, e) -> {
+    if (r.isLocallyExpired()) {
+      // Too late: the number may be someone else's now, so renewing it could extend their ticket.
+      untrack(r);
+      r.lost();
+      return;
+    }
+    long requestedAt = store.options().clock().millis();
+    CompletionStage<Boolean> renewal;
+    try {
+      renewal = store.renewTicketAsync(r.conversationId(), r.ticket(), r.lifetime());
+    } catch (RuntimeException e) {
+      renewal = CompletableFuture.failedFuture(e);
+    }
+    renewal.whenComplete((ok, e) -> {
       if (e != null) {
         log.warn("conversation '{}': keep-alive could not renew ticket {}: {}", r.conversationId(), r.ticket(), e.toString());
-      } else if (!ok) {
+      } else if (ok) {
+        r.renewed(requestedAt);
+      } else {
         untrack(r);
         r.lost();
       }
     });
+  }
+
+  /**
+   * Completes a waiter's future with its turn on the executor, so that neither the next holder's
+   * continuation nor giving back a cancelled turn runs on the thread that answered the last look:
+   * that may be a Redis I/O thread, which must never block, or a releasing holder's thread, where
+   * hand-overs would nest without limit.
+   */
+  void handOver(CompletableFuture<HeldLock> result, RealHeldLock held) {
+    Runnable complete = () -> {
+      if (!result.complete(held)) {
+        held.close(); // cancelled while the last look ran
+      }
+    };
+    try {
+      executor().execute(complete);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      complete.run(); // the store is closing
+    }
   }
 
   void close() {
@@ -245,6 +283,15 @@ final class Waiters {
     return new LockException(conversationId, action + ": " + cause, cause);
   }
 
+  /** {@code d} in nanoseconds, saturating instead of overflowing for durations of centuries. */
+  static long nanos(Duration d) {
+    try {
+      return d.toNanos();
+    } catch (ArithmeticException e) {
+      return d.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
+    }
+  }
+
   static long saturatedAdd(long a, long b) {
     long r = a + b;
     return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
@@ -257,6 +304,15 @@ final class Waiters {
     int ticket();
 
     Duration lifetime();
+
+    /**
+     * Whether the ticket has certainly expired by the store's clock (a lower bound of its expiry
+     * has passed); its number may then have been issued to someone else.
+     */
+    boolean isLocallyExpired();
+
+    /** A renewal requested at {@code requestedAtMillis} (store clock) succeeded. */
+    void renewed(long requestedAtMillis);
 
     /** The store says the ticket is gone: the process has lost its place. */
     void lost();

@@ -5,6 +5,7 @@ import io.ticketgate.store.LockStoreOptions;
 import io.ticketgate.store.LockStores;
 import io.ticketgate.store.TicketLock;
 import io.ticketgate.store.TicketStatus;
+import io.ticketgate.store.internal.Checks;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -86,6 +87,7 @@ public class InMemoryLockStore extends LockStore {
 
   @Override
   public boolean renewTicket(String conversationId, int ticket, Duration lifetime) {
+    Checks.positive(lifetime, "lifetime"); // computeIfPresent never reaches TicketLock's check without a lock
     boolean[] renewed = new boolean[1];
     locks.computeIfPresent(conversationId, (id, lock) -> {
       renewed[0] = lock.renewTicket(ticket, lifetime);

@@ -214,7 +214,7 @@ public class ConcurrentRedisLockStore extends RedisBackedLockStore {
   protected CompletionStage<Issued> issueAndLookAsync(String conversationId, Duration lifetime) {
     Checks.positive(lifetime, "lifetime");
     String base = keyBase(conversationId);
-    double expires = clock().millis() / 1000.0 + lifetime.toNanos() / 1e9;
+    double expires = clock().millis() / 1000.0 + lifetime.toMillis() / 1000.0;
     CompletionStage<List<Object>> reply = redis.eval(ISSUE, ScriptOutputType.MULTI,
         new String[] {base + LAST_ISSUED_SUFFIX, base + FLOOR_SUFFIX},
         base, RasaJson.pythonFloat(expires), Long.toString(Math.max(1, lifetime.toMillis())), counterTtlMillis);
@@ -250,7 +250,7 @@ public class ConcurrentRedisLockStore extends RedisBackedLockStore {
   @Override
   protected CompletionStage<Boolean> renewTicketAsync(String conversationId, int ticket, Duration lifetime) {
     Checks.positive(lifetime, "lifetime");
-    double expires = clock().millis() / 1000.0 + lifetime.toNanos() / 1e9;
+    double expires = clock().millis() / 1000.0 + lifetime.toMillis() / 1000.0;
     // XX: renew only a ticket that still exists; an expired one must not come back to life.
     return guard(conversationId, "renew ticket " + ticket, redis.async()
         .set(keyBase(conversationId) + ticket, RasaJson.ticket(ticket, expires),

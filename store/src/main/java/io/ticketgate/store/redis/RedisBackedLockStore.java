@@ -80,6 +80,10 @@ abstract class RedisBackedLockStore extends LockStore {
 
   /** Waits for a Redis call, failing with a {@link LockException} that says what and where. */
   final <T> T await(String conversationId, String action, CompletionStage<T> stage) {
+    if (Thread.currentThread().getName().startsWith("lettuce-")) {
+      // The reply can only be read by this very thread: waiting here would stall the connection.
+      throw new IllegalStateException("blocking Redis call (" + action + ") on a Redis I/O thread");
+    }
     try {
       // Lettuce already fails a command after the socket timeout; the extra second only guards a stuck future.
       return stage.toCompletableFuture().get(settings.socketTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);

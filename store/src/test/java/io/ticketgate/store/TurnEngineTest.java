@@ -1,0 +1,223 @@
+package io.ticketgate.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ticketgate.store.memory.InMemoryLockStore;
+import io.ticketgate.store.testing.Hang;
+import io.ticketgate.store.testing.MutableClock;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The waiting engine (lock, lockAsync, HeldLock) driven by a stepped clock, for cases the contract
+ * cannot reach with real time: a ticket number that is reused after its first owner's ticket
+ * expired (Rasa's numbering restarts after the last live ticket), and races around closing.
+ *
+ * <p>The recheck interval is an hour and every lifetime is at least seconds of real time, so no
+ * timer fires during a test: every look at the store is caused by the test.
+ */
+class TurnEngineTest {
+
+  private static final Duration LONG = Duration.ofSeconds(100);
+  private static final Duration SHORT = Duration.ofSeconds(10);
+  private static final Duration PAST_SHORT = Duration.ofSeconds(20);
+  private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+  private final MutableClock clock = new MutableClock();
+  private final String conv = "engine-conv";
+  private LockStore store;
+
+  private LockStoreOptions options() {
+    return LockStoreOptions.builder()
+        .lockLifetime(LONG)
+        .recheckInterval(Duration.ofHours(1))
+        .clock(clock)
+        .build();
+  }
+
+  @AfterEach
+  void closeStore() {
+    if (store != null) {
+      store.close();
+    }
+  }
+
+  private void awaitWaiting(int n) {
+    Hang.until(() -> store.waitingCount() == n, TIMEOUT, () -> n + " waiting ticket(s); " + store.waitingCount());
+  }
+
+  @Test
+  void aWaiterWhoseTicketExpiredIsNotServedOnTheReusedNumberOfALaterTicket() {
+    store = new InMemoryLockStore(options());
+    HeldLock holder = store.lock(conv, LONG, null);
+    CompletableFuture<HeldLock> expiring = store.lockAsync(conv, SHORT, null);
+    awaitWaiting(1);
+    clock.advance(PAST_SHORT);
+    CompletableFuture<HeldLock> later = store.lockAsync(conv, LONG, null);
+    awaitWaiting(2);
+    // Precondition: the later ticket reuses the expired ticket's number.
+    assertThat(store.getLock(conv).orElseThrow().tickets()).extracting(Ticket::number).containsExactly(0, 1);
+
+    holder.close();
+
+    HeldLock served = Hang.get(later, TIMEOUT, "the later waiter");
+    Throwable failure = Hang.failure(expiring, TIMEOUT, "the waiter whose ticket expired");
+    assertThat(failure).isInstanceOf(LockException.class).hasMessageContaining(conv);
+    assertThat(store.ticketStatus(conv, served.ticket()).isServed()).isTrue();
+    served.close();
+  }
+
+  @Test
+  void aLateCloseOfAnExpiredTurnDoesNotRemoveTheTicketThatReusedItsNumber() {
+    store = new InMemoryLockStore(options());
+    HeldLock stale = store.lock(conv, SHORT, null);
+    clock.advance(PAST_SHORT);
+    HeldLock current = store.lock(conv, LONG, null);
+    assertThat(current.ticket()).as("precondition: the number is reused").isEqualTo(stale.ticket());
+
+    stale.close();
+
+    assertThat(store.ticketStatus(conv, current.ticket()).isServed())
+        .as("the current turn still holds its ticket").isTrue();
+    CompletableFuture<HeldLock> next = store.lockAsync(conv, LONG, null);
+    awaitWaiting(1);
+    assertThat(next).as("nobody is served while the current turn holds").isNotDone();
+    current.close();
+    Hang.get(next, TIMEOUT, "the turn after the current one").close();
+  }
+
+  @Test
+  void renewOfAnExpiredTurnFailsEvenWhenItsNumberWasReused() {
+    store = new InMemoryLockStore(options());
+    HeldLock stale = store.lock(conv, SHORT, null);
+    clock.advance(PAST_SHORT);
+    HeldLock current = store.lock(conv, LONG, null);
+    assertThat(current.ticket()).as("precondition: the number is reused").isEqualTo(stale.ticket());
+    double expires = store.getLock(conv).orElseThrow().ticketFor(current.ticket()).expires();
+    clock.advance(Duration.ofSeconds(1));
+
+    assertThatThrownBy(stale::renew).isInstanceOf(LockException.class).hasMessageContaining(conv);
+
+    assertThat(store.getLock(conv).orElseThrow().ticketFor(current.ticket()).expires())
+        .as("the current turn's ticket was not renewed by the stale one").isEqualTo(expires);
+    current.close();
+  }
+
+  @Test
+  void aFailedWaitDoesNotGiveBackATicketNumberThatWasReissuedMeanwhile() throws Exception {
+    GatedCleanupStore gated = new GatedCleanupStore(options());
+    store = gated;
+    HeldLock holder = store.lock(conv, LONG, null);
+    CompletableFuture<HeldLock> expiring = store.lockAsync(conv, SHORT, null);
+    awaitWaiting(1);
+    int expiringTicket = 1;
+    gated.gate(expiringTicket);
+    clock.advance(PAST_SHORT);
+
+    store.finishServing(conv, 999); // any release makes the waiter look again
+    assertThat(Hang.failure(expiring, TIMEOUT, "the expired waiter")).isInstanceOf(LockException.class);
+    // Meanwhile the expired ticket's number is issued again, to someone else.
+    int reissued = store.issueTicket(conv, LONG);
+    assertThat(reissued).as("precondition: the number is reused").isEqualTo(expiringTicket);
+    gated.open();
+    store.close(); // waits for pending give-backs
+
+    assertThat(store.getLock(conv).orElseThrow().tickets()).extracting(Ticket::number)
+        .as("the reissued ticket survives").containsExactly(holder.ticket(), reissued);
+  }
+
+  @Test
+  void aWaiterWhoseTicketIsIssuedAfterTheStoreClosedFailsInsteadOfHanging() {
+    DeferredIssueStore deferred = new DeferredIssueStore(options());
+    store = deferred;
+    store.lock(conv, LONG, null);
+    deferred.defer = true;
+    CompletableFuture<HeldLock> waiter = store.lockAsync(conv, LONG, null);
+
+    store.close();
+    deferred.pending.complete(deferred.issueTicket(conv, LONG)); // the issue answer arrives late
+
+    Throwable failure = Hang.failure(waiter, TIMEOUT, "a waiter registered after close");
+    assertThat(failure).isInstanceOf(LockException.class).hasMessageContaining(conv);
+  }
+
+  @Test
+  void aServedTurnIsHandedToItsContinuationOutsideThePreviousHoldersClose() throws Exception {
+    store = new InMemoryLockStore(options());
+    HeldLock holder = store.lock(conv, LONG, null);
+    CountDownLatch continuationRunning = new CountDownLatch(1);
+    CountDownLatch releaseContinuation = new CountDownLatch(1);
+    CompletableFuture<HeldLock> next = store.lockAsync(conv, LONG, null);
+    CompletableFuture<Void> continuation = next.thenAccept(h -> {
+      continuationRunning.countDown();
+      try {
+        releaseContinuation.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      h.close();
+    });
+    awaitWaiting(1);
+
+    // close() must return even though the next holder's continuation is still running.
+    CompletableFuture<Void> closing = CompletableFuture.runAsync(holder::close);
+    try {
+      Hang.await(continuationRunning, TIMEOUT, "the next holder's continuation");
+      Hang.get(closing, TIMEOUT, "the previous holder's close() while the next continuation runs");
+    } finally {
+      releaseContinuation.countDown();
+    }
+    Hang.get(continuation, TIMEOUT, "the continuation");
+  }
+
+  /** Blocks the give-back of one ticket number until the test opens the gate. */
+  private static final class GatedCleanupStore extends InMemoryLockStore {
+    private volatile int gatedTicket = -1;
+    private final CountDownLatch gate = new CountDownLatch(1);
+
+    GatedCleanupStore(LockStoreOptions options) {
+      super(options);
+    }
+
+    void gate(int ticket) {
+      gatedTicket = ticket;
+    }
+
+    void open() {
+      gate.countDown();
+    }
+
+    @Override
+    public void cleanup(String conversationId, int ticket) {
+      if (ticket == gatedTicket) {
+        try {
+          gate.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      super.cleanup(conversationId, ticket);
+    }
+  }
+
+  /** Lets the test decide when the answer to an issue request arrives. */
+  private static final class DeferredIssueStore extends InMemoryLockStore {
+    volatile boolean defer;
+    final CompletableFuture<Integer> pending = new CompletableFuture<>();
+
+    DeferredIssueStore(LockStoreOptions options) {
+      super(options);
+    }
+
+    @Override
+    protected CompletionStage<Integer> issueTicketAsync(String conversationId, Duration lifetime) {
+      return defer ? pending : super.issueTicketAsync(conversationId, lifetime);
+    }
+  }
+}
