@@ -36,10 +36,13 @@ import kafka.tools.StorageTool;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.utils.Time;
@@ -177,7 +180,8 @@ public final class EmbeddedKafka implements AutoCloseable {
       int controllerPort = freePort(port);
       Properties props = brokerProperties(options, dataDir, port, controllerPort);
       format(props, dataDir);
-      KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
+      KafkaRaftServer server =
+          new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
       try {
         startupWithoutHalting(server);
         return new EmbeddedKafka(options, dataDir, ownsDataDir, port, controllerPort, server);
@@ -285,9 +289,13 @@ public final class EmbeddedKafka implements AutoCloseable {
                   + partitions);
         }
         if (infos.stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
-          return;
+          if (leadersServe(admin, name, partitions)) {
+            return;
+          }
+          last = "leaders do not serve the partitions yet";
+        } else {
+          last = "partitions without a leader: " + infos;
         }
-        last = "partitions without a leader: " + infos;
       } catch (ExecutionException e) {
         if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
           throw new IllegalStateException(
@@ -304,6 +312,31 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
     throw new IllegalStateException(
         "topic '" + name + "' was not ready within " + ADMIN_TIMEOUT + ": " + last);
+  }
+
+  /**
+   * The broker's metadata cache names a leader a moment before its replica manager serves the
+   * partition; a produce in between fails with NOT_LEADER_OR_FOLLOWER. Listing offsets goes to
+   * the replica manager, so its success means producers and consumers will be served.
+   */
+  private static boolean leadersServe(Admin admin, String name, int partitions)
+      throws InterruptedException {
+    Map<TopicPartition, OffsetSpec> request = new LinkedHashMap<>();
+    for (int p = 0; p < partitions; p++) {
+      request.put(new TopicPartition(name, p), OffsetSpec.latest());
+    }
+    try {
+      admin.listOffsets(request).all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      return true;
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RetriableException) {
+        return false;
+      }
+      throw new IllegalStateException(
+          "cannot list offsets of topic '" + name + "': " + e.getCause(), e.getCause());
+    } catch (TimeoutException e) {
+      return false;
+    }
   }
 
   private Admin admin() {
@@ -373,7 +406,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     props.put("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort);
     props.put("controller.listener.names", "CONTROLLER");
     props.put(
-        "listeners", "PLAINTEXT://" + HOST + ":" + port + ",CONTROLLER://" + HOST + ":" + controllerPort);
+        "listeners",
+        "PLAINTEXT://" + HOST + ":" + port + ",CONTROLLER://" + HOST + ":" + controllerPort);
     props.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + port);
     props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
     props.put("inter.broker.listener.name", "PLAINTEXT");
@@ -413,7 +447,7 @@ public final class EmbeddedKafka implements AutoCloseable {
   private static void format(Properties props, Path dataDir) {
     Path configFile = dataDir.resolve(CONFIG_FILE);
     try (var out = Files.newBufferedWriter(configFile, StandardCharsets.UTF_8)) {
-      props.store(out, "Written by Ticketgate's EmbeddedKafka on each start; edits are overwritten");
+      props.store(out, "Written by Ticketgate's EmbeddedKafka at each start; edits are lost");
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + configFile, e);
     }
@@ -610,7 +644,9 @@ public final class EmbeddedKafka implements AutoCloseable {
       }
     }
     synchronized (context) {
-      if (context.getTurboFilterList().stream().noneMatch(f -> f instanceof RoutineBrokerWarnings)) {
+      boolean installed =
+          context.getTurboFilterList().stream().anyMatch(f -> f instanceof RoutineBrokerWarnings);
+      if (!installed) {
         RoutineBrokerWarnings filter = new RoutineBrokerWarnings();
         filter.setContext(context);
         filter.start();
@@ -826,7 +862,8 @@ public final class EmbeddedKafka implements AutoCloseable {
        * alone.
        */
       public Builder brokerProperty(String key, String value) {
-        brokerProperties.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+        brokerProperties.put(
+            Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
         return this;
       }
 
@@ -839,7 +876,8 @@ public final class EmbeddedKafka implements AutoCloseable {
       /** Partition count of topics created automatically on first use; default 1. */
       public Builder numPartitions(int numPartitions) {
         if (numPartitions < 1) {
-          throw new IllegalArgumentException("numPartitions must be at least 1, got " + numPartitions);
+          throw new IllegalArgumentException(
+              "numPartitions must be at least 1, got " + numPartitions);
         }
         this.numPartitions = numPartitions;
         return this;

@@ -3,6 +3,7 @@ package io.ticketgate.gateway.testing;
 import io.ticketgate.gateway.embedded.EmbeddedKafka;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -13,6 +14,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -21,7 +23,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -195,7 +197,9 @@ public final class KafkaFixture implements AutoCloseable {
               + " but got "
               + records.size()
               + ": "
-              + records.stream().map(r -> r.partition() + "@" + r.offset() + " " + r.key()).toList());
+              + records.stream()
+                  .map(r -> r.partition() + "@" + r.offset() + " " + r.key())
+                  .toList());
     }
     return records;
   }
@@ -252,19 +256,33 @@ public final class KafkaFixture implements AutoCloseable {
     }
   }
 
-  /** createTopics returns once the controller has the topic; the broker learns it a moment later. */
+  /** createTopics returns once the controller has the topic; the broker learns of it later. */
   private static void awaitLeaders(Admin admin, String topic, Duration timeout)
       throws InterruptedException, TimeoutException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       try {
         TopicDescription description =
-            admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic);
-        if (description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+            admin
+                .describeTopics(List.of(topic))
+                .allTopicNames()
+                .get(10, TimeUnit.SECONDS)
+                .get(topic);
+        boolean led =
+            description.partitions().stream()
+                .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+        if (led) {
+          // Leaders named in metadata may not serve yet; listing offsets waits until they do.
+          Map<TopicPartition, OffsetSpec> latest = new LinkedHashMap<>();
+          for (var partition : description.partitions()) {
+            latest.put(new TopicPartition(topic, partition.partition()), OffsetSpec.latest());
+          }
+          admin.listOffsets(latest).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
           return;
         }
       } catch (ExecutionException e) {
-        if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+        // Unknown topic, or a leader not serving yet: both pass in a moment.
+        if (!(e.getCause() instanceof RetriableException)) {
           throw new IllegalStateException("cannot describe " + topic + ": " + e.getCause(), e);
         }
       }
