@@ -78,7 +78,7 @@ class RebalanceIT {
       }
 
       assertThat(bot.overlaps()).as("overlapping dispatches of one conversation").isEmpty();
-      assertThat(bot.orderViolations()).isEmpty();
+      assertThat(bot.orderViolations()).as("dispatch order per conversation: %s", bot.textsByConversation()).isEmpty();
       assertThat(allSeen(bot, conversations, messages)).as("every message dispatched at least once: %s",
           bot.textsByConversation()).isTrue();
     }

@@ -66,32 +66,31 @@ final class Job implements Runnable {
   }
 
   /**
-   * Cancels the job unless it already started; its ticket, if any, is given back at once.
+   * First half of cancelling: the job can no longer start. Done for every job of a partition before
+   * any is stopped ({@link #stopCancelled}), because stopping a job completes its turn, and a
+   * successor not yet marked could then take its ticket and start ahead of records that will be
+   * delivered again.
    *
-   * @return true when cancelled, false when it had started (or was cancelled before)
+   * @return true when this call cancelled it, false when it had started (or was cancelled before)
    */
-  boolean cancel() {
-    if (!state.compareAndSet(QUEUED, CANCELLED)) {
-      return false;
-    }
+  boolean markCancelled() {
+    return state.compareAndSet(QUEUED, CANCELLED);
+  }
+
+  /** Second half of cancelling: gives its ticket back at once and breaks its waits. */
+  void stopCancelled() {
     LockRequest r = request;
     if (r != null) {
       r.cancel();
     }
-    Thread t = thread;
-    if (t != null) {
-      t.interrupt(); // breaks a wait for the previous turn or a backoff sleep
-    }
-    return true;
+    interrupt(); // breaks a wait for the previous turn or a backoff sleep
   }
 
-  /** Interrupts a started job that overran a shutdown or revocation deadline; it releases its ticket. */
-  void abort() {
-    if (!cancel()) {
-      Thread t = thread;
-      if (t != null) {
-        t.interrupt();
-      }
+  /** Interrupts the job's thread: a started job stops its bot call or backoff and releases its ticket. */
+  void interrupt() {
+    Thread t = thread;
+    if (t != null) {
+      t.interrupt();
     }
   }
 
@@ -107,10 +106,16 @@ final class Job implements Runnable {
       }
       finished = handle((Message) decoded);
     } catch (InterruptedException e) {
-      log.info("{}: stopped before it finished ({}); it will be delivered again", source(), whyStopped());
+      if (state.get() != CANCELLED) {
+        log.info("{}: interrupted while the gateway is stopping; it will be delivered again", source());
+      }
     } catch (RuntimeException | Error e) {
       finished = deadLetterAfterBug(e);
     } finally {
+      if (state.get() == CANCELLED) {
+        pipeline.listener.droppedOnRevoke();
+        log.debug("{}: dropped before it started; its partition's next owner delivers it again", source());
+      }
       turn.complete(null);
       String id = conversationId();
       if (id != null) {
@@ -138,9 +143,8 @@ final class Job implements Runnable {
     }
     if (held == null || !state.compareAndSet(QUEUED, STARTED)) {
       if (held != null) {
-        held.close();
+        release(held);
       }
-      pipeline.listener.droppedOnRevoke();
       return false;
     }
     turn.complete(null);
@@ -183,7 +187,9 @@ final class Job implements Runnable {
       } catch (CancellationException e) {
         return null;
       } catch (InterruptedException e) {
-        r.cancel();
+        if (!r.cancel()) {
+          giveBackIfServed(r); // served just as we were interrupted: the turn must not leak
+        }
         throw e;
       } catch (ExecutionException e) {
         if (!(e.getCause() instanceof LockException le)) {
@@ -199,6 +205,18 @@ final class Job implements Runnable {
         log.warn("{}: {}; taking a new ticket in {} ms (attempt {})", source(), le.getMessage(), pause.toMillis(), attempt + 1);
         Thread.sleep(pause);
       }
+    }
+  }
+
+  private void giveBackIfServed(LockRequest r) {
+    HeldLock held;
+    try {
+      held = r.served().getNow(null);
+    } catch (CancellationException | java.util.concurrent.CompletionException e) {
+      return; // failed or cancelled: there is no turn to give back
+    }
+    if (held != null) {
+      release(held);
     }
   }
 
@@ -264,10 +282,6 @@ final class Job implements Runnable {
           source(), again);
       return false;
     }
-  }
-
-  private String whyStopped() {
-    return state.get() == CANCELLED ? "its partition was revoked or the gateway is stopping" : "the gateway is stopping";
   }
 
   String source() {

@@ -339,7 +339,23 @@ public final class KafkaPipeline implements AutoCloseable {
   }
 
   private void abortAll() {
-    partitions.values().forEach(ps -> ps.jobs.forEach(Job::abort));
+    List<Job> all = new ArrayList<>();
+    partitions.values().forEach(ps -> all.addAll(ps.jobs));
+    cancelUnstarted(all).forEach(Job::interrupt);
+  }
+
+  /**
+   * Cancels every job in {@code jobs} that has not started, in two passes (see
+   * {@link Job#markCancelled}), and returns the ones that had started.
+   */
+  private static List<Job> cancelUnstarted(Collection<Job> jobs) {
+    List<Job> cancelled = new ArrayList<>();
+    List<Job> started = new ArrayList<>();
+    for (Job job : jobs) {
+      (job.markCancelled() ? cancelled : started).add(job);
+    }
+    cancelled.forEach(Job::stopCancelled);
+    return started;
   }
 
   private static boolean awaitJobs(Collection<Job> jobs, Duration timeout) {
@@ -376,21 +392,15 @@ public final class KafkaPipeline implements AutoCloseable {
       if (revoked.isEmpty()) {
         return;
       }
-      List<Job> started = new ArrayList<>();
-      int dropped = 0;
+      List<Job> jobs = new ArrayList<>();
       for (TopicPartition tp : revoked) {
         PartitionState ps = partitions.get(tp);
-        if (ps == null) {
-          continue;
-        }
-        for (Job job : ps.jobs) {
-          if (job.cancel()) {
-            dropped++;
-          } else {
-            started.add(job);
-          }
+        if (ps != null) {
+          jobs.addAll(ps.jobs);
         }
       }
+      List<Job> started = cancelUnstarted(jobs);
+      int dropped = jobs.size() - started.size();
       if (!awaitJobs(started, dispatch.revocationTimeout())) {
         log.warn("revoked {}: started records did not finish within {} s; committing what finished",
             revoked, dispatch.revocationTimeout().toSeconds());
@@ -411,12 +421,14 @@ public final class KafkaPipeline implements AutoCloseable {
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> lost) {
+      List<Job> jobs = new ArrayList<>();
       for (TopicPartition tp : lost) {
         PartitionState ps = partitions.remove(tp);
         if (ps != null) {
-          ps.jobs.forEach(Job::cancel);
+          jobs.addAll(ps.jobs);
         }
       }
+      cancelUnstarted(jobs);
       assignment = Set.copyOf(consumer.assignment().stream().filter(tp -> !lost.contains(tp)).toList());
       log.warn("lost {} without a clean revocation; their records will be delivered to the new owner", lost);
     }
