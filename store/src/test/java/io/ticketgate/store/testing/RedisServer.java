@@ -24,6 +24,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -259,6 +260,47 @@ public final class RedisServer implements AutoCloseable {
     }
 
     /**
+     * Sends several commands, in order, over one socket, so state a command leaves on its
+     * connection (such as the database chosen by {@code SELECT}) holds for the ones after it.
+     * Authenticates first like {@link #command(String...)}.
+     *
+     * <pre>{@code
+     * redis.commands(List.of("SELECT", "1"), List.of("DEBUG", "POPULATE", "1000", "k", "16"));
+     * }</pre>
+     *
+     * @return each command's reply, decoded as {@link #command(String...)} does
+     * @throws ErrorReply at the first command Redis answers with an error; the rest are not sent
+     * @throws UncheckedIOException if the server cannot be reached
+     */
+    @SafeVarargs
+    public final List<Object> commands(List<String>... commands) {
+        if (commands.length == 0) {
+            throw new IllegalArgumentException("commands needs at least one command");
+        }
+        for (List<String> c : commands) {
+            if (c.isEmpty()) {
+                throw new IllegalArgumentException("a command needs at least its name");
+            }
+        }
+        try (Socket socket = connect(host(), port())) {
+            OutputStream out = socket.getOutputStream();
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            if (options.requirePass != null) {
+                Resp.write(out, List.of("AUTH", options.requirePass));
+                Resp.throwIfError(Resp.read(in, false));
+            }
+            List<Object> replies = new ArrayList<>(commands.length);
+            for (List<String> c : commands) {
+                Resp.write(out, c);
+                replies.add(Resp.throwIfError(Resp.read(in, false)));
+            }
+            return replies;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot talk to " + this + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * Sends one command after {@code AUTH user password}; with a {@code null} password no
      * {@code AUTH} is sent at all, which lets a test prove unauthenticated access is refused.
      * A {@code null} user with a password authenticates the default user.
@@ -388,6 +430,7 @@ public final class RedisServer implements AutoCloseable {
         if (options.notifyKeyspaceEvents != null) {
             args.addAll(List.of("--notify-keyspace-events", options.notifyKeyspaceEvents));
         }
+        args.addAll(options.extraArgs);
         return args;
     }
 
@@ -481,6 +524,7 @@ public final class RedisServer implements AutoCloseable {
         private final Map<String, String> aclUsers = new LinkedHashMap<>();
         private boolean tls;
         private String notifyKeyspaceEvents;
+        private final List<String> extraArgs = new ArrayList<>();
         private String image = DEFAULT_IMAGE;
 
         private Builder(boolean docker) {
@@ -515,6 +559,18 @@ public final class RedisServer implements AutoCloseable {
         /** Sets {@code notify-keyspace-events}, e.g. {@code "Kx"} for expiry notifications. */
         public Builder notifyKeyspaceEvents(String flags) {
             this.notifyKeyspaceEvents = flags;
+            return this;
+        }
+
+        /**
+         * Appends raw {@code redis-server} arguments after the fixture's own, for settings that
+         * have no option here, e.g. {@code extraArgs("--enable-debug-command", "yes")} so that
+         * {@code DEBUG POPULATE} works on Redis 7 and later. Each call adds to the previous ones.
+         */
+        public Builder extraArgs(String... args) {
+            for (String a : args) {
+                extraArgs.add(Objects.requireNonNull(a, "extra arguments must not be null"));
+            }
             return this;
         }
 

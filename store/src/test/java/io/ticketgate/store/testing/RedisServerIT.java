@@ -155,6 +155,31 @@ class RedisServerIT {
     }
 
     @Test
+    void commandsShareOneConnectionSoSelectCarriesOver() {
+        try (RedisServer redis = RedisServer.builder().requirePass("pw").start()) {
+            List<Object> replies = redis.commands(List.of("SELECT", "1"), List.of("SET", "k", "in-db-1"),
+                    List.of("GET", "k"));
+
+            assertThat(replies).containsExactly("OK", "OK", "in-db-1");
+            assertThat(redis.command("GET", "k")).as("db 0 of a fresh connection").isNull();
+            assertThatThrownBy(() -> redis.commands(List.of("SELECT", "1"), List.of("NO-SUCH-COMMAND"),
+                    List.of("SET", "never", "sent")))
+                    .isInstanceOf(RedisServer.ErrorReply.class)
+                    .hasMessageContaining("unknown command");
+            assertThat(redis.commands(List.of("SELECT", "1"), List.of("EXISTS", "never"))).containsExactly("OK", 0L);
+        }
+    }
+
+    @Test
+    void extraArgsReachTheServer() {
+        try (RedisServer redis = RedisServer.builder().extraArgs("--enable-debug-command", "yes").start()) {
+            assertThat(redis.commands(List.of("SELECT", "2"), List.of("DEBUG", "POPULATE", "100", "filler", "8"),
+                    List.of("DBSIZE"))).containsExactly("OK", "OK", 100L);
+            assertThat(redis.command("DBSIZE")).isEqualTo(0L);
+        }
+    }
+
+    @Test
     void notifyKeyspaceEventsIsApplied() {
         try (RedisServer redis = RedisServer.builder().notifyKeyspaceEvents("Kx").start()) {
             List<?> config = (List<?>) redis.command("CONFIG", "GET", "notify-keyspace-events");
