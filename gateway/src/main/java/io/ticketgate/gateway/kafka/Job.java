@@ -251,6 +251,11 @@ final class Job implements Runnable {
             maxAttempts, e.getMessage(), pause.toMillis(), held.ticket());
         Thread.sleep(pause);
         renew(held);
+      } catch (RuntimeException e) {
+        // A Java handler's bug or a bad answer it could not map: retrying repeats it.
+        pipeline.listener.botCall(Duration.ofNanos(System.nanoTime() - start), "permanent_error");
+        log.warn("{}: the bot handler threw {}", source(), e.toString(), e);
+        return new Outcome(null, "bot_error", e.toString());
       }
     }
   }
