@@ -1,5 +1,6 @@
 package io.ticketgate.store;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.ticketgate.store.internal.SectionReader;
@@ -132,9 +133,13 @@ public final class LockStores {
   public static Map<String, Object> readSection(Path endpointsYml) {
     Object root;
     try {
-      root = Files.isRegularFile(endpointsYml)
-          ? new ObjectMapper(new YAMLFactory()).readValue(endpointsYml.toFile(), Object.class)
-          : missing(endpointsYml);
+      if (!Files.isRegularFile(endpointsYml)) {
+        missing(endpointsYml);
+      }
+      // readTree, not readValue: an empty file (or only comments) is a missing node, not an error.
+      ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+      JsonNode tree = yaml.readTree(endpointsYml.toFile());
+      root = tree == null || tree.isMissingNode() ? null : yaml.treeToValue(tree, Object.class);
     } catch (IOException e) {
       throw new LockStoreConfigException(List.of("cannot read " + endpointsYml + ": " + e.getMessage()), e);
     }
