@@ -114,7 +114,11 @@ public final class GatewayConfigs {
     return check(root, source, endpointsLockStore, endpointsSource, System::getenv);
   }
 
-  /** {@link #check(Map, String, Map, String)} substituting {@code ${VAR}} from {@code env}, so tests need not touch the process environment. */
+  /**
+   * {@link #check(Map, String, Map, String)} substituting {@code ${VAR}} from {@code env}, so tests
+   * need not touch the process environment. The lock store section is substituted when it is
+   * checked and built, always from the process environment.
+   */
   static Result check(Map<String, Object> root, String source, Map<String, Object> endpointsLockStore,
       String endpointsSource, Function<String, String> env) {
     // lock_store is left to LockStores.validate, which substitutes ${VAR} itself: substituting here as
