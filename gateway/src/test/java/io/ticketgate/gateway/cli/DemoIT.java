@@ -22,7 +22,8 @@ class DemoIT {
   private static final int TOTAL = CONVERSATIONS.size() * MESSAGES;
   /** Ticket numbers are not checked: the in-memory store, like Rasa's, restarts at 0 once a queue empties. */
   private static final Pattern REPLY =
-      Pattern.compile("  ticket (\\d+)\\s+waited\\s+(\\d+) ms  (\\{.*\"text\":\"echo: message (\\d+) from (\\w+)\".*})");
+      Pattern.compile("  ticket (\\d+)\\s+waited\\s+(\\d+) ms  "
+          + "(\\{.*\"text\":\"echo: message (\\d+) from (\\w+)\".*})");
   private static final Pattern METRIC = Pattern.compile("  (ticketgate_[a-z_]+)(\\{[^}]*})? ([0-9.eE+-]+)");
 
   @Test

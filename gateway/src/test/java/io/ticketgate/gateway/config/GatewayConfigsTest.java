@@ -292,7 +292,8 @@ class GatewayConfigsTest {
   @Test
   void maxMessageBytesHasAnUpperBoundToo() throws IOException {
     assertThat(check("kafka: {max_message_bytes: 104857601}\n").problems()).singleElement().satisfies(m ->
-        assertThat(m).contains("gateway.kafka.max_message_bytes").contains("'104857601'").contains("between 1 and 104857600"));
+        assertThat(m).contains("gateway.kafka.max_message_bytes").contains("'104857601'")
+            .contains("between 1 and 104857600"));
     assertThat(check("kafka: {max_message_bytes: 104857600}\n").problems()).isEmpty();
   }
 
