@@ -60,11 +60,8 @@ public final class Main {
     Args args;
     try {
       args = Args.parse(argv);
-    } catch (IllegalArgumentException e) {
-      err.println("ticketgate: " + e.getMessage());
-      err.println();
-      err.print(USAGE);
-      return 2;
+    } catch (UsageException e) {
+      return usageError(e, err);
     }
     try {
       return switch (args.command()) {
@@ -83,6 +80,9 @@ public final class Main {
           yield 2;
         }
       };
+    } catch (UsageException e) {
+      // Thrown by a command that checks its own arguments, such as unexpected positionals.
+      return usageError(e, err);
     } catch (GatewayConfigException | LockStoreConfigException e) {
       err.println("ticketgate: " + e.getMessage());
       return 1;
@@ -90,6 +90,13 @@ public final class Main {
       err.println("ticketgate: " + e.getMessage());
       return 1;
     }
+  }
+
+  private static int usageError(UsageException e, PrintStream err) {
+    err.println("ticketgate: " + e.getMessage());
+    err.println();
+    err.print(USAGE);
+    return 2;
   }
 
   private static int runGateway(Args args) {
@@ -140,7 +147,7 @@ public final class Main {
 
   private static int locks(Args args, PrintStream out, PrintStream err) {
     List<String> p = args.positionals();
-    if (p.size() != 2 || !(p.get(0).equals("show") || p.get(0).equals("clear"))) {
+    if (p.size() != 2 || !(p.get(0).equals("show") || p.get(0).equals("clear")) || p.get(1).isEmpty()) {
       err.println("ticketgate: usage: ticketgate locks show|clear <conversation> [--config ...] [--endpoints ...]");
       return 2;
     }
@@ -197,13 +204,23 @@ public final class Main {
     }
   }
 
+  /** Wrong usage of the command line; {@link #run} prints it with the usage text and exits 2. */
+  static final class UsageException extends IllegalArgumentException {
+
+    private static final long serialVersionUID = 1L;
+
+    UsageException(String message) {
+      super(message);
+    }
+  }
+
   /** Parsed command line: a command, positionals, and the shared options. */
   record Args(String command, List<String> positionals, Path config, Path endpoints, boolean keepRunning,
       int conversations, int messages) {
 
     static Args parse(String[] argv) {
       if (argv.length == 0) {
-        throw new IllegalArgumentException("no command given");
+        throw new UsageException("no command given");
       }
       List<String> positionals = new ArrayList<>();
       Path config = null;
@@ -221,7 +238,7 @@ public final class Main {
           case "--messages" -> messages = positiveInt(value(argv, ++i, a), a);
           default -> {
             if (a.startsWith("-")) {
-              throw new IllegalArgumentException("unknown option '" + a + "'");
+              throw new UsageException("unknown option '" + a + "'");
             }
             positionals.add(a);
           }
@@ -232,13 +249,13 @@ public final class Main {
 
     void expectNoPositionals() {
       if (!positionals.isEmpty()) {
-        throw new IllegalArgumentException("unexpected argument(s) " + positionals + " for '" + command + "'");
+        throw new UsageException("unexpected argument(s) " + positionals + " for '" + command + "'");
       }
     }
 
     private static String value(String[] argv, int i, String option) {
       if (i >= argv.length) {
-        throw new IllegalArgumentException(option + " needs a value");
+        throw new UsageException(option + " needs a value");
       }
       return argv[i];
     }
@@ -252,7 +269,7 @@ public final class Main {
       } catch (NumberFormatException e) {
         // reported below with the value
       }
-      throw new IllegalArgumentException(option + " was '" + v + "' but it must be a positive whole number");
+      throw new UsageException(option + " was '" + v + "' but it must be a positive whole number");
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.ticketgate.gateway.config;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.ticketgate.store.LockStoreConfigException;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -109,7 +111,21 @@ public final class GatewayConfigs {
   /** Checks an already parsed {@code gateway.yml}. */
   public static Result check(Map<String, Object> root, String source, Map<String, Object> endpointsLockStore,
       String endpointsSource) {
-    SectionReader top = SectionReader.of("gateway", root, source);
+    return check(root, source, endpointsLockStore, endpointsSource, System::getenv);
+  }
+
+  /**
+   * {@link #check(Map, String, Map, String)} substituting {@code ${VAR}} from {@code env}, so tests
+   * need not touch the process environment. The lock store section is substituted when it is
+   * checked and built, always from the process environment.
+   */
+  static Result check(Map<String, Object> root, String source, Map<String, Object> endpointsLockStore,
+      String endpointsSource, Function<String, String> env) {
+    // lock_store is left to LockStores.validate, which substitutes ${VAR} itself: substituting here as
+    // well reported every unset variable in it twice.
+    Map<String, Object> withoutLockStore = new LinkedHashMap<>(root);
+    Object inline = withoutLockStore.remove("lock_store");
+    SectionReader top = new SectionReader("gateway", withoutLockStore, source, env);
     for (String key : root.keySet()) {
       if (!SECTIONS.contains(key)) {
         top.warn("ignoring unknown section '" + key + "' (known: " + new java.util.TreeSet<>(SECTIONS) + ")");
@@ -128,16 +144,24 @@ public final class GatewayConfigs {
 
     Map<String, Object> lockStore;
     String lockStoreSource;
-    Object inline = root.get("lock_store");
-    if (endpointsLockStore != null && inline != null) {
+    // An endpoints.yml without lock_store (only action_endpoint, say) reads as empty: it sets nothing.
+    boolean fromEndpoints = endpointsLockStore != null && !endpointsLockStore.isEmpty();
+    if (fromEndpoints && inline != null) {
       top.problem("lock_store is set both in " + source + " and in " + endpointsSource + "; keep one");
     }
-    if (endpointsLockStore != null) {
+    if (fromEndpoints) {
       lockStore = endpointsLockStore;
       lockStoreSource = endpointsSource;
+    } else if (inline instanceof Map<?, ?> map) {
+      Map<String, Object> section = new LinkedHashMap<>();
+      map.forEach((k, v) -> section.put(String.valueOf(k), v));
+      lockStore = section;
+      lockStoreSource = source;
     } else {
-      SectionReader ls = section(top, "lock_store");
-      lockStore = new LinkedHashMap<>(ls.values());
+      if (inline != null) {
+        top.problem("lock_store", inline, "must be a mapping");
+      }
+      lockStore = Map.of();
       lockStoreSource = source;
     }
     LockStores.Validation v = LockStores.validate(lockStore, lockStoreSource);
@@ -237,6 +261,10 @@ public final class GatewayConfigs {
 
   private static BotSettings readBot(SectionReader r) {
     String type = r.string("type", "rasa").trim();
+    // Built-in names in any case, as BotHandlers accepts them; class names keep their case.
+    if (Set.of("rasa", "http", "echo").contains(type.toLowerCase(Locale.ROOT))) {
+      type = type.toLowerCase(Locale.ROOT);
+    }
     String defaultUrl = type.equals("rasa") ? BotSettings.DEFAULT_RASA_URL : null;
     String rawUrl = r.string("url", defaultUrl);
     URI url = null;
@@ -316,10 +344,13 @@ public final class GatewayConfigs {
       return Map.of();
     }
     try {
-      Object root = new ObjectMapper(new YAMLFactory()).readValue(file.toFile(), Object.class);
-      if (root == null) {
+      // readTree, not readValue: an empty file (or only comments) is a missing node, not an error.
+      ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+      JsonNode tree = yaml.readTree(file.toFile());
+      if (tree == null || tree.isMissingNode() || tree.isNull()) {
         return Map.of();
       }
+      Object root = yaml.treeToValue(tree, Object.class);
       if (!(root instanceof Map<?, ?>)) {
         problems.add(file + " must hold a YAML mapping at the top level");
         return Map.of();
