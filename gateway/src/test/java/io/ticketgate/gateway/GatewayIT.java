@@ -67,7 +67,8 @@ class GatewayIT {
   @ParameterizedTest
   @ValueSource(strings = {"in_memory", "redis", "concurrent_redis"})
   void everyConversationInOrderWithoutOverlap(String store) throws Exception {
-    bot = StubBot.start(StubBot.Behaviour.echo().withRandomLatency(Duration.ZERO, Duration.ofMillis(8)));
+    bot = StubBot.start(StubBot.Behaviour.echo().withRandomLatency(Duration.ZERO, Duration.ofMillis(8)))
+        .fencing(store.equals("concurrent_redis"));
     String in = KAFKA.newTopic("in", 4);
     String out = KAFKA.newTopic("out", 2);
     String dlq = KAFKA.newTopic("dlq", 1);

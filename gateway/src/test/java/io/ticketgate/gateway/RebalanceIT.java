@@ -45,7 +45,8 @@ class RebalanceIT {
   @ParameterizedTest
   @ValueSource(strings = {"concurrent_redis", "redis"})
   void partitionsMoveWithoutOverlapLossOrExpiryWaits(String store) throws Exception {
-    try (StubBot bot = StubBot.start(StubBot.Behaviour.echo().withRandomLatency(Duration.ofMillis(2), Duration.ofMillis(15)))) {
+    try (StubBot bot = StubBot.start(StubBot.Behaviour.echo().withRandomLatency(Duration.ofMillis(2), Duration.ofMillis(15)))
+        .fencing(store.equals("concurrent_redis"))) {
       String in = KAFKA.newTopic("in", 6);
       Map<String, Object> section = new LinkedHashMap<>(lockStore(store, redis));
       section.put("lock_lifetime", LIFETIME.toSeconds());

@@ -46,6 +46,12 @@ final class Acquisition implements Waiters.Renewable {
   private final AtomicInteger state = new AtomicInteger(LOOKING);
   private volatile ScheduledFuture<?> timer;
   private volatile TicketStatus last;
+  /**
+   * The thread inside {@code lockAsync} while it issues the ticket. A turn served on that thread
+   * (an uncontended in-memory turn) is handed over inline: that thread is the caller itself, not an
+   * I/O thread nor a releasing holder.
+   */
+  volatile Thread requester;
   /** Never later than the ticket's real expiry: the store computed that from a later instant. */
   private volatile long expiresAtMillis;
 
@@ -164,7 +170,11 @@ final class Acquisition implements Waiters.Renewable {
     Duration waited = Duration.ofNanos(System.nanoTime() - requestedNanos);
     RealHeldLock held = new RealHeldLock(store, waiters, conversationId, ticket, lifetime, waited, expiresAtMillis);
     waiters.track(held);
-    waiters.handOver(result, held);
+    if (Thread.currentThread() == requester) {
+      result.complete(held); // cannot be cancelled yet: lockAsync has not returned the future
+    } else {
+      waiters.handOver(result, held);
+    }
   }
 
   /** Fails the wait and gives the ticket back so it blocks nobody. */

@@ -93,6 +93,7 @@ final class Waiters {
         result);
     register(a);
     CompletionStage<LockStore.Issued> issued;
+    a.requester = Thread.currentThread();
     try {
       issued = store.issueAndLookAsync(conversationId, lifetime);
     } catch (RuntimeException e) {
@@ -111,6 +112,7 @@ final class Waiters {
       // ticket back; after a hand-over or a failure the acquisition is done and ignores the poke.
       result.whenComplete((held, e) -> a.poke());
     });
+    a.requester = null;
     return new Request(conversationId, issuedTicket, result);
   }
 

@@ -1,13 +1,10 @@
 package io.ticketgate.gateway.bot;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ticketgate.gateway.BotException;
-import io.ticketgate.gateway.BotHandler;
 import io.ticketgate.gateway.BotReply;
 import io.ticketgate.gateway.BotRequest;
 import io.ticketgate.gateway.config.BotSettings;
-import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,9 +24,7 @@ import java.util.Map;
  * body or 204 (no reply). Anything else is a permanent {@code bot_unparseable_response}. Failures
  * are classified as documented on {@link BotHandlers}.
  */
-public final class HttpBot implements BotHandler {
-
-  private final BotHttpClient http;
+public final class HttpBot extends JsonHttpBot {
 
   /**
    * @param settings the {@code bot:} section; {@code url} is required
@@ -37,33 +32,20 @@ public final class HttpBot implements BotHandler {
    *     timeout or a header is
    */
   public HttpBot(BotSettings settings) {
-    URI url = settings.url();
+    super(new BotHttpClient("http", requireUrl(settings.url()), settings.timeout(), settings.headers()));
+  }
+
+  private static URI requireUrl(URI url) {
     if (url == null) {
       throw new IllegalArgumentException(
           "bot.url is required when bot.type is http: the full URL each message is POSTed to");
     }
-    this.http = new BotHttpClient("http", url, settings.timeout(), settings.headers());
-  }
-
-  /** Where messages are POSTed. */
-  public URI url() {
-    return http.url();
-  }
-
-  @Override
-  public List<BotReply> handle(BotRequest request) throws BotException {
-    byte[] body;
-    try {
-      body = BotJson.MAPPER.writeValueAsBytes(requestBody(request));
-    } catch (JsonProcessingException e) {
-      throw http.unencodable(request, e);
-    }
-    BotHttpClient.Answer answer = http.post(body, request);
-    return replies(answer, request);
+    return url;
   }
 
   /** The envelope POSTed for one message. */
-  static Map<String, Object> requestBody(BotRequest request) {
+  @Override
+  Map<String, Object> requestBody(BotRequest request) {
     Map<String, Object> source = new LinkedHashMap<>();
     source.put("topic", request.source().topic());
     source.put("partition", request.source().partition());
@@ -78,21 +60,17 @@ public final class HttpBot implements BotHandler {
     return body;
   }
 
-  private List<BotReply> replies(BotHttpClient.Answer answer, BotRequest request) throws BotException {
+  @Override
+  List<BotReply> replies(BotHttpClient.Answer answer, BotRequest request) throws BotException {
     if (answer.status() == 204 || !answer.hasContent()) {
       return List.of();
     }
     String expected = "a JSON array or object";
-    JsonNode root;
-    try {
-      root = BotJson.MAPPER.readTree(answer.body());
-    } catch (IOException e) {
-      throw http.unparseable(answer, request, expected, e);
-    }
-    if (root != null && root.isObject()) {
+    JsonNode root = json(answer, request, expected);
+    if (root.isObject()) {
       return List.of(BotJson.reply(root));
     }
-    if (root == null || !root.isArray()) {
+    if (!root.isArray()) {
       throw http.unparseable(answer, request, expected, null);
     }
     List<BotReply> replies = new ArrayList<>(root.size());
@@ -100,16 +78,5 @@ public final class HttpBot implements BotHandler {
       replies.add(BotJson.reply(element));
     }
     return replies;
-  }
-
-  /** Stops the HTTP client; see {@link BotHandlers} for how calls in progress end. */
-  @Override
-  public void close() {
-    http.close();
-  }
-
-  @Override
-  public String toString() {
-    return "HttpBot[" + http.url() + "]";
   }
 }

@@ -1,13 +1,10 @@
 package io.ticketgate.gateway.bot;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ticketgate.gateway.BotException;
-import io.ticketgate.gateway.BotHandler;
 import io.ticketgate.gateway.BotReply;
 import io.ticketgate.gateway.BotRequest;
 import io.ticketgate.gateway.config.BotSettings;
-import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -30,12 +27,10 @@ import java.util.Map;
  * {@code bot_unparseable_response}: Rasa never sends one, so something else answered. Failures are
  * classified as documented on {@link BotHandlers}.
  */
-public final class RasaBot implements BotHandler {
+public final class RasaBot extends JsonHttpBot {
 
   /** The REST channel's path under the server's base URL. */
   public static final String WEBHOOK_PATH = "/webhooks/rest/webhook";
-
-  private final BotHttpClient http;
 
   /**
    * @param settings the {@code bot:} section; {@code url} is the server's base URL, and a null one
@@ -43,8 +38,9 @@ public final class RasaBot implements BotHandler {
    * @throws IllegalArgumentException naming the setting when the URL, timeout or a header is unusable
    */
   public RasaBot(BotSettings settings) {
-    URI base = settings.url() == null ? URI.create(BotSettings.DEFAULT_RASA_URL) : settings.url();
-    this.http = new BotHttpClient("rasa", webhookUrl(base), settings.timeout(), settings.headers());
+    super(new BotHttpClient("rasa",
+        webhookUrl(settings.url() == null ? URI.create(BotSettings.DEFAULT_RASA_URL) : settings.url()),
+        settings.timeout(), settings.headers()));
   }
 
   /**
@@ -64,25 +60,9 @@ public final class RasaBot implements BotHandler {
     return URI.create(base.getScheme() + "://" + authority + path + query);
   }
 
-  /** Where messages are POSTed. */
-  public URI url() {
-    return http.url();
-  }
-
-  @Override
-  public List<BotReply> handle(BotRequest request) throws BotException {
-    byte[] body;
-    try {
-      body = BotJson.MAPPER.writeValueAsBytes(requestBody(request));
-    } catch (JsonProcessingException e) {
-      throw http.unencodable(request, e);
-    }
-    BotHttpClient.Answer answer = http.post(body, request);
-    return replies(answer, request);
-  }
-
   /** The JSON object Rasa's REST channel reads. */
-  static Map<String, Object> requestBody(BotRequest request) {
+  @Override
+  Map<String, Object> requestBody(BotRequest request) {
     Map<String, Object> ticketgate = new LinkedHashMap<>();
     ticketgate.put("ticket", request.ticket());
     ticketgate.put("topic", request.source().topic());
@@ -98,15 +78,11 @@ public final class RasaBot implements BotHandler {
     return body;
   }
 
-  private List<BotReply> replies(BotHttpClient.Answer answer, BotRequest request) throws BotException {
+  @Override
+  List<BotReply> replies(BotHttpClient.Answer answer, BotRequest request) throws BotException {
     String expected = "a JSON array of objects, as Rasa's REST channel sends";
-    JsonNode root;
-    try {
-      root = BotJson.MAPPER.readTree(answer.body());
-    } catch (IOException e) {
-      throw http.unparseable(answer, request, expected, e);
-    }
-    if (root == null || !root.isArray()) {
+    JsonNode root = json(answer, request, expected);
+    if (!root.isArray()) {
       throw http.unparseable(answer, request, expected, null);
     }
     List<BotReply> replies = new ArrayList<>(root.size());
@@ -117,16 +93,5 @@ public final class RasaBot implements BotHandler {
       replies.add(BotJson.reply(element));
     }
     return replies;
-  }
-
-  /** Stops the HTTP client; see {@link BotHandlers} for how calls in progress end. */
-  @Override
-  public void close() {
-    http.close();
-  }
-
-  @Override
-  public String toString() {
-    return "RasaBot[" + http.url() + "]";
   }
 }

@@ -153,11 +153,22 @@ public final class Main {
     }
     GatewayConfig config = GatewayConfigs.load(args.config(), args.endpoints());
     String id = p.get(1);
+    LockStores.Kind kind = LockStores.validate(config.lockStore(), config.lockStoreSource()).kind();
+    if (kind == LockStores.Kind.IN_MEMORY) {
+      err.println("ticketgate: warning: the in-memory lock store lives inside each gateway process; this command "
+          + "sees a new, empty one. Configure the lock store the gateways use (--config / --endpoints).");
+    }
     try (LockStore store = LockStores.create(config.lockStore(), config.lockStoreSource())) {
       Optional<TicketLock> lock = store.getLock(id);
       out.println("lock store: " + store);
       printLock(id, lock, out);
       if (p.get(0).equals("clear")) {
+        if (kind == LockStores.Kind.REDIS && lock.isPresent() && lock.get().isSomeoneWaiting()) {
+          // Rasa's layout numbers tickets from the live ones, so numbers restart at 0 after a clear.
+          err.println("ticketgate: warning: with type redis, numbering restarts after a clear; a holder that is still "
+              + "alive may release a newer ticket with its old number. Clear only tickets of stopped gateways, or use "
+              + "concurrent_redis, whose numbers never repeat.");
+        }
         store.deleteLock(id);
         out.println("cleared " + lock.map(l -> l.tickets().size()).orElse(0) + " ticket(s) of conversation '" + id + "'");
       }

@@ -96,6 +96,8 @@ public class RedisLockStore extends RedisBackedLockStore {
   @Override
   public void deleteLock(String conversationId) {
     await(conversationId, "delete the lock", redis.async().del(key(conversationId)));
+    // Waiters in other processes would otherwise notice only at their next recheck.
+    await(conversationId, "announce the deletion", redis.async().publish(releaseChannel, conversationId));
     wakeWaiters(conversationId);
   }
 
