@@ -199,7 +199,8 @@ class GatewayIT {
     }
     try (Gateway gateway = Gateway.start(config)) {
       KAFKA.consumeAll(out, 9, Duration.ofSeconds(60)); // everything but the blocker answered
-      Thread.sleep(3 * config.dispatch().commitInterval().toMillis()); // several commit rounds pass
+      awaitCommitted(config, in, 1); // offset 0 finished, so the commit reaches the blocker
+      Thread.sleep(5 * config.dispatch().commitInterval().toMillis()); // several more commit rounds pass
       assertThat(KAFKA.committedOffsets(config.kafka().groupId(), in))
           .as("the blocker at offset 1 holds the commit").containsEntry(new TopicPartition(in, 0), 1L);
       release.countDown();

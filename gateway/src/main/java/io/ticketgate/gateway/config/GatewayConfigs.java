@@ -282,13 +282,8 @@ public final class GatewayConfigs {
       } catch (URISyntaxException e) {
         r.problem("url", rawUrl, "is not a URL (" + e.getReason() + ")");
       }
-    } else if (rawUrl != null) {
-      try {
-        url = new URI(rawUrl);
-      } catch (URISyntaxException e) {
-        url = null; // a Java handler may use 'url' as it likes; it gets the raw section
-      }
     }
+    // Other bot types leave url null: a Java handler reads 'url', if it has one, from its raw section.
     if (!Set.of("rasa", "http", "echo").contains(type) && !type.contains(".")) {
       r.problem("type", type, "must be rasa, http, echo, or the class name of a BotHandler");
     }
