@@ -38,9 +38,9 @@ import org.slf4j.LoggerFactory;
  * it) and a pub/sub connection for release signals. Standalone, sentinel and cluster deployments
  * look the same from here on.
  *
- * <p>Commands fail instead of queueing while disconnected, so no command runs late after its
- * caller has given up (a late ticket issue would block others until it expired), and every command
- * fails within the socket timeout. The client reconnects and re-subscribes by itself.
+ * <p>Commands fail instead of queueing while disconnected (except in cluster mode, see
+ * {@code configure}), so no command runs late after its caller has given up, and every command fails
+ * within the socket timeout. The client reconnects and re-subscribes by itself.
  */
 final class RedisConnection implements AutoCloseable {
 
@@ -113,7 +113,13 @@ final class RedisConnection implements AutoCloseable {
   }
 
   private static void configure(ClientOptions.Builder options, RedisSettings settings) {
-    options.disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS);
+    // Fail at once while disconnected, rather than run late after the caller gave up (a late issue
+    // would block others until the ticket expired). Not in cluster mode: there Lettuce opens each
+    // node's connection on first use, and rejecting would fail every first command to a node. Those
+    // commands still fail within the socket timeout, and a late ticket there has its own TTL.
+    options.disconnectedBehavior(settings.deploymentMode() == RedisSettings.DeploymentMode.CLUSTER
+        ? ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS
+        : ClientOptions.DisconnectedBehavior.REJECT_COMMANDS);
     options.timeoutOptions(TimeoutOptions.enabled(settings.socketTimeout()));
     options.socketOptions(SocketOptions.builder().connectTimeout(settings.socketTimeout()).build());
     options.sslOptions(sslOptions(settings));
