@@ -17,8 +17,11 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.LoggerFactory;
 
@@ -43,11 +46,21 @@ public final class Main {
         demo [--keep-running] [--conversations N] [--messages N]
                       run the whole pipeline on an embedded Kafka broker, the in-memory
                       store and a built-in echo bot, print the replies, and exit
+        echo-bot [--port 5005] [--delay-min S --delay-max S]
+                      serve Rasa's REST webhook (POST /webhooks/rest/webhook) answering
+                      "echo: <text>", until SIGTERM; a stand-in bot for the stack
+        produce --bootstrap HOST:PORT --topic T [--conversations N] [--messages N]
+                      produce Rasa-shaped JSON messages keyed by conversation, interleaved
+        healthcheck [--url http://localhost:9404/health/ready]
+                      exit 0 when the URL answers 200, 1 otherwise (for container checks)
         help          this text
 
       Without --config, run uses Kafka on localhost:9092, the in-memory lock store and
       Rasa on http://localhost:5005. ${VAR} in configuration values is read from the environment.
       """;
+
+  /** Commands that read only the shared options, so --port and friends are a mistake there. */
+  private static final Set<String> COMMANDS_WITHOUT_OWN_OPTIONS = Set.of("run", "check-config", "locks", "demo");
 
   private Main() {}
 
@@ -64,11 +77,17 @@ public final class Main {
       return usageError(e, err);
     }
     try {
+      if (COMMANDS_WITHOUT_OWN_OPTIONS.contains(args.command())) {
+        args.expectOnlyOptions();
+      }
       return switch (args.command()) {
         case "run" -> runGateway(args);
         case "check-config" -> checkConfig(args, out);
         case "locks" -> locks(args, out, err);
         case "demo" -> Demo.run(args, out);
+        case "echo-bot" -> Tools.echoBot(args, out);
+        case "produce" -> Tools.produce(args, out);
+        case "healthcheck" -> Tools.healthcheck(args, out, err);
         case "help", "--help", "-h" -> {
           out.print(USAGE);
           yield 0;
@@ -227,7 +246,11 @@ public final class Main {
 
   /** Parsed command line: a command, positionals, and the shared options. */
   record Args(String command, List<String> positionals, Path config, Path endpoints, boolean keepRunning,
-      int conversations, int messages) {
+      int conversations, int messages, Map<String, String> options) {
+
+    /** Options that only one command reads; each command checks its own values. */
+    static final Set<String> COMMAND_OPTIONS =
+        Set.of("--port", "--delay-min", "--delay-max", "--bootstrap", "--topic", "--url");
 
     static Args parse(String[] argv) {
       if (argv.length == 0) {
@@ -239,8 +262,13 @@ public final class Main {
       boolean keepRunning = false;
       int conversations = 4;
       int messages = 5;
+      Map<String, String> options = new LinkedHashMap<>();
       for (int i = 1; i < argv.length; i++) {
         String a = argv[i];
+        if (COMMAND_OPTIONS.contains(a)) {
+          options.put(a, value(argv, ++i, a));
+          continue;
+        }
         switch (a) {
           case "--config", "-c" -> config = Path.of(value(argv, ++i, a));
           case "--endpoints" -> endpoints = Path.of(value(argv, ++i, a));
@@ -255,7 +283,22 @@ public final class Main {
           }
         }
       }
-      return new Args(argv[0], positionals, config, endpoints, keepRunning, conversations, messages);
+      return new Args(argv[0], positionals, config, endpoints, keepRunning, conversations, messages,
+          Map.copyOf(options));
+    }
+
+    /** The value of a command-specific option, or {@code fallback} when it was not given. */
+    String option(String name, String fallback) {
+      return options.getOrDefault(name, fallback);
+    }
+
+    /** Refuses command-specific options that {@code command} does not read. */
+    void expectOnlyOptions(String... allowed) {
+      Set<String> extra = new java.util.TreeSet<>(options.keySet());
+      List.of(allowed).forEach(extra::remove);
+      if (!extra.isEmpty()) {
+        throw new UsageException("option(s) " + extra + " do not apply to '" + command + "'");
+      }
     }
 
     void expectNoPositionals() {
@@ -271,7 +314,7 @@ public final class Main {
       return argv[i];
     }
 
-    private static int positiveInt(String v, String option) {
+    static int positiveInt(String v, String option) {
       try {
         int n = Integer.parseInt(v);
         if (n > 0) {

@@ -61,6 +61,34 @@ class MainTest {
   }
 
   @Test
+  void anOptionOfAnotherCommandIsAUsageError() {
+    assertUsageError(run("run", "--port", "5005"), "option(s) [--port] do not apply to 'run'");
+    assertUsageError(run("echo-bot", "--topic", "t"), "option(s) [--topic] do not apply to 'echo-bot'");
+  }
+
+  @Test
+  void produceNeedsABootstrapAndATopic() {
+    assertUsageError(run("produce", "--topic", "t"), "produce needs --bootstrap HOST:PORT and --topic T");
+  }
+
+  @Test
+  void echoBotRefusesABadPortAndAHalfDelayRange() {
+    assertUsageError(run("echo-bot", "--port", "70000"), "--port was '70000' but it must be a number from 0 to 65535");
+    assertUsageError(run("echo-bot", "--delay-min", "0.1"), "--delay-min needs --delay-max too");
+  }
+
+  @Test
+  void healthcheckFailsWhenNothingAnswers() throws IOException {
+    int port;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Outcome o = run("healthcheck", "--url", "http://127.0.0.1:" + port + "/health/ready");
+    assertThat(o.exit()).as("stderr: %s", o.err()).isEqualTo(1);
+    assertThat(o.err()).contains("did not answer");
+  }
+
+  @Test
   void anUnknownOptionIsAUsageError() {
     assertUsageError(run("check-config", "--verbose"), "unknown option '--verbose'");
     assertUsageError(run("run", "-x"), "unknown option '-x'");

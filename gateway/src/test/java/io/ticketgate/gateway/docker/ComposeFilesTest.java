@@ -1,0 +1,118 @@
+package io.ticketgate.gateway.docker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.ticketgate.gateway.config.GatewayConfigs;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The parts of {@code docker/} that a wrong name or path would break silently, checked without a
+ * Docker engine: the gateway service scales and gets every variable its configuration needs, the
+ * configuration is valid once substituted, mounted files exist, and Prometheus looks for the
+ * replicas under the service's name and the configured metrics port.
+ */
+class ComposeFilesTest {
+
+  private static final YAMLMapper YAML = new YAMLMapper();
+  private static Path docker;
+  private static JsonNode services;
+
+  @TempDir Path temp;
+
+  @BeforeAll
+  static void readCompose() throws IOException {
+    Path root = Path.of("").toAbsolutePath();
+    while (root != null && !Files.isRegularFile(root.resolve("docker/compose.yml"))) {
+      root = root.getParent();
+    }
+    assertThat(root).as("a directory above the working directory holding docker/compose.yml").isNotNull();
+    docker = root.resolve("docker");
+    services = YAML.readTree(docker.resolve("compose.yml").toFile()).path("services");
+  }
+
+  @Test
+  void theStackHasItsServices() {
+    List<String> names = new ArrayList<>();
+    services.fieldNames().forEachRemaining(names::add);
+    assertThat(names).contains("kafka", "redis", "bot", "gateway", "prometheus", "grafana", "loadtest");
+    assertThat(services.path("loadtest").path("profiles").toString()).contains("loadtest");
+    assertThat(services.path("loadtest").path("command").path(0).asText()).isEqualTo("produce");
+    assertThat(services.path("bot").path("command").path(0).asText()).isEqualTo("echo-bot");
+  }
+
+  @Test
+  void gatewayReplicasCanBeScaled() {
+    JsonNode gateway = services.path("gateway");
+    // A fixed name or host port makes `--scale gateway=N` fail on the second replica.
+    assertThat(gateway.has("container_name")).isFalse();
+    assertThat(gateway.has("ports")).isFalse();
+    assertThat(gateway.path("deploy").path("replicas").asInt()).isEqualTo(2);
+  }
+
+  @Test
+  void theMountedGatewayConfigurationIsValidWithTheComposeEnvironment() throws IOException {
+    JsonNode gateway = services.path("gateway");
+    assertThat(gateway.path("volumes").toString()).contains("./gateway.yml:/etc/ticketgate/gateway.yml");
+    String yaml = Files.readString(docker.resolve("gateway.yml"));
+    Matcher variable = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}").matcher(yaml);
+    StringBuilder substituted = new StringBuilder();
+    while (variable.find()) {
+      JsonNode value = gateway.path("environment").path(variable.group(1));
+      assertThat(value.isMissingNode()).as("compose sets ${%s} for the gateway", variable.group(1)).isFalse();
+      variable.appendReplacement(substituted, Matcher.quoteReplacement(value.asText()));
+    }
+    variable.appendTail(substituted);
+    Path file = Files.writeString(temp.resolve("gateway.yml"), substituted);
+
+    GatewayConfigs.Result checked = GatewayConfigs.check(file, null);
+    assertThat(checked.problems()).as("problems of docker/gateway.yml with the compose environment").isEmpty();
+    assertThat(checked.config().lockStore().get("type")).isEqualTo("concurrent_redis");
+    assertThat(checked.config().kafka().bootstrapServers()).isEqualTo("kafka:9092");
+    assertThat(checked.config().metrics().port()).isEqualTo(9404);
+  }
+
+  @Test
+  void prometheusDiscoversTheGatewayServiceOnItsMetricsPort() throws IOException {
+    JsonNode prometheus = YAML.readTree(docker.resolve("prometheus/prometheus.yml").toFile());
+    JsonNode job = prometheus.path("scrape_configs").path(0);
+    assertThat(job.path("job_name").asText()).isEqualTo("ticketgate");
+    JsonNode sd = job.path("dns_sd_configs").path(0);
+    assertThat(sd.path("names").path(0).asText()).isEqualTo("gateway");
+    assertThat(sd.path("type").asText()).isEqualTo("A");
+    assertThat(sd.path("port").asInt()).isEqualTo(9404);
+    assertThat(services.has(sd.path("names").path(0).asText())).isTrue();
+  }
+
+  @Test
+  void everyMountedFileExists() {
+    services.forEach(service -> service.path("volumes").forEach(volume -> {
+      String source = volume.asText().split(":")[0];
+      if (source.startsWith("./")) {
+        assertThat(docker.resolve(source)).as("mount source %s", source).exists();
+      }
+    }));
+  }
+
+  @Test
+  void theImageRunsTheGatewayAsANonRootUserAndProbesItself() throws IOException {
+    String dockerfile = Files.readString(docker.resolve("Dockerfile"));
+    assertThat(dockerfile)
+        .contains("./mvnw -B -ntp -pl gateway -am package -DskipTests")
+        .contains("FROM eclipse-temurin:21-jre")
+        .contains("USER 10001")
+        .contains("ENTRYPOINT [\"java\", \"-jar\", \"/opt/ticketgate/ticketgate.jar\"]")
+        .contains("CMD [\"run\", \"--config\", \"/etc/ticketgate/gateway.yml\"]")
+        .contains("\"healthcheck\", \"--url\", \"http://localhost:9404/health/ready\"");
+  }
+}
