@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Ticket numbers are reused once the last live ticket expires (Rasa's numbering), so a number
  * alone does not identify this ticket for ever. The waiter keeps a lower bound of its ticket's
- * expiry ({@link #expiresAtMillis}, by the store's clock): once that has passed, whatever the store
+ * expiry ({@link ExpiryBound}, by the store's clock): once that has passed, whatever the store
  * shows under this number may be someone else's ticket, so the waiter neither accepts being served
  * on it nor gives it back.
  *
@@ -52,8 +52,7 @@ final class Acquisition implements Waiters.Renewable {
    * I/O thread nor a releasing holder.
    */
   volatile Thread requester;
-  /** Never later than the ticket's real expiry: the store computed that from a later instant. */
-  private volatile long expiresAtMillis;
+  private final ExpiryBound expiry;
 
   Acquisition(Waiters waiters, LockStore store, String conversationId, Duration lifetime, long requestedNanos,
       long deadlineNanos, long issueRequestedAtMillis, CompletableFuture<HeldLock> result) {
@@ -65,7 +64,7 @@ final class Acquisition implements Waiters.Renewable {
     this.requestedNanos = requestedNanos;
     this.deadlineNanos = deadlineNanos;
     this.result = result;
-    this.expiresAtMillis = Waiters.saturatedAdd(issueRequestedAtMillis, lifetime.toMillis());
+    this.expiry = new ExpiryBound(clock, lifetime, issueRequestedAtMillis);
   }
 
   /** The store issued the ticket and looked where it stands: continue as after any look. */
@@ -168,7 +167,7 @@ final class Acquisition implements Waiters.Renewable {
       return; // failed meanwhile (the store was closed); that failure gave the ticket back
     }
     Duration waited = Duration.ofNanos(System.nanoTime() - requestedNanos);
-    RealHeldLock held = new RealHeldLock(store, waiters, conversationId, ticket, lifetime, waited, expiresAtMillis);
+    RealHeldLock held = new RealHeldLock(store, waiters, conversationId, ticket, lifetime, waited, expiry);
     waiters.track(held);
     if (Thread.currentThread() == requester) {
       result.complete(held); // cannot be cancelled yet: lockAsync has not returned the future
@@ -215,7 +214,7 @@ final class Acquisition implements Waiters.Renewable {
     if (status.headExpiresAtMillis() > 0) {
       delay = Math.min(delay, untilAfter(status.headExpiresAtMillis(), nowMillis));
     }
-    delay = Math.min(delay, untilAfter(expiresAtMillis, nowMillis));
+    delay = Math.min(delay, untilAfter(expiry.expiresAtMillis(), nowMillis));
     if (deadlineNanos != Long.MAX_VALUE) {
       delay = Math.min(delay, Math.max(0, deadlineNanos - System.nanoTime()));
     }
@@ -264,15 +263,12 @@ final class Acquisition implements Waiters.Renewable {
 
   @Override
   public boolean isLocallyExpired() {
-    return clock.millis() > expiresAtMillis;
+    return expiry.hasPassed();
   }
 
   @Override
   public void renewed(long requestedAtMillis) {
-    long bound = Waiters.saturatedAdd(requestedAtMillis, lifetime.toMillis());
-    if (bound > expiresAtMillis) {
-      expiresAtMillis = bound;
-    }
+    expiry.renewed(requestedAtMillis);
   }
 
   @Override

@@ -25,11 +25,12 @@ final class RealHeldLock implements HeldLock, Waiters.Renewable {
   private final Duration lifetime;
   private final Duration waited;
   private final AtomicBoolean closed = new AtomicBoolean();
-  private volatile long expiresAtMillis;
+  /** Shared with the acquisition that was served, so renewals while waiting count. */
+  private final ExpiryBound expiry;
   private volatile boolean lost;
 
   RealHeldLock(LockStore store, Waiters waiters, String conversationId, int ticket, Duration lifetime, Duration waited,
-      long expiresAtMillis) {
+      ExpiryBound expiry) {
     this.store = store;
     this.waiters = waiters;
     this.clock = store.options().clock();
@@ -37,7 +38,7 @@ final class RealHeldLock implements HeldLock, Waiters.Renewable {
     this.ticket = ticket;
     this.lifetime = lifetime;
     this.waited = waited;
-    this.expiresAtMillis = expiresAtMillis;
+    this.expiry = expiry;
   }
 
   @Override
@@ -91,15 +92,12 @@ final class RealHeldLock implements HeldLock, Waiters.Renewable {
 
   @Override
   public boolean isLocallyExpired() {
-    return clock.millis() > expiresAtMillis;
+    return expiry.hasPassed();
   }
 
   @Override
   public void renewed(long requestedAtMillis) {
-    long bound = Waiters.saturatedAdd(requestedAtMillis, lifetime.toMillis());
-    if (bound > expiresAtMillis) {
-      expiresAtMillis = bound;
-    }
+    expiry.renewed(requestedAtMillis);
   }
 
   @Override
