@@ -1,0 +1,197 @@
+package io.ticketgate.loadtest;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Checks a run's dispatches against what the gateway promises. Pure logic: the input is the
+ * {@link RecordingBot}'s record and the scenario's shape, the output one line per property.
+ *
+ * <ul>
+ *   <li>nothing lost: every seq 1..N of every conversation was accepted at least once;
+ *   <li>order: the first accepted delivery of each seq comes in strictly increasing seq order;
+ *   <li>mutual exclusion: no two accepted dispatches of one conversation overlap in time (fenced
+ *       ones are refused at once and excluded);
+ *   <li>duplicates: redeliveries are at-least-once's price, counted and reported, never a failure.
+ * </ul>
+ */
+public final class Verifier {
+
+  /** Offenders listed per line; the count says how many there are in all. */
+  static final int SHOWN = 5;
+
+  private Verifier() {}
+
+  /**
+   * One verified property.
+   *
+   * @param name short name, e.g. {@code nothing-lost}
+   * @param pass whether it held
+   * @param count how many offenders (for duplicates: how many redeliveries)
+   * @param detail the offenders or the evidence, readable
+   */
+  public record Check(String name, boolean pass, long count, String detail) {
+    /** The line the report prints, e.g. {@code PASS order: 0 out-of-order deliveries}. */
+    public String line() {
+      return (pass ? "PASS " : "FAIL ") + name + ": " + detail;
+    }
+  }
+
+  /**
+   * Verifies dispatches against {@code messages} messages per conversation.
+   *
+   * @param expected conversation id to the number of messages produced for it (seq 1..N)
+   */
+  public static List<Check> verify(Map<String, Integer> expected, List<Dispatch> dispatches) {
+    Map<String, List<Dispatch>> accepted = new TreeMap<>();
+    long fenced = 0;
+    for (Dispatch d : dispatches) {
+      if (d.accepted()) {
+        accepted.computeIfAbsent(d.conversation(), k -> new ArrayList<>()).add(d);
+      } else {
+        fenced++;
+      }
+    }
+    accepted.values().forEach(list -> list.sort(Comparator.comparingLong(Dispatch::startNanos)
+        .thenComparingLong(Dispatch::endNanos)));
+    List<Check> checks = new ArrayList<>();
+    checks.add(nothingLost(expected, accepted));
+    checks.add(order(accepted));
+    checks.add(mutualExclusion(accepted, fenced));
+    checks.add(duplicates(accepted));
+    checks.add(unexpected(expected, accepted));
+    return checks;
+  }
+
+  private static Check nothingLost(Map<String, Integer> expected, Map<String, List<Dispatch>> accepted) {
+    List<String> missing = new ArrayList<>();
+    long count = 0;
+    long total = 0;
+    for (Map.Entry<String, Integer> e : new TreeMap<>(expected).entrySet()) {
+      Set<Long> seen = new HashSet<>();
+      accepted.getOrDefault(e.getKey(), List.of()).forEach(d -> seen.add(d.seq()));
+      for (long seq = 1; seq <= e.getValue(); seq++) {
+        total++;
+        if (!seen.contains(seq)) {
+          count++;
+          if (missing.size() < SHOWN) {
+            missing.add(e.getKey() + " seq " + seq);
+          }
+        }
+      }
+    }
+    String detail = count == 0
+        ? "all " + total + " messages dispatched and accepted at least once"
+        : count + " of " + total + " messages never accepted by the bot, first: " + String.join(", ", missing);
+    return new Check("nothing-lost", count == 0, count, detail);
+  }
+
+  private static Check order(Map<String, List<Dispatch>> accepted) {
+    List<String> offenders = new ArrayList<>();
+    long count = 0;
+    for (Map.Entry<String, List<Dispatch>> e : accepted.entrySet()) {
+      Set<Long> seen = new HashSet<>();
+      long last = Long.MIN_VALUE;
+      for (Dispatch d : e.getValue()) {
+        if (!seen.add(d.seq())) {
+          continue; // a redelivery; only first deliveries define the order
+        }
+        if (d.seq() <= last) {
+          count++;
+          if (offenders.size() < SHOWN) {
+            offenders.add(e.getKey() + " seq " + d.seq() + " first delivered after seq " + last);
+          }
+        }
+        last = Math.max(last, d.seq());
+      }
+    }
+    String detail = count == 0
+        ? "first deliveries in strictly increasing seq order in all " + accepted.size() + " conversations"
+        : count + " out-of-order first deliveries, first: " + String.join("; ", offenders);
+    return new Check("order", count == 0, count, detail);
+  }
+
+  private static Check mutualExclusion(Map<String, List<Dispatch>> accepted, long fenced) {
+    List<String> offenders = new ArrayList<>();
+    long count = 0;
+    for (Map.Entry<String, List<Dispatch>> e : accepted.entrySet()) {
+      Dispatch busiest = null; // the dispatch that ends last among those started so far
+      for (Dispatch d : e.getValue()) {
+        if (busiest != null && d.startNanos() < busiest.endNanos()) {
+          count++;
+          if (offenders.size() < SHOWN) {
+            offenders.add(e.getKey() + " seq " + d.seq() + " (ticket " + d.ticket() + replica(d)
+                + ") started " + micros(busiest.endNanos() - d.startNanos()) + " before seq "
+                + busiest.seq() + " (ticket " + busiest.ticket() + replica(busiest) + ") ended");
+          }
+        }
+        if (busiest == null || d.endNanos() > busiest.endNanos()) {
+          busiest = d;
+        }
+      }
+    }
+    String fencedNote = " (" + fenced + " fenced dispatches refused and excluded)";
+    String detail = count == 0
+        ? "no overlapping accepted dispatches within a conversation" + fencedNote
+        : count + " overlapping accepted dispatches, first: " + String.join("; ", offenders) + fencedNote;
+    return new Check("mutual-exclusion", count == 0, count, detail);
+  }
+
+  private static Check duplicates(Map<String, List<Dispatch>> accepted) {
+    Map<String, Integer> extra = new LinkedHashMap<>();
+    long count = 0;
+    for (Map.Entry<String, List<Dispatch>> e : accepted.entrySet()) {
+      Map<Long, Integer> times = new TreeMap<>();
+      e.getValue().forEach(d -> times.merge(d.seq(), 1, Integer::sum));
+      for (Map.Entry<Long, Integer> t : times.entrySet()) {
+        if (t.getValue() > 1) {
+          count += t.getValue() - 1;
+          if (extra.size() < SHOWN) {
+            extra.put(e.getKey() + " seq " + t.getKey(), t.getValue());
+          }
+        }
+      }
+    }
+    List<String> shown = new ArrayList<>();
+    extra.forEach((k, v) -> shown.add(k + " x" + v));
+    // At-least-once delivery redelivers what a dead replica had in flight: reported, not failed.
+    String detail = count == 0
+        ? "0 redeliveries"
+        : count + " redeliveries (at-least-once after a fault), first: " + String.join(", ", shown);
+    return new Check("duplicates", true, count, detail);
+  }
+
+  private static Check unexpected(Map<String, Integer> expected, Map<String, List<Dispatch>> accepted) {
+    List<String> offenders = new ArrayList<>();
+    long count = 0;
+    for (Map.Entry<String, List<Dispatch>> e : accepted.entrySet()) {
+      Integer n = expected.get(e.getKey());
+      for (Dispatch d : e.getValue()) {
+        if (n == null || d.seq() < 1 || d.seq() > n) {
+          count++;
+          if (offenders.size() < SHOWN) {
+            offenders.add(e.getKey() + " seq " + d.seq());
+          }
+        }
+      }
+    }
+    String detail = count == 0
+        ? "no dispatch of a message that was never produced"
+        : count + " dispatches of messages never produced, first: " + String.join(", ", offenders);
+    return new Check("no-phantoms", count == 0, count, detail);
+  }
+
+  private static String replica(Dispatch d) {
+    return d.replica().isEmpty() ? "" : ", " + d.replica();
+  }
+
+  private static String micros(long nanos) {
+    return String.format(java.util.Locale.ROOT, "%.3f ms", nanos / 1e6);
+  }
+}

@@ -1,0 +1,108 @@
+package io.ticketgate.loadtest;
+
+import static io.ticketgate.loadtest.Dispatch.accepted;
+import static io.ticketgate.loadtest.Dispatch.fenced;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class VerifierTest {
+
+  private static Verifier.Check check(List<Verifier.Check> checks, String name) {
+    return checks.stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow();
+  }
+
+  @Test
+  void cleanRunPassesEverything() {
+    List<Verifier.Check> checks = Verifier.verify(Map.of("a", 2, "b", 1), List.of(
+        accepted("a", 1, 1, 0, 10), accepted("b", 1, 1, 5, 15), accepted("a", 2, 2, 10, 20)));
+    assertThat(checks).allMatch(Verifier.Check::pass);
+    assertThat(check(checks, "duplicates").count()).isZero();
+    assertThat(check(checks, "nothing-lost").line()).startsWith("PASS nothing-lost: all 3 messages");
+  }
+
+  @Test
+  void missingSeqFailsAndNamesIt() {
+    Verifier.Check lost = check(Verifier.verify(Map.of("a", 3),
+        List.of(accepted("a", 1, 1, 0, 1), accepted("a", 3, 3, 2, 3))), "nothing-lost");
+    assertThat(lost.pass()).isFalse();
+    assertThat(lost.count()).isEqualTo(1);
+    assertThat(lost.line()).startsWith("FAIL nothing-lost: 1 of 3").contains("a seq 2");
+  }
+
+  @Test
+  void fencedDispatchDoesNotCountAsDelivered() {
+    Verifier.Check lost = check(Verifier.verify(Map.of("a", 1), List.of(fenced("a", 1, 1, 0, 1))),
+        "nothing-lost");
+    assertThat(lost.pass()).isFalse();
+  }
+
+  @Test
+  void outOfOrderFirstDeliveryFails() {
+    Verifier.Check order = check(Verifier.verify(Map.of("a", 2),
+        List.of(accepted("a", 2, 1, 0, 1), accepted("a", 1, 2, 2, 3))), "order");
+    assertThat(order.pass()).isFalse();
+    assertThat(order.line()).contains("a seq 1 first delivered after seq 2");
+  }
+
+  @Test
+  void redeliveryOfAnEarlierSeqIsADuplicateNotAnOrderViolation() {
+    List<Verifier.Check> checks = Verifier.verify(Map.of("a", 3), List.of(
+        accepted("a", 1, 1, 0, 1), accepted("a", 2, 2, 2, 3),
+        accepted("a", 2, 5, 10, 11), accepted("a", 3, 6, 12, 13)));
+    assertThat(check(checks, "order").pass()).isTrue();
+    Verifier.Check dup = check(checks, "duplicates");
+    assertThat(dup.pass()).isTrue();
+    assertThat(dup.count()).isEqualTo(1);
+    assertThat(dup.line()).contains("1 redeliveries").contains("a seq 2 x2");
+  }
+
+  @Test
+  void overlappingAcceptedDispatchesFail() {
+    Verifier.Check mutex = check(Verifier.verify(Map.of("a", 3), List.of(
+        accepted("a", 1, 1, 0, 100), accepted("a", 2, 2, 50, 60), accepted("a", 3, 3, 70, 80))),
+        "mutual-exclusion");
+    // seq 3 starts after seq 2 ended but still inside seq 1: both overlap the long first call.
+    assertThat(mutex.pass()).isFalse();
+    assertThat(mutex.count()).isEqualTo(2);
+    assertThat(mutex.line()).contains("a seq 2 (ticket 2) started");
+  }
+
+  @Test
+  void fencedDispatchOverlappingIsExcludedButCounted() {
+    Verifier.Check mutex = check(Verifier.verify(Map.of("a", 1), List.of(
+        accepted("a", 1, 5, 0, 100), fenced("a", 1, 4, 50, 51))), "mutual-exclusion");
+    assertThat(mutex.pass()).isTrue();
+    assertThat(mutex.line()).contains("1 fenced");
+  }
+
+  @Test
+  void otherConversationsMayOverlap() {
+    assertThat(check(Verifier.verify(Map.of("a", 1, "b", 1), List.of(
+        accepted("a", 1, 1, 0, 100), accepted("b", 1, 1, 10, 20))), "mutual-exclusion").pass()).isTrue();
+  }
+
+  @Test
+  void phantomMessageFails() {
+    Verifier.Check phantom = check(Verifier.verify(Map.of("a", 1), List.of(
+        accepted("a", 1, 1, 0, 1), accepted("a", 7, 2, 2, 3), accepted("z", 1, 1, 0, 1))), "no-phantoms");
+    assertThat(phantom.pass()).isFalse();
+    assertThat(phantom.count()).isEqualTo(2);
+  }
+
+  @Test
+  void latencyModelsParse() {
+    assertThat(LatencyModel.parse("fixed:10ms").nextNanos()).isEqualTo(10_000_000L);
+    LatencyModel.Uniform u = (LatencyModel.Uniform) LatencyModel.parse("uniform:5ms:20ms");
+    assertThat(u.minNanos()).isEqualTo(5_000_000L);
+    LatencyModel.LogNormal ln = (LatencyModel.LogNormal) LatencyModel.parse("lognormal:10ms:50ms");
+    assertThat(ln.mu()).isCloseTo(Math.log(1e7), org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(ln.sigma()).isCloseTo(Math.log(5) / 2.3263, org.assertj.core.data.Offset.offset(1e-9));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> LatencyModel.parse("gauss:1ms"))
+        .hasMessageContaining("unknown kind 'gauss'");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> LatencyModel.parse("fixed:10"))
+        .hasMessageContaining("needs a unit");
+  }
+}
