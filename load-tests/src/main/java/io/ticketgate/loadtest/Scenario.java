@@ -1,0 +1,492 @@
+package io.ticketgate.loadtest;
+
+import io.ticketgate.gateway.Gateway;
+import io.ticketgate.gateway.Headers;
+import io.ticketgate.gateway.config.GatewayConfigs;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One load-test run: starts (or connects to) Kafka and Redis, the {@link RecordingBot} and the
+ * gateway replicas, produces the messages, optionally SIGKILLs a replica, waits until every message
+ * was dispatched, then verifies and measures. Everything it starts it stops, also on Ctrl-C.
+ */
+public final class Scenario {
+
+  private static final Logger log = LoggerFactory.getLogger(Scenario.class);
+  private static final Duration REPLY_GRACE = Duration.ofSeconds(15);
+  private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(90);
+
+  private final ScenarioOptions options;
+  private final PrintStream err;
+  private final String runId = Long.toString(System.currentTimeMillis(), 36);
+  private final String inputTopic = "lt-in-" + runId;
+  private final String outputTopic = "lt-out-" + runId;
+  private final String dlqTopic = "lt-dlq-" + runId;
+  private final List<AutoCloseable> resources = Collections.synchronizedList(new ArrayList<>());
+  private final List<Process> processes = Collections.synchronizedList(new ArrayList<>());
+  private final List<Gateway> gateways = Collections.synchronizedList(new ArrayList<>());
+  private volatile Process broker;
+  private volatile boolean stopping;
+  private final Map<String, Long> producedAtMicros = new ConcurrentHashMap<>();
+  private final List<Reply> replies = Collections.synchronizedList(new ArrayList<>());
+  private final AtomicLong deadLetters = new AtomicLong();
+  private final AtomicBoolean consuming = new AtomicBoolean(true);
+
+  /** A reply record seen on the output topic. */
+  record Reply(String conversation, long seq, long timestampMillis, long lockWaitMillis) {}
+
+  /** What the run observed, for the {@link Report}. */
+  public record Outcome(ScenarioOptions options, List<Dispatch> dispatches, List<Reply> replies,
+      Map<String, Long> producedAtMicros, long deadLetters, long fenced, long produceStartNanos,
+      long killNanos, String killedReplica, boolean timedOut, Map<String, Integer> expected) {}
+
+  /** Prepares a run; {@link #run()} does it. */
+  public Scenario(ScenarioOptions options, PrintStream err) {
+    this.options = options;
+    this.err = err;
+  }
+
+  /**
+   * Runs the scenario and returns what it observed. Stops everything it started before returning
+   * or throwing.
+   */
+  public Outcome run() throws Exception {
+    Files.createDirectories(options.out());
+    Thread hook = new Thread(this::killEverything, "load-test-cleanup");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      return runStarted();
+    } finally {
+      consuming.set(false);
+      stopEverything();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException e) {
+        log.debug("JVM already shutting down; the hook runs anyway", e);
+      }
+    }
+  }
+
+  private Outcome runStarted() throws Exception {
+    String bootstrap = options.bootstrap() != null ? options.bootstrap() : startBroker();
+    String redis = options.redis();
+    if (!options.store().equals("in_memory") && redis == null) {
+      if (!RedisLauncher.available()) {
+        throw new IllegalArgumentException("--store " + options.store() + " needs --redis host:port, or redis-server "
+            + "on the PATH so the harness can start one");
+      }
+      RedisLauncher launched = RedisLauncher.start(options.out().resolve("redis"));
+      resources.add(launched);
+      redis = launched.address();
+      err.println("started " + launched);
+    }
+    createTopics(bootstrap);
+    boolean fencing = options.store().equals("concurrent_redis");
+    RecordingBot bot = RecordingBot.start(LatencyModel.parse(options.botLatency()), fencing);
+    resources.add(bot);
+    Map<String, Gateway> inProcess = new LinkedHashMap<>();
+    Map<String, Process> children = new LinkedHashMap<>();
+    for (int r = 1; r <= options.replicas(); r++) {
+      String name = "r" + r;
+      Path config = writeConfig(name, bootstrap, redis, bot);
+      if (options.inProcess()) {
+        Gateway g = Gateway.start(GatewayConfigs.load(config, null));
+        gateways.add(g);
+        inProcess.put(name, g);
+      } else {
+        children.put(name, startReplica(name, config));
+      }
+    }
+    startOutputConsumers(bootstrap);
+    Map<String, Integer> expected = new LinkedHashMap<>();
+    for (int c = 0; c < options.conversations(); c++) {
+      expected.put(conversation(c), options.messages());
+    }
+    long produceStart = System.nanoTime();
+    Thread producer = Thread.ofVirtual().name("load-test-producer").start(() -> produce(bootstrap));
+    long total = options.total();
+    long deadline = System.nanoTime() + options.timeout().toNanos();
+    long killNanos = -1;
+    String killed = null;
+    int restarts = 0;
+    Progress progress = new Progress(err, total, options.progress());
+    while (bot.distinctDelivered() < total && System.nanoTime() < deadline) {
+      int done = bot.distinctDelivered();
+      if (killed == null && options.killReplicaAt() >= 0 && done >= options.killReplicaAt() * total) {
+        killed = children.keySet().iterator().next();
+        Process victim = children.get(killed);
+        // destroyForcibly is SIGKILL on Linux: no shutdown hook, no ticket release, no commit.
+        victim.destroyForcibly();
+        victim.waitFor(10, TimeUnit.SECONDS);
+        killNanos = System.nanoTime();
+        progress.note("SIGKILLed replica " + killed + " (pid " + victim.pid() + ") at " + done + "/" + total);
+        if (options.restart()) {
+          restarts++;
+          String again = killed + "-restart" + restarts;
+          children.put(again, startReplica(again, writeConfig(again, bootstrap, redis, bot)));
+          progress.note("restarted it as " + again);
+        }
+      }
+      for (Map.Entry<String, Process> e : children.entrySet()) {
+        if (!e.getKey().equals(killed) && !e.getValue().isAlive()) {
+          throw new IllegalStateException("replica " + e.getKey() + " exited with " + e.getValue().exitValue()
+              + " on its own; see " + options.out().resolve(e.getKey() + ".log"));
+        }
+      }
+      progress.update(done, bot.fencedCount(), deadLetters.get());
+      Thread.sleep(100);
+    }
+    boolean timedOut = bot.distinctDelivered() < total;
+    progress.update(bot.distinctDelivered(), bot.fencedCount(), deadLetters.get());
+    progress.finish(timedOut ? "timed out after " + options.timeout().toSeconds() + " s" : "all dispatched");
+    producer.join(Duration.ofSeconds(30));
+    // Replies are published after the bot answers; give the last ones time to arrive.
+    long replyDeadline = System.nanoTime() + REPLY_GRACE.toNanos();
+    while (!timedOut && distinctReplies() < total && System.nanoTime() < replyDeadline) {
+      Thread.sleep(100);
+    }
+    return new Outcome(options, bot.dispatches(), new ArrayList<>(replies), producedAtMicros, deadLetters.get(),
+        bot.fencedCount(), produceStart, killNanos, killed, timedOut, expected);
+  }
+
+  private long distinctReplies() {
+    synchronized (replies) {
+      return replies.stream().map(r -> r.conversation() + "#" + r.seq()).distinct().count();
+    }
+  }
+
+  static String conversation(int index) {
+    return "conv-" + index;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Processes
+
+  private String startBroker() throws IOException, InterruptedException {
+    List<String> cmd = javaCommand();
+    cmd.addAll(List.of("io.ticketgate.gateway.embedded.EmbeddedKafka", "--partitions",
+        String.valueOf(options.partitions())));
+    Path logFile = options.out().resolve("kafka.log");
+    // stdin stays a pipe: the broker stops when it closes, so it dies with this JVM even on SIGKILL.
+    Process broker = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    this.broker = broker;
+    BufferedReader lines = new BufferedReader(new InputStreamReader(broker.getInputStream(), StandardCharsets.UTF_8));
+    java.util.concurrent.CompletableFuture<String> address = new java.util.concurrent.CompletableFuture<>();
+    Thread.ofVirtual().name("kafka-log").start(() -> {
+      try (var out = Files.newBufferedWriter(logFile, StandardCharsets.UTF_8)) {
+        String line;
+        while ((line = lines.readLine()) != null) {
+          if (line.startsWith("bootstrap=")) {
+            address.complete(line.substring("bootstrap=".length()).trim());
+          }
+          out.write(line);
+          out.newLine();
+          out.flush();
+        }
+      } catch (IOException e) {
+        // The JDK closes a destroyed process's streams under the reader: expected when stopping.
+        if (stopping) {
+          log.debug("embedded broker output closed while stopping", e);
+        } else {
+          log.warn("lost the embedded broker's output (log {})", logFile, e);
+        }
+      }
+      address.completeExceptionally(new IllegalStateException("the embedded broker exited before printing its "
+          + "address; see " + logFile));
+    });
+    try {
+      String bootstrap = address.get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      err.println("started embedded Kafka at " + bootstrap + " (pid " + broker.pid() + ", log " + logFile + ")");
+      return bootstrap;
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("the embedded broker printed no address within "
+          + STARTUP_TIMEOUT.toSeconds() + " s; see " + logFile, e);
+    }
+  }
+
+  private Process startReplica(String name, Path config) throws IOException {
+    List<String> cmd = javaCommand();
+    cmd.addAll(List.of("io.ticketgate.gateway.cli.Main", "run", "--config", config.toString()));
+    Path logFile = options.out().resolve(name + ".log");
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logFile.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+    processes.add(p);
+    err.println("started replica " + name + " (pid " + p.pid() + ", log " + logFile + ")");
+    return p;
+  }
+
+  /** java with this JVM's class path, which holds the gateway and its dependencies. */
+  private static List<String> javaCommand() {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx384m");
+    cmd.add("-XX:+UseSerialGC");
+    if (Runtime.version().feature() >= 23) {
+      // kafka-clients unmaps buffers through sun.misc.Unsafe, which JDK 23+ warns about on every start.
+      cmd.add("--sun-misc-unsafe-memory-access=allow");
+    }
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    return cmd;
+  }
+
+  private Path writeConfig(String name, String bootstrap, String redis, RecordingBot bot) throws IOException {
+    long lifetime = Math.max(1, options.lockLifetime().toSeconds());
+    StringBuilder y = new StringBuilder();
+    y.append("kafka:\n");
+    y.append("  bootstrap_servers: \"").append(bootstrap).append("\"\n");
+    y.append("  group_id: loadtest-").append(runId).append('\n');
+    y.append("  input_topics: [").append(inputTopic).append("]\n");
+    y.append("  output_topic: ").append(outputTopic).append('\n');
+    y.append("  dead_letter_topic: ").append(dlqTopic).append('\n');
+    // Kafka's 45 s default would leave a killed replica's partitions unowned for most of a run.
+    y.append("  consumer: {session.timeout.ms: \"6000\", heartbeat.interval.ms: \"1000\"}\n");
+    y.append("lock_store:\n");
+    y.append("  type: ").append(options.store()).append('\n');
+    if (redis != null && !options.store().equals("in_memory")) {
+      int colon = redis.lastIndexOf(':');
+      if (colon < 1) {
+        throw new IllegalArgumentException("--redis was '" + redis + "' but must be host:port");
+      }
+      y.append("  host: \"").append(redis, 0, colon).append("\"\n");
+      y.append("  port: ").append(redis.substring(colon + 1)).append('\n');
+      y.append("  key_prefix: lt").append(runId).append('\n');
+    }
+    y.append("  lock_lifetime: ").append(lifetime).append('\n');
+    y.append("  keep_alive: true\n");
+    y.append("bot:\n");
+    y.append("  type: rasa\n");
+    y.append("  url: ").append(bot.url()).append('\n');
+    y.append("  timeout: 30\n");
+    y.append("  headers: {").append(RecordingBot.REPLICA_HEADER).append(": ").append(name).append("}\n");
+    y.append("dispatch:\n");
+    y.append("  lock_lifetime: ").append(lifetime).append('\n');
+    y.append("  commit_interval: 0.5\n");
+    y.append("  shutdown_timeout: 5\n");
+    y.append("metrics:\n");
+    y.append("  port: 0\n");
+    Path file = options.out().resolve(name + "-gateway.yml");
+    Files.writeString(file, y.toString());
+    return file;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Kafka
+
+  private void createTopics(String bootstrap) throws Exception {
+    Properties p = new Properties();
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    try (Admin admin = Admin.create(p)) {
+      admin.createTopics(List.of(new NewTopic(inputTopic, options.partitions(), (short) 1),
+          new NewTopic(outputTopic, options.partitions(), (short) 1),
+          new NewTopic(dlqTopic, 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
+    }
+  }
+
+  private void produce(String bootstrap) {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
+      // Interleaved: every conversation has several messages queued at once, so tickets contend.
+      for (int seq = 1; seq <= options.messages(); seq++) {
+        for (int c = 0; c < options.conversations(); c++) {
+          String conv = conversation(c);
+          Instant now = Instant.now();
+          long micros = now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+          producedAtMicros.put(conv + "#" + seq, micros);
+          String value = "{\"sender\":\"" + conv + "\",\"message\":\"seq=" + seq + "\",\"metadata\":{\"seq\":" + seq
+              + ",\"produced_at\":" + micros + "}}";
+          producer.send(new ProducerRecord<>(inputTopic, conv, value), (meta, e) -> {
+            if (e != null) {
+              log.error("cannot produce {} seq to {}", conv, inputTopic, e);
+            }
+          });
+        }
+      }
+      producer.flush();
+    }
+  }
+
+  private void startOutputConsumers(String bootstrap) {
+    Thread.ofPlatform().daemon().name("load-test-replies").start(() -> consume(bootstrap, outputTopic, r -> {
+      String text = r.value() == null ? "" : r.value();
+      int at = text.indexOf("seq=");
+      long seq = -1;
+      if (at >= 0) {
+        int end = at + 4;
+        while (end < text.length() && Character.isDigit(text.charAt(end))) {
+          end++;
+        }
+        seq = Long.parseLong(text.substring(at + 4, end));
+      }
+      Header wait = r.headers().lastHeader(Headers.LOCK_WAIT_MS);
+      long waitMs = wait == null ? -1 : Long.parseLong(new String(wait.value(), StandardCharsets.UTF_8).trim());
+      replies.add(new Reply(r.key(), seq, r.timestamp(), waitMs));
+    }));
+    Thread.ofPlatform().daemon().name("load-test-dead-letters")
+        .start(() -> consume(bootstrap, dlqTopic, r -> deadLetters.incrementAndGet()));
+  }
+
+  private void consume(String bootstrap, String topic,
+      java.util.function.Consumer<ConsumerRecord<String, String>> sink) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p)) {
+      List<TopicPartition> parts = new ArrayList<>();
+      for (PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
+        parts.add(new TopicPartition(topic, info.partition()));
+      }
+      consumer.assign(parts);
+      consumer.seekToBeginning(parts);
+      while (consuming.get()) {
+        for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+          sink.accept(r);
+        }
+      }
+    } catch (RuntimeException e) {
+      log.error("stopped reading {} at {}: the report will miss what came after", topic, bootstrap, e);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Cleanup
+
+  private void stopEverything() {
+    stopping = true;
+    // Replicas first, while Kafka and Redis are still there for them to release and commit; then
+    // the bot and Redis; the broker last.
+    List<Gateway> gs;
+    synchronized (gateways) {
+      gs = new ArrayList<>(gateways);
+    }
+    for (Gateway g : gs) {
+      g.close();
+    }
+    List<Process> all;
+    synchronized (processes) {
+      all = new ArrayList<>(processes);
+    }
+    all.forEach(Process::destroy);
+    all.forEach(Scenario::awaitExit);
+    List<AutoCloseable> rs;
+    synchronized (resources) {
+      rs = new ArrayList<>(resources);
+    }
+    Collections.reverse(rs);
+    for (AutoCloseable r : rs) {
+      try {
+        r.close();
+      } catch (Exception e) {
+        log.warn("cannot close {}: {}", r, e.getMessage(), e);
+      }
+    }
+    Process b = broker;
+    if (b != null) {
+      b.destroy();
+      awaitExit(b);
+    }
+  }
+
+  private static void awaitExit(Process p) {
+    try {
+      if (!p.waitFor(15, TimeUnit.SECONDS)) {
+        log.warn("pid {} ignored SIGTERM for 15 s; killing it", p.pid());
+        p.destroyForcibly();
+      }
+    } catch (InterruptedException e) {
+      p.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The shutdown hook: no time for manners, but nothing may outlive the harness. */
+  private void killEverything() {
+    synchronized (processes) {
+      processes.forEach(Process::destroyForcibly);
+    }
+    Process b = broker;
+    if (b != null) {
+      b.destroyForcibly();
+    }
+  }
+
+  /** A one-line progress bar on stderr, redrawn in place. */
+  static final class Progress {
+    private final PrintStream err;
+    private final long total;
+    private final boolean enabled;
+    private final long start = System.nanoTime();
+
+    Progress(PrintStream err, long total, boolean enabled) {
+      this.err = err;
+      this.total = total;
+      this.enabled = enabled;
+    }
+
+    void update(long done, long fenced, long dead) {
+      if (!enabled) {
+        return;
+      }
+      int width = 30;
+      int filled = (int) (width * done / Math.max(1, total));
+      double secs = (System.nanoTime() - start) / 1e9;
+      err.printf(java.util.Locale.ROOT, "\r[%s%s] %d/%d  %.0f msg/s  fenced %d  dead letters %d   ",
+          "#".repeat(filled), " ".repeat(width - filled), done, total, done / Math.max(0.001, secs), fenced, dead);
+      err.flush();
+    }
+
+    void note(String line) {
+      err.println((enabled ? "\n" : "") + line);
+    }
+
+    void finish(String line) {
+      err.println((enabled ? "\n" : "") + line);
+    }
+  }
+}
