@@ -1,0 +1,68 @@
+package io.ticketgate.loadtest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The CI load-test scenarios: correctness only, no speed assertions (this runs on two slow cores).
+ * Each runs the harness end to end and fails on any FAIL verification line.
+ */
+class SmallScenarioIT {
+
+  private static final Path RESULTS = Path.of("target", "load-test-results");
+
+  /**
+   * 2,000 messages through two replicas in child JVMs on concurrent_redis; one replica is SIGKILLed
+   * at 30% and started again. Its tickets must expire, its partitions move, and still nothing may be
+   * lost, reordered or handled twice at once.
+   */
+  @Test
+  @Timeout(240)
+  void twoChildReplicasSurviveASigkill() throws Exception {
+    Path out = RESULTS.resolve("sigkill");
+    JsonNode report = run(out, "--conversations", "100", "--messages", "20", "--partitions", "4",
+        "--replicas", "2", "--store", "concurrent_redis", "--bot-latency", "uniform:1ms:5ms",
+        "--kill-replica-at", "0.3", "--restart", "--timeout", "150s");
+    assertThat(report.path("dispatched_distinct").asLong()).isEqualTo(2000);
+    assertThat(report.path("fault").path("killed_replica").asText()).isEqualTo("r1");
+  }
+
+  /** The fast path: one in-process replica on the in-memory store. */
+  @Test
+  @Timeout(120)
+  void inProcessReplicaOnTheInMemoryStore() throws Exception {
+    Path out = RESULTS.resolve("in-process");
+    JsonNode report = run(out, "--conversations", "20", "--messages", "10", "--replicas", "1",
+        "--in-process", "--store", "in_memory", "--bot-latency", "fixed:1ms", "--timeout", "60s");
+    assertThat(report.path("duplicates").asLong()).isZero();
+    assertThat(report.path("replies_distinct").asLong()).isEqualTo(200);
+  }
+
+  private static JsonNode run(Path out, String... args) throws Exception {
+    String[] all = new String[args.length + 3];
+    System.arraycopy(args, 0, all, 0, args.length);
+    all[args.length] = "--out";
+    all[args.length + 1] = out.toString();
+    all[args.length + 2] = "--no-progress";
+    ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+    int code;
+    try (PrintStream print = new PrintStream(stdout, true, StandardCharsets.UTF_8)) {
+      code = Main.run(all, print, System.err);
+    }
+    String printed = stdout.toString(StandardCharsets.UTF_8);
+    System.out.println(printed);
+    assertThat(printed).as("verification lines").doesNotContain("FAIL ").contains("PASS nothing-lost");
+    assertThat(code).as("exit code; report:%n%s", printed).isZero();
+    assertThat(out.resolve("report.md")).exists();
+    return new ObjectMapper().readTree(Files.readString(out.resolve("report.json")));
+  }
+}
