@@ -22,8 +22,9 @@ import java.util.TreeMap;
  * @param verdicts the verification lines; the run passes only if all pass
  * @param numbers everything measured, as written to report.json
  * @param markdown the text of report.md
+ * @param svg the text of report.svg (throughput over time, lock-wait histogram)
  */
-public record Report(List<Verifier.Check> verdicts, Map<String, Object> numbers, String markdown) {
+public record Report(List<Verifier.Check> verdicts, Map<String, Object> numbers, String markdown, String svg) {
 
   /** Whether every verification line is PASS. */
   public boolean passed() {
@@ -174,13 +175,22 @@ public record Report(List<Verifier.Check> verdicts, Map<String, Object> numbers,
     md.append("\n## Verification\n\n```\n");
     checks.forEach(c -> md.append(c.line()).append('\n'));
     md.append("```\n");
-    return new Report(List.copyOf(checks), n, md.toString());
+    int seconds1 = (int) Math.ceil(seconds) + 1;
+    long[] perSecond = new long[Math.max(1, seconds1)];
+    for (Dispatch d : accepted) {
+      int bucket = (int) ((d.endNanos() - o.produceStartNanos()) / 1_000_000_000L);
+      perSecond[Math.max(0, Math.min(perSecond.length - 1, bucket))]++;
+    }
+    double killSecond = o.killedReplica() == null ? -1 : (o.killNanos() - o.produceStartNanos()) / 1e9;
+    md.append("\n![throughput and lock wait](report.svg)\n");
+    return new Report(List.copyOf(checks), n, md.toString(), Charts.svg(perSecond, lockWait, killSecond));
   }
 
-  /** Writes report.md and report.json into {@code dir}. */
+  /** Writes report.md, report.json and report.svg into {@code dir}. */
   public void write(Path dir) throws IOException {
     Files.createDirectories(dir);
     Files.writeString(dir.resolve("report.md"), markdown);
+    Files.writeString(dir.resolve("report.svg"), svg);
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("report.json").toFile(),
         numbers);
   }

@@ -462,6 +462,7 @@ public final class Scenario {
     private final long total;
     private final boolean enabled;
     private final long start = System.nanoTime();
+    private long lastDraw;
 
     Progress(PrintStream err, long total, boolean enabled) {
       this.err = err;
@@ -470,9 +471,12 @@ public final class Scenario {
     }
 
     void update(long done, long fenced, long dead) {
-      if (!enabled) {
+      long now = System.nanoTime();
+      // Twice a second is lively enough, and keeps a redirected stderr readable.
+      if (!enabled || (done < total && now - lastDraw < 500_000_000L)) {
         return;
       }
+      lastDraw = now;
       int width = 30;
       int filled = (int) (width * done / Math.max(1, total));
       double secs = (System.nanoTime() - start) / 1e9;
