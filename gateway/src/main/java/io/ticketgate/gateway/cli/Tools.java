@@ -163,6 +163,7 @@ final class Tools {
     p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
     String run = Long.toString(System.currentTimeMillis(), 36);
     int sent = 0;
+    java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
     try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
       for (int m = 1; m <= args.messages(); m++) {
         for (int c = 1; c <= args.conversations(); c++) {
@@ -173,6 +174,7 @@ final class Tools {
           message.putObject("metadata").put("source", "ticketgate produce");
           producer.send(new ProducerRecord<>(topic, id, message.toString()), (meta, e) -> {
             if (e != null) {
+              failed.incrementAndGet();
               LOG.error("could not produce to {}: {}", topic, e.toString());
             }
           });
@@ -181,8 +183,11 @@ final class Tools {
       }
       producer.flush();
     }
-    out.println("produced " + sent + " message(s) for " + args.conversations() + " conversation(s) to " + topic);
-    return 0;
+    // close() above waited for every send's callback, so the count of failures is final here.
+    int lost = failed.get();
+    out.println("produced " + (sent - lost) + " message(s) for " + args.conversations() + " conversation(s) to " + topic
+        + (lost == 0 ? "" : "; " + lost + " could not be produced (see the errors above)"));
+    return lost == 0 ? 0 : 1;
   }
 
   /** {@code healthcheck}: GET the URL; 0 on 200, 1 with the reason otherwise. */
