@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * lost wake-up). A wake-up only asks a waiter to look again; whether it is served is always decided
  * by the store, never by the signal.
  *
- * <p>Threads: one platform timer thread runs re-check timers and keep-alive rounds and never blocks
+ * <p>Threads: one platform timer thread runs re-check and keep-alive timers and never blocks
  * on the store; store calls of synchronous stores run on virtual threads; asynchronous stores
  * complete on their client's threads, so waiters' continuations must not block (they don't: they
  * schedule or complete futures). Held and waiting tickets are tracked for keep-alive in
