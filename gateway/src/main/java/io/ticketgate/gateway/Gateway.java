@@ -232,6 +232,11 @@ public final class Gateway implements AutoCloseable {
     }
 
     @Override
+    public void fenced() {
+      m.fenced();
+    }
+
+    @Override
     public void deadLettered(String reason) {
       m.deadLettered(reason);
     }

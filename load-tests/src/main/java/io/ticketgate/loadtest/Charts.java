@@ -5,9 +5,36 @@ import java.util.Locale;
 
 /**
  * Draws the report's chart, {@code report.svg}: throughput over time (dispatches finished per
- * second) and a lock-wait histogram. Plain SVG so it opens in any browser without a library.
+ * second) with the injected faults marked, and a lock-wait histogram. Plain SVG so it opens in any
+ * browser without a library.
  */
 public final class Charts {
+
+  /**
+   * A fault to mark on the throughput chart: a line for an instant (a kill), a band for a span.
+   *
+   * @param kind {@code kill}, {@code pause} or {@code redis-restart}; picks the colour
+   * @param startSecond when it began, in seconds since the first message was produced
+   * @param endSecond when it ended
+   */
+  public record Marker(String kind, double startSecond, double endSecond) {
+
+    String colour() {
+      return switch (kind) {
+        case "kill" -> "red";
+        case "pause" -> "orange";
+        default -> "purple";
+      };
+    }
+
+    String legend() {
+      return switch (kind) {
+        case "kill" -> "red: replica killed";
+        case "pause" -> "orange: replica paused";
+        default -> "purple: Redis down";
+      };
+    }
+  }
 
   private static final int WIDTH = 640;
   private static final int HEIGHT = 220;
@@ -21,29 +48,31 @@ public final class Charts {
    *
    * @param perSecond finished accepted dispatches in each second since the first message was produced
    * @param lockWaitMillis every reply's lock wait
-   * @param killSecond the second the replica was killed, or negative for none
+   * @param faults the faults to mark on the throughput chart
    */
-  public static String svg(long[] perSecond, List<Double> lockWaitMillis, double killSecond) {
+  public static String svg(long[] perSecond, List<Double> lockWaitMillis, List<Marker> faults) {
     StringBuilder s = new StringBuilder();
     s.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
         + "font-family=\"sans-serif\" font-size=\"11\">%n", WIDTH, 2 * HEIGHT + 20));
     s.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
     long[] counts = perSecond.length == 0 ? new long[] {0} : perSecond;
-    String killNote = killSecond >= 0 ? " (red line: replica killed)" : "";
-    bars(s, 0, "throughput, messages/s per second of the run" + killNote, counts, "s", 0, 1, killSecond);
+    String legend = String.join(", ", faults.stream().map(Marker::legend).distinct().toList());
+    bars(s, 0, "throughput, messages/s per second of the run" + (legend.isEmpty() ? "" : " (" + legend + ")"),
+        counts, "s", 0, 1, faults);
     double max = lockWaitMillis.stream().mapToDouble(Double::doubleValue).max().orElse(0);
     double width = Math.max(1, Math.ceil(max / BINS));
     long[] hist = new long[BINS];
     for (double w : lockWaitMillis) {
       hist[(int) Math.min(BINS - 1, Math.floor(w / width))]++;
     }
-    bars(s, HEIGHT + 20, "lock wait histogram, replies per " + (long) width + " ms bin", hist, "ms", 0, width, -1);
+    bars(s, HEIGHT + 20, "lock wait histogram, replies per " + (long) width + " ms bin", hist, "ms", 0, width,
+        List.of());
     s.append("</svg>\n");
     return s.toString();
   }
 
   private static void bars(StringBuilder s, int top, String title, long[] values, String unit, double origin,
-      double step, double marker) {
+      double step, List<Marker> markers) {
     long max = 1;
     for (long v : values) {
       max = Math.max(max, v);
@@ -66,10 +95,16 @@ public final class Charts {
     s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">0 %s</text>%n", MARGIN, baseY + 14, unit));
     s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.0f %s</text>%n",
         MARGIN + plotW, baseY + 14, origin + values.length * step, unit));
-    if (marker >= 0) {
-      double x = MARGIN + marker / step * barW;
-      s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"red\"/>%n",
-          x, top + MARGIN, x, baseY));
+    for (Marker m : markers) {
+      double x1 = MARGIN + Math.max(0, m.startSecond()) / step * barW;
+      double x2 = MARGIN + Math.max(0, m.endSecond()) / step * barW;
+      if (x2 - x1 >= 1) {
+        s.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\" "
+            + "fill-opacity=\"0.25\"><title>%s</title></rect>%n", x1, top + MARGIN, x2 - x1, plotH, m.colour(),
+            escape(m.legend())));
+      }
+      s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\"/>%n",
+          x1, top + MARGIN, x1, baseY, m.colour()));
     }
   }
 

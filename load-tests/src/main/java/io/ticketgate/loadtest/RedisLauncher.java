@@ -10,24 +10,31 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Starts a throw-away {@code redis-server} on a free loopback port in a directory of the run, so a
- * load test needs no Redis of its own. No persistence: the data lives only as long as the run.
+ * load test needs no Redis of its own. No background saving; {@link #restart} stops it with
+ * {@code SHUTDOWN SAVE} and starts it again on the same port from that {@code dump.rdb}, as a
+ * production Redis for a lock store keeps its data across a restart.
  */
 public final class RedisLauncher implements AutoCloseable {
 
   private static final long STARTUP_MILLIS = 20_000;
+  private static final int STARTUP_MILLIS_INT = (int) STARTUP_MILLIS;
 
-  private final Process process;
+  private static final String DUMP = "dump.rdb";
+
+  private volatile Process process;
   private final int port;
+  private final Path dir;
   private final Path log;
 
-  private RedisLauncher(Process process, int port, Path log) {
-    this.process = process;
+  private RedisLauncher(int port, Path dir, Path log) {
     this.port = port;
+    this.dir = dir;
     this.log = log;
   }
 
@@ -52,26 +59,76 @@ public final class RedisLauncher implements AutoCloseable {
    */
   public static RedisLauncher start(Path dir) throws IOException {
     Files.createDirectories(dir);
-    int port = freePort();
-    Path log = dir.resolve("redis.log");
-    Process process = new ProcessBuilder(List.of("redis-server", "--port", String.valueOf(port),
+    // A dump left by an earlier run into the same directory is not this run's data.
+    Files.deleteIfExists(dir.resolve(DUMP));
+    Files.deleteIfExists(dir.resolve("redis.log"));
+    RedisLauncher redis = new RedisLauncher(freePort(), dir, dir.resolve("redis.log"));
+    redis.launch();
+    return redis;
+  }
+
+  private void launch() throws IOException {
+    Process p = new ProcessBuilder(List.of("redis-server", "--port", String.valueOf(port),
         "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString(),
-        "--daemonize", "no"))
+        "--dbfilename", DUMP, "--daemonize", "no"))
         .redirectErrorStream(true)
-        .redirectOutput(log.toFile())
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
         .start();
-    RedisLauncher redis = new RedisLauncher(process, port, log);
+    process = p;
     long deadline = System.currentTimeMillis() + STARTUP_MILLIS;
-    while (!redis.ping()) {
-      if (!process.isAlive() || System.currentTimeMillis() > deadline) {
-        redis.close();
+    while (!ping()) {
+      if (!p.isAlive() || System.currentTimeMillis() > deadline) {
+        close();
         throw new IllegalStateException("redis-server on 127.0.0.1:" + port + " did not answer PING within "
-            + STARTUP_MILLIS / 1000 + " s" + (process.isAlive() ? "" : " (exited " + process.exitValue() + ")")
+            + STARTUP_MILLIS / 1000 + " s" + (p.isAlive() ? "" : " (exited " + p.exitValue() + ")")
             + "; see " + log);
       }
       sleepMillis(50);
     }
-    return redis;
+  }
+
+  /**
+   * Stops redis-server with {@code SHUTDOWN SAVE} (its data goes to {@code dump.rdb}), waits
+   * {@code down}, and starts it again on the same port, which loads the dump.
+   *
+   * @return {@link System#nanoTime()} when it answered PING again
+   * @throws IllegalStateException naming the log when it does not stop or come back
+   */
+  public long restart(Duration down) throws IOException, InterruptedException {
+    Process old = process;
+    try {
+      command("SHUTDOWN SAVE");
+    } catch (java.net.SocketException e) {
+      // A server that saved and exited may reset the connection instead of closing it: the exit decides.
+      org.slf4j.LoggerFactory.getLogger(RedisLauncher.class).debug("SHUTDOWN SAVE: {}", e.toString());
+    }
+    if (!old.waitFor(STARTUP_MILLIS, TimeUnit.MILLISECONDS)) {
+      old.destroyForcibly();
+      throw new IllegalStateException("redis-server on 127.0.0.1:" + port + " did not stop within "
+          + STARTUP_MILLIS / 1000 + " s of SHUTDOWN SAVE; see " + log);
+    }
+    if (!Files.exists(dir.resolve(DUMP))) {
+      throw new IllegalStateException("redis-server on 127.0.0.1:" + port + " stopped without writing "
+          + dir.resolve(DUMP) + "; the restart would lose the locks; see " + log);
+    }
+    Thread.sleep(down);
+    launch();
+    return System.nanoTime();
+  }
+
+  /** Sends one inline command; the connection closing before an answer (SHUTDOWN) is expected. */
+  private void command(String line) throws IOException {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+      s.setSoTimeout(STARTUP_MILLIS_INT);
+      OutputStream out = s.getOutputStream();
+      out.write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      String answer = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+      if (answer != null && answer.startsWith("-")) {
+        throw new IllegalStateException("redis-server on 127.0.0.1:" + port + " refused '" + line + "': " + answer);
+      }
+    }
   }
 
   /** The address for {@code --redis}. */
@@ -110,6 +167,7 @@ public final class RedisLauncher implements AutoCloseable {
 
   @Override
   public void close() {
+    Process process = this.process;
     process.destroy();
     try {
       if (!process.waitFor(5, TimeUnit.SECONDS)) {

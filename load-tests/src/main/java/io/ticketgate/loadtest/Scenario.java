@@ -44,14 +44,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One load-test run: starts (or connects to) Kafka and Redis, the {@link RecordingBot} and the
- * gateway replicas, produces the messages, optionally SIGKILLs a replica, waits until every message
- * was dispatched, then verifies and measures. Everything it starts it stops, also on Ctrl-C.
+ * gateway replicas, produces the messages, optionally injects faults (SIGKILL a replica, SIGSTOP
+ * one for a while, restart Redis), waits until every message was dispatched, then verifies and
+ * measures. Everything it starts it stops, also on Ctrl-C.
  */
 public final class Scenario {
 
   private static final Logger log = LoggerFactory.getLogger(Scenario.class);
   private static final Duration REPLY_GRACE = Duration.ofSeconds(15);
   private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(90);
+  /**
+   * How long the run goes on after a paused replica was continued, even when everything was
+   * dispatched: what the resumed replica still had in flight reaches the bot then, and the
+   * verification must see it.
+   */
+  private static final Duration AFTER_RESUME = Duration.ofSeconds(3);
 
   private final ScenarioOptions options;
   private final PrintStream err;
@@ -63,6 +70,9 @@ public final class Scenario {
   private final List<Process> processes = Collections.synchronizedList(new ArrayList<>());
   private final List<Gateway> gateways = Collections.synchronizedList(new ArrayList<>());
   private volatile Process broker;
+  /** The replica stopped by SIGSTOP right now, if any: it must be continued before it can be stopped. */
+  private volatile Process paused;
+  private final List<Fault> faults = Collections.synchronizedList(new ArrayList<>());
   private volatile boolean stopping;
   private final Map<String, Long> producedAtMicros = new ConcurrentHashMap<>();
   private final List<Reply> replies = Collections.synchronizedList(new ArrayList<>());
@@ -75,7 +85,7 @@ public final class Scenario {
   /** What the run observed, for the {@link Report}. */
   public record Outcome(ScenarioOptions options, List<Dispatch> dispatches, List<Reply> replies,
       Map<String, Long> producedAtMicros, long deadLetters, long fenced, long produceStartNanos,
-      long killNanos, String killedReplica, boolean timedOut, Map<String, Integer> expected) {}
+      List<Fault> faults, boolean timedOut, Map<String, Integer> expected) {}
 
   /** Prepares a run; {@link #run()} does it. */
   public Scenario(ScenarioOptions options, PrintStream err) {
@@ -107,12 +117,13 @@ public final class Scenario {
   private Outcome runStarted() throws Exception {
     String bootstrap = options.bootstrap() != null ? options.bootstrap() : startBroker();
     String redis = options.redis();
+    RedisLauncher launched = null;
     if (!options.store().equals("in_memory") && redis == null) {
       if (!RedisLauncher.available()) {
         throw new IllegalArgumentException("--store " + options.store() + " needs --redis host:port, or redis-server "
             + "on the PATH so the harness can start one");
       }
-      RedisLauncher launched = RedisLauncher.start(options.out().resolve("redis"));
+      launched = RedisLauncher.start(options.out().resolve("redis"));
       resources.add(launched);
       redis = launched.address();
       err.println("started " + launched);
@@ -143,19 +154,30 @@ public final class Scenario {
     Thread producer = Thread.ofVirtual().name("load-test-producer").start(() -> produce(bootstrap));
     long total = options.total();
     long deadline = System.nanoTime() + options.timeout().toNanos();
-    long killNanos = -1;
     String killed = null;
     int restarts = 0;
+    String pausedName = null;
+    long pauseStart = -1;
+    long resumedAt = -1;
+    Thread redisRestart = null;
+    java.util.concurrent.atomic.AtomicReference<Exception> redisFailure = new java.util.concurrent.atomic.AtomicReference<>();
     Progress progress = new Progress(err, total, options.progress());
-    while (bot.distinctDelivered() < total && System.nanoTime() < deadline) {
+    while (System.nanoTime() < deadline) {
       int done = bot.distinctDelivered();
+      boolean pauseOpen = pauseStart >= 0 && (resumedAt < 0 || System.nanoTime() - resumedAt < AFTER_RESUME.toNanos());
+      boolean redisOpen = redisRestart != null && redisRestart.isAlive();
+      if (done >= total && !pauseOpen && !redisOpen) {
+        break;
+      }
       if (killed == null && options.killReplicaAt() >= 0 && done >= options.killReplicaAt() * total) {
         killed = children.keySet().iterator().next();
         Process victim = children.get(killed);
         // destroyForcibly is SIGKILL on Linux: no shutdown hook, no ticket release, no commit.
         victim.destroyForcibly();
         victim.waitFor(10, TimeUnit.SECONDS);
-        killNanos = System.nanoTime();
+        long killNanos = System.nanoTime();
+        faults.add(new Fault("kill", killed, killNanos, killNanos, "SIGKILL " + killed
+            + (options.restart() ? ", restarted" : "")));
         progress.note("SIGKILLed replica " + killed + " (pid " + victim.pid() + ") at " + done + "/" + total);
         if (options.restart()) {
           restarts++;
@@ -163,6 +185,43 @@ public final class Scenario {
           children.put(again, startReplica(again, writeConfig(again, bootstrap, redis, bot)));
           progress.note("restarted it as " + again);
         }
+      }
+      if (pausedName == null && options.pauseReplicaAt() >= 0 && done >= options.pauseReplicaAt() * total) {
+        // The killed replica is the first; a pause in the same run hits the last one.
+        pausedName = options.killReplicaAt() >= 0 ? "r" + options.replicas() : "r1";
+        Process victim = children.get(pausedName);
+        signal(victim, "STOP");
+        paused = victim;
+        pauseStart = System.nanoTime();
+        progress.note("SIGSTOPped replica " + pausedName + " (pid " + victim.pid() + ") at " + done + "/" + total
+            + " for " + options.pause().toMillis() + " ms");
+      }
+      if (pauseStart >= 0 && resumedAt < 0 && System.nanoTime() - pauseStart >= options.pause().toNanos()) {
+        signal(paused, "CONT");
+        paused = null;
+        resumedAt = System.nanoTime();
+        faults.add(new Fault("pause", pausedName, pauseStart, resumedAt, "SIGSTOP " + pausedName + " for "
+            + Math.round((resumedAt - pauseStart) / 1e6) + " ms"));
+        progress.note("SIGCONTinued replica " + pausedName + " at " + bot.distinctDelivered() + "/" + total);
+      }
+      if (redisRestart == null && options.restartRedisAt() >= 0 && done >= options.restartRedisAt() * total) {
+        RedisLauncher server = launched;
+        progress.note("stopping redis-server (SHUTDOWN SAVE) at " + done + "/" + total + " for "
+            + options.redisDown().toMillis() + " ms");
+        redisRestart = Thread.ofVirtual().name("load-test-redis-restart").start(() -> {
+          long stop = System.nanoTime();
+          try {
+            long back = server.restart(options.redisDown());
+            faults.add(new Fault("redis-restart", null, stop, back, "redis-server stopped (SHUTDOWN SAVE) and "
+                + "started again after " + Math.round((back - stop) / 1e6) + " ms"));
+          } catch (Exception e) {
+            redisFailure.set(e);
+          }
+        });
+      }
+      if (redisFailure.get() != null) {
+        throw new IllegalStateException("restarting redis-server failed: " + redisFailure.get().getMessage(),
+            redisFailure.get());
       }
       for (Map.Entry<String, Process> e : children.entrySet()) {
         if (!e.getKey().equals(killed) && !e.getValue().isAlive()) {
@@ -173,6 +232,10 @@ public final class Scenario {
       progress.update(done, bot.fencedCount(), deadLetters.get());
       Thread.sleep(100);
     }
+    if (paused != null) {
+      signal(paused, "CONT"); // timed out while paused: the report says so, and the replica must be able to stop
+      paused = null;
+    }
     boolean timedOut = bot.distinctDelivered() < total;
     progress.update(bot.distinctDelivered(), bot.fencedCount(), deadLetters.get());
     progress.finish(timedOut ? "timed out after " + options.timeout().toSeconds() + " s" : "all dispatched");
@@ -182,8 +245,22 @@ public final class Scenario {
     while (!timedOut && distinctReplies() < total && System.nanoTime() < replyDeadline) {
       Thread.sleep(100);
     }
+    List<Fault> injected;
+    synchronized (faults) {
+      injected = new ArrayList<>(faults);
+    }
+    injected.sort(java.util.Comparator.comparingLong(Fault::startNanos));
     return new Outcome(options, bot.dispatches(), new ArrayList<>(replies), producedAtMicros, deadLetters.get(),
-        bot.fencedCount(), produceStart, killNanos, killed, timedOut, expected);
+        bot.fencedCount(), produceStart, injected, timedOut, expected);
+  }
+
+  /** Sends SIGSTOP or SIGCONT to a replica the harness started (the JDK has no API for either). */
+  private static void signal(Process p, String signal) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).redirectErrorStream(true).start();
+    String said = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new IllegalStateException("kill -" + signal + " " + p.pid() + " failed: " + said);
+    }
   }
 
   private long distinctReplies() {
@@ -278,8 +355,8 @@ public final class Scenario {
     y.append("  input_topics: [").append(inputTopic).append("]\n");
     y.append("  output_topic: ").append(outputTopic).append('\n');
     y.append("  dead_letter_topic: ").append(dlqTopic).append('\n');
-    // Kafka's 45 s default would leave a killed replica's partitions unowned for most of a run.
-    y.append("  consumer: {session.timeout.ms: \"6000\", heartbeat.interval.ms: \"1000\"}\n");
+    y.append("  consumer: {session.timeout.ms: \"").append(ScenarioOptions.SESSION_TIMEOUT.toMillis())
+        .append("\", heartbeat.interval.ms: \"1000\"}\n");
     y.append("lock_store:\n");
     y.append("  type: ").append(options.store()).append('\n');
     if (redis != null && !options.store().equals("in_memory")) {
@@ -399,6 +476,7 @@ public final class Scenario {
 
   private void stopEverything() {
     stopping = true;
+    continuePaused();
     // Replicas first, while Kafka and Redis are still there for them to release and commit; then
     // the bot and Redis; the broker last.
     List<Gateway> gs;
@@ -445,8 +523,22 @@ public final class Scenario {
     }
   }
 
+  /** A stopped replica would sit on SIGTERM until continued: continue it first. */
+  private void continuePaused() {
+    Process p = paused;
+    if (p != null && p.isAlive()) {
+      try {
+        signal(p, "CONT");
+      } catch (IOException | InterruptedException | IllegalStateException e) {
+        log.warn("cannot SIGCONT paused replica pid {}; it is killed instead: {}", p.pid(), e.toString());
+        p.destroyForcibly();
+      }
+    }
+  }
+
   /** The shutdown hook: no time for manners, but nothing may outlive the harness. */
   private void killEverything() {
+    continuePaused();
     synchronized (processes) {
       processes.forEach(Process::destroyForcibly);
     }

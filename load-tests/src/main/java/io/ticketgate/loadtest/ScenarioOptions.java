@@ -23,14 +23,25 @@ import java.util.Locale;
  * @param lockLifetime ticket lifetime; short so a killed replica's tickets expire quickly
  * @param killReplicaAt SIGKILL one replica when this fraction of messages was dispatched; negative: never
  * @param restart start the killed replica again
+ * @param pauseReplicaAt SIGSTOP one replica when this fraction of messages was dispatched; negative: never
+ * @param pause how long the paused replica stays stopped before SIGCONT; null without a pause
+ * @param restartRedisAt stop the harness's redis-server when this fraction was dispatched and start it
+ *     again on the same port with its data; negative: never
+ * @param redisDown how long Redis stays stopped before it is started again
  * @param timeout give up waiting for dispatches after this long
  * @param out where report.md, report.json and the logs go
  * @param progress draw a progress bar on stderr
  */
 public record ScenarioOptions(int conversations, int messages, int partitions, int replicas,
     boolean inProcess, String store, String redis, String botLatency, String bootstrap,
-    Duration lockLifetime, double killReplicaAt, boolean restart, Duration timeout, Path out,
-    boolean progress) {
+    Duration lockLifetime, double killReplicaAt, boolean restart, double pauseReplicaAt, Duration pause,
+    double restartRedisAt, Duration redisDown, Duration timeout, Path out, boolean progress) {
+
+  /**
+   * The consumer session timeout every replica gets: Kafka's 45 s default would leave a killed or
+   * paused replica's partitions unowned for most of a run.
+   */
+  public static final Duration SESSION_TIMEOUT = Duration.ofSeconds(6);
 
   /** The usage text printed for {@code --help} and wrong usage. */
   public static final String USAGE = """
@@ -47,6 +58,12 @@ public record ScenarioOptions(int conversations, int messages, int partitions, i
         --lock-lifetime D        ticket lifetime (default 10s)
         --kill-replica-at F      SIGKILL one replica once this fraction was dispatched (0..1)
         --restart                start the killed replica again
+        --pause-replica-at F     SIGSTOP one replica once this fraction was dispatched (0..1) ...
+        --pause D                ... and SIGCONT it after D (e.g. 8s; past the 6s session timeout its
+                                 partitions move, past the lock lifetime its tickets expire)
+        --restart-redis-at F     stop the harness's redis-server once this fraction was dispatched
+                                 (SHUTDOWN SAVE) and start it again on the same port with its data
+        --redis-down D           how long Redis stays down (default 2s)
         --timeout D              stop waiting for dispatches after this long (default 300s)
         --out DIR                report directory (default load-test-results/<timestamp>)
         --no-progress            no progress bar on stderr
@@ -70,6 +87,10 @@ public record ScenarioOptions(int conversations, int messages, int partitions, i
     Duration lockLifetime = Duration.ofSeconds(10);
     double killAt = -1;
     boolean restart = false;
+    double pauseAt = -1;
+    Duration pause = null;
+    double redisAt = -1;
+    Duration redisDown = null;
     Duration timeout = Duration.ofSeconds(300);
     Path out = null;
     boolean progress = true;
@@ -98,6 +119,10 @@ public record ScenarioOptions(int conversations, int messages, int partitions, i
             case "--bootstrap" -> bootstrap = v;
             case "--lock-lifetime" -> lockLifetime = LatencyModel.duration(v, arg);
             case "--kill-replica-at" -> killAt = fraction(arg, v);
+            case "--pause-replica-at" -> pauseAt = fraction(arg, v);
+            case "--pause" -> pause = LatencyModel.duration(v, arg);
+            case "--restart-redis-at" -> redisAt = fraction(arg, v);
+            case "--redis-down" -> redisDown = LatencyModel.duration(v, arg);
             case "--timeout" -> timeout = LatencyModel.duration(v, arg);
             case "--out" -> out = Path.of(v);
             default -> throw new IllegalArgumentException("unknown option " + arg);
@@ -109,8 +134,12 @@ public record ScenarioOptions(int conversations, int messages, int partitions, i
       out = Path.of("load-test-results",
           LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)));
     }
+    if (redisDown != null && redisAt < 0) {
+      throw new IllegalArgumentException("--redis-down only makes sense with --restart-redis-at");
+    }
     ScenarioOptions o = new ScenarioOptions(conversations, messages, partitions, replicas, inProcess,
-        store, redis, botLatency, bootstrap, lockLifetime, killAt, restart, timeout, out, progress);
+        store, redis, botLatency, bootstrap, lockLifetime, killAt, restart, pauseAt, pause, redisAt,
+        redisDown != null ? redisDown : Duration.ofSeconds(2), timeout, out, progress);
     o.validate();
     return o;
   }
@@ -135,6 +164,8 @@ public record ScenarioOptions(int conversations, int messages, int partitions, i
     if (killReplicaAt >= 0 && store.equals("in_memory")) {
       problems.add("--kill-replica-at with in_memory: the store dies with its only replica");
     }
+    validatePause(problems);
+    validateRedisRestart(problems);
     if (lockLifetime.toMillis() < 1000) {
       problems.add("--lock-lifetime was " + lockLifetime.toMillis() + " ms but must be at least 1s");
     }
@@ -145,6 +176,54 @@ public record ScenarioOptions(int conversations, int messages, int partitions, i
     }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(String.join("\n", problems));
+    }
+  }
+
+  private void validatePause(List<String> problems) {
+    if (pauseReplicaAt < 0) {
+      if (pause != null) {
+        problems.add("--pause needs --pause-replica-at: when to SIGSTOP the replica");
+      }
+      return;
+    }
+    if (pause == null) {
+      problems.add("--pause-replica-at needs --pause: how long the replica stays stopped (e.g. 8s)");
+    } else if (pause.toMillis() < 100 || pause.compareTo(timeout) >= 0) {
+      problems.add("--pause was " + pause.toMillis() + " ms but must be at least 100ms and shorter than --timeout ("
+          + timeout.toSeconds() + "s)");
+    }
+    if (inProcess) {
+      problems.add("--pause-replica-at needs child-JVM replicas (SIGSTOP); drop --in-process");
+    }
+    if (killReplicaAt >= 0 && replicas < 2) {
+      problems.add("--pause-replica-at with --kill-replica-at needs two replicas: one to kill and another to pause");
+    }
+    if (pause != null && store.equals("redis") && pause.compareTo(SESSION_TIMEOUT) >= 0) {
+      // Past the session timeout the partition moves while the paused replica may still be about to
+      // call the bot with a ticket that expired meanwhile. Only fencing stops that stale call, and Rasa's
+      // numbering starts again at 0 once a queue empties, so the bot cannot fence: mutual exclusion
+      // would fail by design, not by a gateway bug.
+      problems.add("--store redis with --pause " + pause.toMillis() + " ms: a pause of at least the "
+          + SESSION_TIMEOUT.toSeconds() + " s session timeout moves the partition while the paused replica may still "
+          + "call the bot with an expired ticket, and the redis store's ticket numbers restart, so the bot cannot "
+          + "fence that call; mutual exclusion would fail by design. Use --store concurrent_redis, or a pause "
+          + "below " + SESSION_TIMEOUT.toSeconds() + "s");
+    }
+  }
+
+  private void validateRedisRestart(List<String> problems) {
+    if (restartRedisAt < 0) {
+      return;
+    }
+    if (store.equals("in_memory")) {
+      problems.add("--restart-redis-at with --store in_memory: there is no Redis to restart");
+    } else if (redis != null) {
+      problems.add("--restart-redis-at with --redis " + redis + ": the harness restarts only a redis-server it "
+          + "started itself; drop --redis");
+    }
+    if (redisDown.isNegative() || redisDown.compareTo(timeout) >= 0) {
+      problems.add("--redis-down was " + redisDown.toMillis() + " ms but must be shorter than --timeout ("
+          + timeout.toSeconds() + "s)");
     }
   }
 

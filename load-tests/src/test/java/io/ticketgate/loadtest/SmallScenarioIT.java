@@ -33,7 +33,10 @@ class SmallScenarioIT {
         "--replicas", "2", "--store", "concurrent_redis", "--bot-latency", "uniform:1ms:5ms",
         "--kill-replica-at", "0.3", "--restart", "--timeout", "150s");
     assertThat(report.path("dispatched_distinct").asLong()).isEqualTo(2000);
-    assertThat(report.path("fault").path("killed_replica").asText()).isEqualTo("r1");
+    JsonNode kill = report.path("faults").path(0);
+    assertThat(kill.path("kind").asText()).isEqualTo("kill");
+    assertThat(kill.path("replica").asText()).isEqualTo("r1");
+    assertThat(kill.path("stall").path("count").asLong()).isEqualTo(kill.path("affected_conversations").asLong());
   }
 
   /** The fast path: one in-process replica on the in-memory store. */
@@ -47,7 +50,7 @@ class SmallScenarioIT {
     assertThat(report.path("replies_distinct").asLong()).isEqualTo(200);
   }
 
-  private static JsonNode run(Path out, String... args) throws Exception {
+  static JsonNode run(Path out, String... args) throws Exception {
     String[] all = new String[args.length + 3];
     System.arraycopy(args, 0, all, 0, args.length);
     all[args.length] = "--out";

@@ -20,7 +20,9 @@ import java.util.Objects;
  * <p>How the HTTP bots classify failures, in one place: a refused, reset or broken connection is
  * retryable {@code bot_unreachable}; no answer within {@code bot.timeout} is retryable
  * {@code bot_timeout}; HTTP 5xx, 408 and 429 are retryable {@code bot_http_<status>}; any other
- * non-2xx status is permanent {@code bot_http_<status>} (redirects are not followed); a 2xx whose
+ * non-2xx status is permanent {@code bot_http_<status>} (redirects are not followed), except the
+ * fencing status ({@code bot.fencing_status}, 409 by default), which is a
+ * {@linkplain io.ticketgate.gateway.BotException#fenced fenced} {@code bot_fenced}; a 2xx whose
  * body the bot type cannot read is permanent {@code bot_unparseable_response}, with the first 200
  * characters of the body in the message. Messages name the URL, the status, the conversation and the
  * ticket. Each HTTP bot has one HTTP/1.1 client, whose connect timeout is {@code bot.timeout}; its

@@ -24,6 +24,8 @@ import java.util.Set;
  * <p>Classification: refused or broken connections, timeouts, HTTP 5xx, 408 and 429 are retryable
  * (the bot may be restarting or overloaded); any other non-2xx status is permanent (the request
  * itself is wrong, so sending it again cannot help); a 2xx whose body cannot be read is permanent.
+ * The fencing status ({@code bot.fencing_status}, 409 by default) is neither: it is a
+ * {@linkplain BotException#fenced fenced} refusal of a stale ticket.
  */
 final class BotHttpClient implements AutoCloseable {
 
@@ -31,12 +33,17 @@ final class BotHttpClient implements AutoCloseable {
   private static final Set<String> OWN_HEADERS =
       Set.of(BotHandlers.TICKET_HEADER.toLowerCase(Locale.ROOT), "content-type");
 
+  /** What {@link #isFencingStatusAllowed} demands, for error messages. */
+  static final String FENCING_STATUS_RULE = "it must be a 4xx status other than 408 and 429 (those are retried), "
+      + "or none";
+
   /** Upper bound on how long close() lets calls in progress finish. */
   private static final Duration MAX_CLOSE_GRACE = Duration.ofSeconds(5);
 
   private final URI url;
   private final Duration timeout;
   private final Map<String, String> headers;
+  private final Integer fencingStatus;
   private final HttpClient client;
 
   /**
@@ -44,9 +51,11 @@ final class BotHttpClient implements AutoCloseable {
    * @param url where every call is POSTed
    * @param timeout how long one call may take, connecting included
    * @param headers extra headers sent with every call
-   * @throws IllegalArgumentException naming the setting when the URL, timeout or a header is unusable
+   * @param fencingStatus the status meaning "stale ticket", or null when the bot does not fence
+   * @throws IllegalArgumentException naming the setting when the URL, timeout, a header or the fencing
+   *     status is unusable
    */
-  BotHttpClient(String type, URI url, Duration timeout, Map<String, String> headers) {
+  BotHttpClient(String type, URI url, Duration timeout, Map<String, String> headers, Integer fencingStatus) {
     Objects.requireNonNull(url, "url");
     Objects.requireNonNull(timeout, "timeout");
     String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
@@ -61,8 +70,12 @@ final class BotHttpClient implements AutoCloseable {
       throw new IllegalArgumentException("bot.timeout was '" + timeout.toMillis() / 1000.0
           + "' but it must be greater than 0 seconds");
     }
+    if (fencingStatus != null && !isFencingStatusAllowed(fencingStatus)) {
+      throw new IllegalArgumentException("bot.fencing_status was '" + fencingStatus + "' but " + FENCING_STATUS_RULE);
+    }
     this.url = url;
     this.timeout = timeout;
+    this.fencingStatus = fencingStatus;
     this.headers = checkHeaders(url, headers);
     this.client = HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1)
@@ -149,9 +162,22 @@ final class BotHttpClient implements AutoCloseable {
     throw failure(answer, request);
   }
 
+  /**
+   * Whether {@code status} can mean "stale ticket": a client error, and not one of those retried
+   * with the same ticket, or a refusal would be retried instead of taking a new ticket.
+   */
+  static boolean isFencingStatusAllowed(int status) {
+    return status >= 400 && status <= 499 && !isRetryable(status);
+  }
+
   /** The failure for a completed exchange whose status is not 2xx. */
   BotException failure(Answer answer, BotRequest request) {
     int status = answer.status();
+    if (fencingStatus != null && status == fencingStatus) {
+      return BotException.fenced("bot_fenced", "Bot at " + url + " refused " + subject(request) + " as fenced (HTTP "
+          + status + "): it already accepted a higher ticket of the conversation: " + BotJson.excerpt(answer.body()),
+          null);
+    }
     String reason = "bot_http_" + status;
     boolean retryable = isRetryable(status);
     String message = "Bot at " + url + " answered HTTP " + status + (retryable ? " (retryable)" : "")

@@ -32,7 +32,8 @@ public final class HttpBot extends JsonHttpBot {
    *     timeout or a header is
    */
   public HttpBot(BotSettings settings) {
-    super(new BotHttpClient("http", requireUrl(settings.url()), settings.timeout(), settings.headers()));
+    super(new BotHttpClient("http", requireUrl(settings.url()), settings.timeout(), settings.headers(),
+        settings.fencingStatus()));
   }
 
   private static URI requireUrl(URI url) {

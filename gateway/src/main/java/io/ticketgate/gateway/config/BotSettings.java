@@ -15,14 +15,19 @@ import java.util.Objects;
  * @param timeout how long one call may take; default 30 s
  * @param headers extra HTTP headers sent with every call (for instance an authorization token)
  * @param section the whole section, for a Java handler's constructor
+ * @param fencingStatus the HTTP status with which the rasa and http bots say "this ticket is lower
+ *     than one I already accepted for the conversation" (default {@value #DEFAULT_FENCING_STATUS}),
+ *     or null when the bot never fences and that status is an ordinary permanent failure
  */
 public record BotSettings(String type, URI url, Duration timeout, Map<String, String> headers,
-    Map<String, Object> section) {
+    Map<String, Object> section, Integer fencingStatus) {
 
   /** Where {@code rasa run} listens by default. */
   public static final String DEFAULT_RASA_URL = "http://localhost:5005";
   /** Default {@link #timeout()}. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+  /** Default {@link #fencingStatus()}: 409 Conflict. */
+  public static final int DEFAULT_FENCING_STATUS = 409;
 
   /** Validates and freezes the components. */
   public BotSettings {
@@ -30,6 +35,11 @@ public record BotSettings(String type, URI url, Duration timeout, Map<String, St
     Objects.requireNonNull(timeout, "timeout");
     headers = Map.copyOf(headers == null ? Map.of() : headers);
     section = section == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(section));
+  }
+
+  /** Settings with the default fencing status, {@value #DEFAULT_FENCING_STATUS}. */
+  public BotSettings(String type, URI url, Duration timeout, Map<String, String> headers, Map<String, Object> section) {
+    this(type, url, timeout, headers, section, DEFAULT_FENCING_STATUS);
   }
 
   /** Rasa on its default URL. */

@@ -299,10 +299,25 @@ public final class GatewayConfigs {
     }
     Duration timeout = r.seconds("timeout", BotSettings.DEFAULT_TIMEOUT);
     Map<String, String> headers = r.stringMap("headers");
+    Integer fencingStatus = readFencingStatus(r);
     if (type.equals("rasa") || type.equals("http")) {
       r.warnUnknownKeys("");
     }
-    return new BotSettings(type, url, timeout, headers, r.values());
+    return new BotSettings(type, url, timeout, headers, r.values(), fencingStatus);
+  }
+
+  /** {@code bot.fencing_status}: a 4xx status that is not retried, or {@code none} for a bot that never fences. */
+  private static Integer readFencingStatus(SectionReader r) {
+    Object raw = r.raw("fencing_status");
+    if (raw instanceof String s && (s.isBlank() || s.trim().equalsIgnoreCase("none"))) {
+      return null;
+    }
+    int status = r.integer("fencing_status", BotSettings.DEFAULT_FENCING_STATUS, 400, 499);
+    if (status == 408 || status == 429) {
+      r.problem("fencing_status", status, "must be a 4xx status other than 408 and 429 (those are retried with the "
+          + "same ticket), or none");
+    }
+    return status;
   }
 
   private static DispatchSettings readDispatch(SectionReader r) {

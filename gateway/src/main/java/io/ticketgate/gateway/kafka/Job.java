@@ -21,15 +21,28 @@ import org.slf4j.LoggerFactory;
 /**
  * One consumed record, from its ticket to its finished offset, on a virtual thread of its own.
  *
- * <p>Order within a conversation comes from {@link #previousTurn}: the job of the record consumed
- * before this one (same conversation, this process) completes it once it is served, and only then
- * does this job take its ticket. So tickets are issued in the order records were consumed, a job
- * that must take a new ticket (its first one expired, the store failed) cannot be overtaken by the
- * record behind it, and a waiting ticket is still queued in the store while its predecessor talks to
- * the bot, so the hand-over costs no extra round trip.
+ * <p>Order within a conversation comes from {@link #previous}, the job of the record consumed before
+ * this one (same conversation, this process):
+ * <ul>
+ *   <li>this job takes its ticket only once the previous job's {@link Turn#served} completed (it was
+ *       served, or gave up). So tickets are issued in the order records were consumed, a job that
+ *       must take a new ticket (its first one expired, the store failed) cannot be overtaken by the
+ *       record behind it, and a waiting ticket is still queued in the store while its predecessor
+ *       talks to the bot, so the hand-over costs no extra round trip;
+ *   <li>once served, it also waits until the previous job is {@link #done} before it starts. Normally
+ *       that costs nothing (the previous job's release is what served us); it matters when the
+ *       previous job's ticket expired while it still worked (the process was paused, the store was
+ *       down): the store then serves us, but the conversation is still ours to finish in order;
+ *   <li>when the bot refuses this job's ticket as fenced (a newer holder had the turn meanwhile) and
+ *       the partition is still ours, the job gives its turn up ({@link Turn#superseded}) and takes a
+ *       new ticket. A successor that based its ticket on the given-up turn gives back whatever it
+ *       holds and starts over behind the new turn, so it can neither deadlock on a served ticket
+ *       nor overtake.
+ * </ul>
  *
- * <p>States: QUEUED (waiting for its turn) → STARTED (holding the ticket) → done; or QUEUED →
- * CANCELLED when its partition is revoked or the gateway stops before it started.
+ * <p>States: QUEUED (waiting for its turn) → STARTED (holding the ticket, about to call the bot) →
+ * done; QUEUED → CANCELLED when its partition is revoked or the gateway stops before it started; and
+ * STARTED → QUEUED again after a fenced refusal.
  */
 final class Job implements Runnable {
 
@@ -43,16 +56,27 @@ final class Job implements Runnable {
   final PartitionState partition;
   final ConsumerRecord<byte[], byte[]> record;
   private final RecordDecoder.Decoded decoded;
-  /** Completed when this job has been served or gave up; the next job of the conversation waits on it. */
-  final CompletableFuture<Void> turn = new CompletableFuture<>();
+  /** This job's current turn; replaced when it is given up after a fenced refusal. */
+  volatile Turn turn = new Turn();
   /** Completed when the job is over, whatever the outcome. */
   final CompletableFuture<Void> done = new CompletableFuture<>();
-  CompletableFuture<Void> previousTurn;
+  /** The job of the previous record of the conversation in this process, or null; set before the job runs. */
+  volatile Job previous;
   private final AtomicInteger state = new AtomicInteger(QUEUED);
   private volatile Thread thread;
   private volatile LockRequest request;
   /** From issue to service of the ticket that was finally served. */
   private Duration lockWait = Duration.ZERO;
+
+  /**
+   * One turn of a job. {@code served} completes when the job starts with it, or gives up; the next
+   * job of the conversation takes its ticket only then. {@code superseded} completes when the job
+   * gave this turn up to take a new ticket, telling the next job to start over behind the new turn.
+   */
+  static final class Turn {
+    final CompletableFuture<Void> served = new CompletableFuture<>();
+    final CompletableFuture<Void> superseded = new CompletableFuture<>();
+  }
 
   Job(KafkaPipeline pipeline, PartitionState partition, ConsumerRecord<byte[], byte[]> record, RecordDecoder.Decoded decoded) {
     this.pipeline = pipeline;
@@ -116,58 +140,158 @@ final class Job implements Runnable {
         pipeline.listener.droppedOnRevoke();
         log.debug("{}: dropped before it started; its partition's next owner delivers it again", source());
       }
-      turn.complete(null);
+      turn.served.complete(null);
       String id = conversationId();
       if (id != null) {
-        pipeline.turns.remove(id, turn);
+        pipeline.turns.remove(id, this);
       }
       pipeline.jobFinished(this, finished);
       done.complete(null);
+      // A busy conversation would otherwise chain every finished job to the live one.
+      previous = null;
     }
   }
 
   private boolean handle(Message m) throws InterruptedException {
-    HeldLock held;
-    pipeline.waiting.incrementAndGet();
-    try {
-      if (previousTurn != null) {
-        try {
-          previousTurn.get();
-        } catch (ExecutionException e) {
-          throw new IllegalStateException("a previous turn never fails", e);
+    int fencings = 0;
+    while (true) {
+      HeldLock held = awaitTurn(m);
+      if (held == null) {
+        return false;
+      }
+      long servedAt = System.nanoTime();
+      Outcome outcome;
+      try {
+        outcome = dispatch(m, held);
+        if (!outcome.fenced) {
+          if (outcome.replies != null) {
+            pipeline.publishReplies(record, m.conversationId(), outcome.replies, held.ticket(), lockWait);
+            pipeline.listener.replied();
+          } else {
+            pipeline.deadLetter(record, outcome.reason, outcome.detail, held.ticket());
+          }
+          return true;
         }
-      }
-      held = acquire(m);
-    } finally {
-      pipeline.waiting.decrementAndGet();
-    }
-    if (held == null || !state.compareAndSet(QUEUED, STARTED)) {
-      if (held != null) {
+      } finally {
         release(held);
+        pipeline.listener.lockHold(Duration.ofNanos(System.nanoTime() - servedAt));
       }
-      return false;
-    }
-    turn.complete(null);
-    long servedAt = System.nanoTime();
-    try {
-      Outcome outcome = dispatch(m, held);
-      if (outcome.replies != null) {
-        pipeline.publishReplies(record, m.conversationId(), outcome.replies, held.ticket(), lockWait);
-        pipeline.listener.replied();
-      } else {
-        pipeline.deadLetter(record, outcome.reason, outcome.detail, held.ticket());
+      pipeline.listener.fenced();
+      fencings++;
+      // A bot answering "fenced" to everything would otherwise keep this conversation busy for ever.
+      int maxFencings = pipeline.dispatch.retries() + 1;
+      if (fencings >= maxFencings && pipeline.owns(this)) {
+        pipeline.deadLetter(record, outcome.reason, "refused as fenced " + fencings + " times, each time with a new "
+            + "ticket: " + outcome.detail, held.ticket());
+        return true;
       }
-      return true;
-    } finally {
-      release(held);
-      pipeline.listener.lockHold(Duration.ofNanos(System.nanoTime() - servedAt));
+      if (!requeue()) {
+        log.warn("{}: the bot refused ticket {} as fenced and the partition has moved to another replica, which "
+            + "delivers the record again; dropping it here", source(), held.ticket());
+        return false;
+      }
+      log.warn("{}: the bot refused ticket {} as fenced (another holder had the turn meanwhile, for instance while "
+          + "this process was paused); taking a new ticket", source(), held.ticket());
     }
   }
 
-  /** Takes a ticket and waits for it, trying again with a new ticket when the store fails; null when cancelled. */
-  private HeldLock acquire(Message m) throws InterruptedException {
+  /**
+   * Gives the turn up after a fenced refusal, so the job can take a new ticket: STARTED → QUEUED,
+   * and a successor that based its ticket on the old turn starts over.
+   *
+   * @return false when the partition is no longer this replica's (the job is then cancelled)
+   */
+  private boolean requeue() {
+    if (!state.compareAndSet(STARTED, QUEUED)) {
+      return false;
+    }
+    Turn old = turn;
+    turn = new Turn();
+    old.superseded.complete(null);
+    // QUEUED first, then the ownership check: the poll thread cancels a revoked partition's queued jobs
+    // before it forgets the partition, so one of the two sees the other.
+    if (!pipeline.owns(this)) {
+      state.compareAndSet(QUEUED, CANCELLED);
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Waits for the previous job's turn, takes a ticket, waits until it is served and the previous job
+   * is done, and moves to STARTED.
+   *
+   * @return the held ticket, or null when the job was cancelled (its partition moved, the gateway stops)
+   */
+  private HeldLock awaitTurn(Message m) throws InterruptedException {
+    pipeline.waiting.incrementAndGet();
+    try {
+      while (true) {
+        Job before = previous;
+        Turn basis = before == null ? null : before.turn;
+        if (basis != null) {
+          await(basis.served);
+        }
+        HeldLock held = acquire(m, basis);
+        if (held == null) {
+          if (state.get() != QUEUED) {
+            return null;
+          }
+          continue; // the previous job gave its turn up: start over behind its new one
+        }
+        if (before != null) {
+          try {
+            awaitEither(before.done, basis.superseded);
+          } catch (InterruptedException e) {
+            release(held);
+            throw e;
+          }
+          if (!before.done.isDone()) {
+            release(held);
+            continue;
+          }
+        }
+        // A job never starts for a partition this replica no longer owns: the new owner delivers it.
+        if (!pipeline.owns(this)) {
+          state.compareAndSet(QUEUED, CANCELLED);
+        }
+        if (!state.compareAndSet(QUEUED, STARTED)) {
+          release(held);
+          return null;
+        }
+        turn.served.complete(null);
+        return held;
+      }
+    } finally {
+      pipeline.waiting.decrementAndGet();
+    }
+  }
+
+  private static void await(CompletableFuture<Void> future) throws InterruptedException {
+    try {
+      future.get();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("a turn never fails", e);
+    }
+  }
+
+  /** Blocks until either future completes, in whatever way. */
+  private static void awaitEither(CompletableFuture<?> a, CompletableFuture<?> b) throws InterruptedException {
+    CompletableFuture<Void> either = new CompletableFuture<>();
+    a.whenComplete((v, e) -> either.complete(null));
+    b.whenComplete((v, e) -> either.complete(null));
+    await(either);
+  }
+
+  /**
+   * Takes a ticket and waits for it, trying again with a new ticket when the store fails.
+   *
+   * @param basis the previous job's turn this ticket follows, or null
+   * @return the held ticket; null when the job was cancelled or {@code basis} was given up
+   */
+  private HeldLock acquire(Message m, Turn basis) throws InterruptedException {
     for (int attempt = 1; ; attempt++) {
-      if (state.get() != QUEUED) {
+      if (state.get() != QUEUED || basis != null && basis.superseded.isDone()) {
         return null;
       }
       LockRequest r = pipeline.store.request(m.conversationId(), pipeline.lifetime, pipeline.dispatch.lockMaxWait());
@@ -180,6 +304,15 @@ final class Job implements Runnable {
         r.issued().get();
         pipeline.listener.ticketIssued();
         long issuedAt = System.nanoTime();
+        if (basis != null) {
+          awaitEither(r.served(), basis.superseded);
+          if (!r.served().isDone()) {
+            if (!r.cancel()) {
+              giveBackIfServed(r);
+            }
+            return null;
+          }
+        }
         HeldLock held = r.served().get();
         lockWait = Duration.ofNanos(System.nanoTime() - issuedAt);
         pipeline.listener.lockWait(lockWait);
@@ -220,8 +353,8 @@ final class Job implements Runnable {
     }
   }
 
-  /** What the bot's answer amounted to: replies to publish, or a dead letter. */
-  private record Outcome(List<BotReply> replies, String reason, String detail) {}
+  /** What the bot's answer amounted to: replies to publish, a dead letter, or a fenced refusal. */
+  private record Outcome(List<BotReply> replies, String reason, String detail, boolean fenced) {}
 
   private Outcome dispatch(Message m, HeldLock held) throws InterruptedException {
     BotRequest.SourceRecord source = new BotRequest.SourceRecord(record.topic(), record.partition(), record.offset());
@@ -232,18 +365,22 @@ final class Job implements Runnable {
       try {
         List<BotReply> replies = pipeline.bot.handle(req);
         pipeline.listener.botCall(Duration.ofNanos(System.nanoTime() - start), "ok");
-        return new Outcome(replies == null ? List.of() : replies, null, null);
+        return new Outcome(replies == null ? List.of() : replies, null, null, false);
       } catch (BotException e) {
         if (Thread.currentThread().isInterrupted()) {
           throw new InterruptedException("interrupted during a bot call: " + e.getMessage());
         }
         Duration took = Duration.ofNanos(System.nanoTime() - start);
+        if (e.isFenced()) {
+          pipeline.listener.botCall(took, "fenced");
+          return new Outcome(null, e.reason(), e.getMessage(), true);
+        }
         pipeline.listener.botCall(took, e.isRetryable() ? "retryable_error" : "permanent_error");
         if (!e.isRetryable()) {
-          return new Outcome(null, e.reason(), e.getMessage());
+          return new Outcome(null, e.reason(), e.getMessage(), false);
         }
         if (attempt >= maxAttempts) {
-          return new Outcome(null, e.reason(), "gave up after " + attempt + " attempts: " + e.getMessage());
+          return new Outcome(null, e.reason(), "gave up after " + attempt + " attempts: " + e.getMessage(), false);
         }
         pipeline.listener.retried();
         Duration pause = pipeline.backoff(attempt);
@@ -255,7 +392,7 @@ final class Job implements Runnable {
         // A Java handler's bug or a bad answer it could not map: retrying repeats it.
         pipeline.listener.botCall(Duration.ofNanos(System.nanoTime() - start), "permanent_error");
         log.warn("{}: the bot handler threw {}", source(), e.toString(), e);
-        return new Outcome(null, "bot_error", e.toString());
+        return new Outcome(null, "bot_error", e.toString(), false);
       }
     }
   }

@@ -76,8 +76,8 @@ public final class KafkaPipeline implements AutoCloseable {
   final PipelineListener listener;
   final DispatchSettings dispatch;
   final Duration lifetime;
-  /** Per conversation: the turn of the last job consumed, which the next job waits for. */
-  final ConcurrentHashMap<String, CompletableFuture<Void>> turns = new ConcurrentHashMap<>();
+  /** Per conversation: the last job consumed, whose turn the next job waits for. */
+  final ConcurrentHashMap<String, Job> turns = new ConcurrentHashMap<>();
   final AtomicInteger waiting = new AtomicInteger();
 
   private final KafkaSettings kafka;
@@ -250,10 +250,18 @@ public final class KafkaPipeline implements AutoCloseable {
     Job job = new Job(this, ps, r, decoder.decode(r));
     String id = job.conversationId();
     if (id != null) {
-      job.previousTurn = turns.put(id, job.turn);
+      job.previous = turns.put(id, job);
     }
     ps.jobs.add(job);
     jobs.execute(job);
+  }
+
+  /**
+   * Whether this replica still owns the job's partition in the assignment the job was consumed in
+   * (a partition lost and assigned again is a new assignment, whose records are consumed anew).
+   */
+  boolean owns(Job job) {
+    return partitions.get(new TopicPartition(job.record.topic(), job.record.partition())) == job.partition;
   }
 
   void jobFinished(Job job, boolean finished) {
@@ -405,6 +413,8 @@ public final class KafkaPipeline implements AutoCloseable {
         log.warn("revoked {}: started records did not finish within {} s; committing what finished",
             revoked, dispatch.revocationTimeout().toSeconds());
       }
+      // A started job refused as fenced meanwhile went back to its queue: it must not start again here.
+      cancelUnstarted(started);
       try {
         Map<TopicPartition, OffsetAndMetadata> offsets = committable(revoked);
         if (!offsets.isEmpty()) {
@@ -423,12 +433,14 @@ public final class KafkaPipeline implements AutoCloseable {
     public void onPartitionsLost(Collection<TopicPartition> lost) {
       List<Job> jobs = new ArrayList<>();
       for (TopicPartition tp : lost) {
-        PartitionState ps = partitions.remove(tp);
+        PartitionState ps = partitions.get(tp);
         if (ps != null) {
           jobs.addAll(ps.jobs);
         }
       }
+      // Cancel before forgetting the partitions: a job checks ownership after going back to its queue.
       cancelUnstarted(jobs);
+      lost.forEach(partitions::remove);
       assignment = Set.copyOf(consumer.assignment().stream().filter(tp -> !lost.contains(tp)).toList());
       log.warn("lost {} without a clean revocation; their records will be delivered to the new owner", lost);
     }

@@ -23,7 +23,7 @@ public interface PipelineListener {
   /**
    * One call to the bot took {@code took}.
    *
-   * @param outcome {@code ok}, {@code retryable_error} or {@code permanent_error}
+   * @param outcome {@code ok}, {@code retryable_error}, {@code permanent_error} or {@code fenced}
    */
   default void botCall(Duration took, String outcome) {}
 
@@ -32,6 +32,12 @@ public interface PipelineListener {
 
   /** A bot call failed and will be tried again. */
   default void retried() {}
+
+  /**
+   * The bot refused a message's ticket as fenced: a newer holder had the conversation's turn. The
+   * message is then dispatched again with a new ticket, or dropped when its partition moved.
+   */
+  default void fenced() {}
 
   /** A message went to the dead-letter topic for {@code reason}. */
   default void deadLettered(String reason) {}

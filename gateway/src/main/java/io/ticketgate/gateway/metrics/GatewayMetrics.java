@@ -38,10 +38,10 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code ticketgate_lock_hold_seconds} ({@code ticketgate.lock.hold}): histogram, served until
  *       released;
  *   <li>{@code ticketgate_bot_dispatch_seconds{outcome}} ({@code ticketgate.bot.dispatch}): histogram
- *       of single bot calls, {@code outcome} = {@code ok}, {@code retryable_error} or
- *       {@code permanent_error};
+ *       of single bot calls, {@code outcome} = {@code ok}, {@code retryable_error},
+ *       {@code permanent_error} or {@code fenced};
  *   <li>{@code ticketgate_messages_total{outcome}}: {@code replied}, {@code dead_lettered},
- *       {@code retried}, {@code dropped_on_revoke};
+ *       {@code retried}, {@code fenced}, {@code dropped_on_revoke};
  *   <li>{@code ticketgate_dead_letters_total{reason}}: at most {@value #MAX_REASONS} distinct reasons,
  *       later ones counted as {@value #OTHER_REASON};
  *   <li>{@code ticketgate_tickets_issued_total}, {@code ticketgate_tickets_expired_total};
@@ -65,6 +65,8 @@ public final class GatewayMetrics implements AutoCloseable {
   public static final String BOT_RETRYABLE_ERROR = "retryable_error";
   /** {@code ticketgate.bot.dispatch} outcome of a call that failed for good. */
   public static final String BOT_PERMANENT_ERROR = "permanent_error";
+  /** {@code ticketgate.bot.dispatch} outcome of a call the bot refused because its ticket was stale. */
+  public static final String BOT_FENCED = "fenced";
   /** The most distinct dead-letter reasons tagged; later ones count as {@value #OTHER_REASON}. */
   public static final int MAX_REASONS = 50;
   /** The reason tag for dead letters past the first {@value #MAX_REASONS} reasons. */
@@ -78,7 +80,8 @@ public final class GatewayMetrics implements AutoCloseable {
   /** Kafka clients add meters as partitions are assigned; this is how soon they appear. */
   private static final Duration KAFKA_REFRESH = Duration.ofSeconds(15);
   private static final int MAX_REASON_LENGTH = 64;
-  private static final Set<String> BOT_OUTCOMES = Set.of(BOT_OK, BOT_RETRYABLE_ERROR, BOT_PERMANENT_ERROR);
+  private static final Set<String> BOT_OUTCOMES = Set.of(BOT_OK, BOT_RETRYABLE_ERROR, BOT_PERMANENT_ERROR,
+      BOT_FENCED);
 
   private final PrometheusMeterRegistry registry;
   private final JvmGcMetrics gcMetrics;
@@ -88,6 +91,7 @@ public final class GatewayMetrics implements AutoCloseable {
   private final Counter replied;
   private final Counter deadLettered;
   private final Counter retried;
+  private final Counter fenced;
   private final Counter droppedOnRevoke;
   private final Counter ticketsIssued;
   private final Counter ticketsExpired;
@@ -133,6 +137,7 @@ public final class GatewayMetrics implements AutoCloseable {
     replied = messages("replied");
     deadLettered = messages("dead_lettered");
     retried = messages("retried");
+    fenced = messages("fenced");
     droppedOnRevoke = messages("dropped_on_revoke");
     ticketsIssued = Counter.builder("ticketgate.tickets.issued")
         .description("Tickets taken from the lock store").register(registry);
@@ -175,14 +180,15 @@ public final class GatewayMetrics implements AutoCloseable {
   /**
    * One bot call took {@code took}.
    *
-   * @param outcome {@link #BOT_OK}, {@link #BOT_RETRYABLE_ERROR} or {@link #BOT_PERMANENT_ERROR}
+   * @param outcome {@link #BOT_OK}, {@link #BOT_RETRYABLE_ERROR}, {@link #BOT_PERMANENT_ERROR} or
+   *     {@link #BOT_FENCED}
    * @throws IllegalArgumentException for any other outcome
    */
   public void botCall(Duration took, String outcome) {
     Timer timer = botDispatch.get(outcome);
     if (timer == null) {
       throw new IllegalArgumentException("bot call outcome was '" + outcome + "' but it must be one of "
-          + BOT_OK + ", " + BOT_RETRYABLE_ERROR + ", " + BOT_PERMANENT_ERROR);
+          + BOT_OK + ", " + BOT_RETRYABLE_ERROR + ", " + BOT_PERMANENT_ERROR + ", " + BOT_FENCED);
     }
     timer.record(took);
   }
@@ -195,6 +201,11 @@ public final class GatewayMetrics implements AutoCloseable {
   /** A message's bot call failed and will be tried again. */
   public void retried() {
     retried.increment();
+  }
+
+  /** The bot refused a message's ticket as fenced; it is dispatched again with a new ticket or dropped. */
+  public void fenced() {
+    fenced.increment();
   }
 
   /**

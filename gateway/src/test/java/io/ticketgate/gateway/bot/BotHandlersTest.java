@@ -130,6 +130,19 @@ class BotHandlersTest {
     assertThat(BotHttpClient.isRetryable(600)).isFalse();
   }
 
+  @Test
+  void aFencingStatusMustBeAClientErrorThatIsNotRetried() {
+    for (int status : new int[] {408, 429, 500, 200, 302}) {
+      BotSettings s = new BotSettings("rasa", null, Duration.ofSeconds(1), Map.of(), Map.of(), status);
+      assertThatThrownBy(() -> BotHandlers.create(s))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("bot.fencing_status was '" + status + "'")
+          .hasMessageContaining("4xx status other than 408 and 429");
+    }
+    assertThat(BotHttpClient.isFencingStatusAllowed(409)).isTrue();
+    assertThat(BotHttpClient.isFencingStatusAllowed(423)).isTrue();
+  }
+
   // --- Class names -----------------------------------------------------------------------------
 
   @Test

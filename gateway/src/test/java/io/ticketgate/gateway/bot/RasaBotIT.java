@@ -136,6 +136,37 @@ class RasaBotIT {
   }
 
   @Test
+  void theFencingStatusIsAFencedRefusalNotAFailure() throws Exception {
+    start(Behaviour.status(409));
+
+    BotException e = catchThrowableOfType(BotException.class, () -> bot.handle(request()));
+
+    assertThat(e.isFenced()).isTrue();
+    assertThat(e.isRetryable()).isFalse();
+    assertThat(e.reason()).isEqualTo("bot_fenced");
+    assertThat(e.getMessage()).contains("HTTP 409").contains("conversation 'c1'").contains("ticket 7")
+        .contains("fenced");
+  }
+
+  @Test
+  void aConfiguredFencingStatusReplaces409AndNoneTurnsFencingOff() throws Exception {
+    stub = StubBot.start(Behaviour.status(423));
+    bot = new RasaBot(new BotSettings("rasa", stub.url(), Duration.ofSeconds(5), Map.of(), Map.of(), 423));
+    assertThat(catchThrowableOfType(BotException.class, () -> bot.handle(request())).isFenced()).isTrue();
+    bot.close();
+
+    stub.behaviour(Behaviour.status(409));
+    bot = new RasaBot(new BotSettings("rasa", stub.url(), Duration.ofSeconds(5), Map.of(), Map.of(), 423));
+    BotException other = catchThrowableOfType(BotException.class, () -> bot.handle(request()));
+    assertThat(other.isFenced()).isFalse();
+    assertThat(other.reason()).isEqualTo("bot_http_409");
+    bot.close();
+
+    bot = new RasaBot(new BotSettings("rasa", stub.url(), Duration.ofSeconds(5), Map.of(), Map.of(), null));
+    assertThat(catchThrowableOfType(BotException.class, () -> bot.handle(request())).isFenced()).isFalse();
+  }
+
+  @Test
   void garbageIn200IsPermanentlyUnparseableAndQuotesTheBody() throws Exception {
     start(Behaviour.garbage());
 

@@ -339,6 +339,21 @@ class GatewayConfigsTest {
   }
 
   @Test
+  void theFencingStatusDefaultsTo409AndCanBeAnother4xxOrNone() throws IOException {
+    assertThat(GatewayConfigs.defaults().bot().fencingStatus()).isEqualTo(409);
+    assertThat(check("bot: {type: rasa, fencing_status: 423}\n").config().bot().fencingStatus()).isEqualTo(423);
+    GatewayConfigs.Result none = check("bot: {type: http, url: 'http://bot/x', fencing_status: none}\n");
+    assertThat(none.warnings()).noneSatisfy(w -> assertThat(w).contains("fencing_status"));
+    assertThat(none.config().bot().fencingStatus()).isNull();
+    assertProblem(check("bot: {fencing_status: 429}\n").problems(), "gateway.bot.fencing_status", "'429'",
+        "other than 408 and 429");
+    assertProblem(check("bot: {fencing_status: 500}\n").problems(), "gateway.bot.fencing_status", "'500'",
+        "between 400 and 499");
+    assertProblem(check("bot: {fencing_status: sometimes}\n").problems(), "gateway.bot.fencing_status",
+        "'sometimes'", "whole number");
+  }
+
+  @Test
   void anHttpBotNeedsAUrl() throws IOException {
     assertThat(check("bot: {type: http}\n").problems()).singleElement().satisfies(m -> assertThat(m)
         .contains("gateway.bot.url").contains("required for an http bot").contains("gateway.yml"));

@@ -90,7 +90,7 @@ class GatewayMetricsTest {
   void anUnknownBotOutcomeIsRefused() {
     assertThatThrownBy(() -> metrics.botCall(Duration.ofMillis(1), "fine"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("bot call outcome was 'fine' but it must be one of ok, retryable_error, permanent_error");
+        .hasMessage("bot call outcome was 'fine' but it must be one of ok, retryable_error, permanent_error, fenced");
   }
 
   @Test

@@ -1,0 +1,102 @@
+package io.ticketgate.loadtest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class ScenarioOptionsTest {
+
+  private static ScenarioOptions parse(String... args) {
+    return ScenarioOptions.parse(args);
+  }
+
+  private static void refused(String message, String... args) {
+    assertThatThrownBy(() -> parse(args)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(message);
+  }
+
+  @Test
+  void withoutFaultOptionsNoFaultIsPlanned() {
+    ScenarioOptions o = parse();
+    assertThat(o.killReplicaAt()).isNegative();
+    assertThat(o.pauseReplicaAt()).isNegative();
+    assertThat(o.pause()).isNull();
+    assertThat(o.restartRedisAt()).isNegative();
+    assertThat(o.redisDown()).isEqualTo(Duration.ofSeconds(2));
+  }
+
+  @Test
+  void aPauseIsAFractionAndADuration() {
+    ScenarioOptions o = parse("--pause-replica-at", "0.4", "--pause", "15s");
+    assertThat(o.pauseReplicaAt()).isEqualTo(0.4);
+    assertThat(o.pause()).isEqualTo(Duration.ofSeconds(15));
+    assertThat(parse("--pause-replica-at", "0", "--pause", "1500ms").pause()).isEqualTo(Duration.ofMillis(1500));
+  }
+
+  @Test
+  void aPauseNeedsBothOptions() {
+    refused("--pause-replica-at needs --pause", "--pause-replica-at", "0.4");
+    refused("--pause needs --pause-replica-at", "--pause", "8s");
+  }
+
+  @Test
+  void aPauseMustBeAFractionAndAUsableDuration() {
+    refused("--pause-replica-at was 1.5 but must be between 0 and 1", "--pause-replica-at", "1.5", "--pause", "8s");
+    refused("--pause-replica-at needs a fraction like 0.3, got 'half'", "--pause-replica-at", "half", "--pause", "8s");
+    refused("--pause was 10 ms but must be at least 100ms", "--pause-replica-at", "0.4", "--pause", "10ms");
+    refused("shorter than --timeout (30s)", "--pause-replica-at", "0.4", "--pause", "40s", "--timeout", "30s");
+  }
+
+  @Test
+  void aPauseNeedsChildJvms() {
+    refused("--pause-replica-at needs child-JVM replicas (SIGSTOP); drop --in-process",
+        "--pause-replica-at", "0.4", "--pause", "8s", "--in-process");
+  }
+
+  @Test
+  void aPauseAndAKillNeedTwoReplicas() {
+    refused("needs two replicas", "--pause-replica-at", "0.4", "--pause", "8s", "--kill-replica-at", "0.2",
+        "--restart", "--replicas", "1");
+    assertThat(parse("--pause-replica-at", "0.4", "--pause", "8s", "--kill-replica-at", "0.2", "--replicas", "2")
+        .pause()).isEqualTo(Duration.ofSeconds(8));
+  }
+
+  @Test
+  void theRedisStoreIsRefusedAPausePastTheSessionTimeoutWithTheReason() {
+    refused("the redis store's ticket numbers restart, so the bot cannot fence that call",
+        "--store", "redis", "--pause-replica-at", "0.4", "--pause", "6s");
+    // Below the session timeout the partition stays, and the replica finishes its own work in order.
+    assertThat(parse("--store", "redis", "--pause-replica-at", "0.4", "--pause", "5s").store()).isEqualTo("redis");
+    assertThat(parse("--store", "concurrent_redis", "--pause-replica-at", "0.4", "--pause", "15s").pause())
+        .isEqualTo(Duration.ofSeconds(15));
+  }
+
+  @Test
+  void aRedisRestartIsAFractionWithAnOptionalDowntime() {
+    ScenarioOptions o = parse("--restart-redis-at", "0.5");
+    assertThat(o.restartRedisAt()).isEqualTo(0.5);
+    assertThat(o.redisDown()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(parse("--restart-redis-at", "0.5", "--redis-down", "500ms").redisDown())
+        .isEqualTo(Duration.ofMillis(500));
+    assertThat(parse("--restart-redis-at", "0.5", "--redis-down", "0").redisDown()).isZero();
+  }
+
+  @Test
+  void aRedisRestartNeedsARedisTheHarnessStarted() {
+    refused("the harness restarts only a redis-server it started itself; drop --redis",
+        "--restart-redis-at", "0.5", "--redis", "127.0.0.1:6379");
+    refused("--restart-redis-at with --store in_memory: there is no Redis to restart",
+        "--restart-redis-at", "0.5", "--store", "in_memory", "--replicas", "1");
+    refused("--redis-down only makes sense with --restart-redis-at", "--redis-down", "3s");
+    refused("--redis-down was 60000 ms but must be shorter than --timeout (30s)",
+        "--restart-redis-at", "0.5", "--redis-down", "60s", "--timeout", "30s");
+  }
+
+  @Test
+  void theUsageNamesTheNewOptions() {
+    assertThat(ScenarioOptions.USAGE).contains("--pause-replica-at F").contains("--pause D")
+        .contains("--restart-redis-at F").contains("--redis-down D");
+  }
+}
