@@ -1,7 +1,6 @@
 package io.ticketgate.store.bench;
 
-import io.ticketgate.store.HeldLock;
-import io.ticketgate.store.LockStore;
+import io.ticketgate.store.bench.Locks.Turn;
 import io.ticketgate.store.testing.RedisServer;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -21,7 +20,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * How many turns per second one store hands out: {@code store.lock(id).close()} in a loop, the
- * whole life of a turn that nobody else wants (issue, first look, release).
+ * whole life of a turn that nobody else wants (issue, first look, release). The peers do the same
+ * through their own API ({@link Locks}): Redisson {@code getLock(id).lock(lease)} and
+ * {@code unlock()} (or {@code getFairLock}), and a map of fair {@code ReentrantLock}s as the floor.
  *
  * <ul>
  *   <li>{@link #uncontended}: one thread, a new conversation every time (a {@link Conversations}
@@ -31,7 +32,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *       now also waits for the other thread's turn to end and for the wake-up that follows.
  * </ul>
  *
- * <p>The Redis stores run against a redis-server this benchmark starts on a free loopback port.
+ * <p>The Redis stores and Redisson run against a redis-server this benchmark starts on a free
+ * loopback port; in the contended variant both threads share one client (one store instance, one
+ * Redisson client), as two workers of one replica would.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -43,24 +46,31 @@ public class AcquireReleaseBenchmark {
 
   private static final String HOT = "bench-hot-conversation";
 
-  @Param({"InMemory", "Redis", "ConcurrentRedis"})
+  @Param({"InMemory", "Redis", "ConcurrentRedis", "RedissonLock", "RedissonFairLock", "FairReentrantLock"})
   StoreKind store;
 
   private RedisServer redis;
-  private LockStore lockStore;
+  private Locks locks;
 
   /** Starts Redis when the store needs it, and opens the store. */
   @Setup(Level.Trial)
   public void open() {
     redis = store.usesRedis() ? RedisServer.builder().start() : null;
-    lockStore = store.open(redis);
+    try {
+      locks = store.openLocks(redis);
+    } catch (RuntimeException e) {
+      if (redis != null) {
+        redis.close();
+      }
+      throw e;
+    }
   }
 
   /** Closes the store, then stops Redis. */
   @TearDown(Level.Trial)
   public void close() {
     try {
-      lockStore.close();
+      locks.close();
     } finally {
       if (redis != null) {
         redis.close();
@@ -70,18 +80,18 @@ public class AcquireReleaseBenchmark {
 
   /** One turn of a conversation nobody else is in. */
   @Benchmark
-  public int uncontended(Conversations conversations) {
-    try (HeldLock turn = lockStore.lock(conversations.next())) {
-      return turn.ticket();
+  public Turn uncontended(Conversations conversations) {
+    try (Turn turn = locks.lock(conversations.next())) {
+      return turn;
     }
   }
 
   /** One turn of the conversation the other thread is also taking turns in. */
   @Benchmark
   @Threads(2)
-  public int contended() {
-    try (HeldLock turn = lockStore.lock(HOT)) {
-      return turn.ticket();
+  public Turn contended() {
+    try (Turn turn = locks.lock(HOT)) {
+      return turn;
     }
   }
 }

@@ -1,7 +1,6 @@
 package io.ticketgate.store.bench;
 
-import io.ticketgate.store.HeldLock;
-import io.ticketgate.store.LockStore;
+import io.ticketgate.store.bench.Locks.Turn;
 import io.ticketgate.store.testing.RedisServer;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -23,7 +22,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * The uncontended acquire and release of {@link AcquireReleaseBenchmark#uncontended}, as time per
  * turn, with the store's Redis database empty or holding {@code unrelatedKeys} keys that are not
  * the store's. The stores never search the key space ({@code KEYS}, {@code SCAN}), so the cost of
- * a turn should not move with the size of the database. Only the Redis stores apply.
+ * a turn should not move with the size of the database. Only the kinds that keep their locks in
+ * Redis apply: the two Redis stores and, for comparison, Redisson's {@code RLock} and
+ * {@code RFairLock} (configured as in {@link RedissonClients}, database {@link StoreKind#DB}).
  *
  * <p>On a small machine the time per turn seen by the client swings by 10-30% between iterations
  * and forks (thread scheduling), more than the effect looked for. So each trial also prints two
@@ -44,14 +45,14 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class LargeDatabaseBenchmark {
 
-  @Param({"Redis", "ConcurrentRedis"})
+  @Param({"Redis", "ConcurrentRedis", "RedissonLock", "RedissonFairLock"})
   StoreKind store;
 
   @Param({"0", "1000000"})
   int unrelatedKeys;
 
   private RedisServer redis;
-  private LockStore lockStore;
+  private Locks locks;
   /** Counted by the (single) benchmark thread, warm-up included, as Redis's statistics are. */
   private long turns;
   private double serverCpuAtStart;
@@ -59,6 +60,10 @@ public class LargeDatabaseBenchmark {
   /** Starts Redis, fills the store's database, and opens the store. */
   @Setup(Level.Trial)
   public void open() {
+    if (!store.usesRedis()) {
+      throw new IllegalArgumentException("store=" + store + " keeps no locks in Redis; use one of Redis,"
+          + " ConcurrentRedis, RedissonLock, RedissonFairLock");
+    }
     redis = RedisServer.builder().extraArgs("--enable-debug-command", "yes").start();
     try {
       List<String> select = List.of("SELECT", Integer.toString(StoreKind.DB));
@@ -69,7 +74,7 @@ public class LargeDatabaseBenchmark {
       if (!Long.valueOf(unrelatedKeys).equals(size)) {
         throw new IllegalStateException("db " + StoreKind.DB + " holds " + size + " keys, not " + unrelatedKeys);
       }
-      lockStore = store.open(redis);
+      locks = store.openLocks(redis);
       redis.command("CONFIG", "RESETSTAT");
       serverCpuAtStart = serverCpuSeconds();
     } catch (RuntimeException e) {
@@ -83,7 +88,7 @@ public class LargeDatabaseBenchmark {
   public void close() {
     try {
       printServerTime();
-      lockStore.close();
+      locks.close();
     } finally {
       redis.close();
     }
@@ -91,10 +96,10 @@ public class LargeDatabaseBenchmark {
 
   /** One turn of a conversation nobody else is in. */
   @Benchmark
-  public int uncontended(Conversations conversations) {
+  public Turn uncontended(Conversations conversations) {
     turns++;
-    try (HeldLock turn = lockStore.lock(conversations.next())) {
-      return turn.ticket();
+    try (Turn turn = locks.lock(conversations.next())) {
+      return turn;
     }
   }
 

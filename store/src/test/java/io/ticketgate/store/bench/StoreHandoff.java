@@ -1,0 +1,115 @@
+package io.ticketgate.store.bench;
+
+import io.ticketgate.store.HeldLock;
+import io.ticketgate.store.LockStore;
+import io.ticketgate.store.testing.RedisServer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A handoff between two Ticketgate store instances, each with its own Redis connections (two
+ * gateway replicas). The in-memory store cannot be shared by two instances, so for it both sides
+ * are one instance (two callers in one process).
+ *
+ * <p>A sample runs from the holder's {@link HeldLock#close()} until the benchmark thread has the
+ * waiter's {@link HeldLock} from its future. For the Redis stores that holds: the holder's release
+ * (one script round trip for the concurrent store, which also publishes the release; a {@code GET}
+ * and a compare-and-set script for the Redis store), the release message reaching the waiter's
+ * pub/sub connection, the waiter's look at its ticket (one round trip), the future completing on a
+ * Lettuce thread, and the benchmark thread waking up from {@code join()}. It does not hold issuing
+ * the waiter's ticket or the waiter's first look, which found the turn taken: {@link #queueWaiter}
+ * does both before the clock starts.
+ */
+final class StoreHandoff implements Handoff {
+
+  private static final long SETUP_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
+  /**
+   * Margin between seeing the waiter registered and the barrier below: registration and the first
+   * look's request happen back to back on a Lettuce thread, and the barrier must be sent after it.
+   */
+  private static final long LOOK_DISPATCH_MARGIN_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
+  private static final long POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(20);
+
+  private final boolean usesRedis;
+  private final LockStore first;
+  private final LockStore second;
+  private LockStore holderStore;
+  private LockStore waiterStore;
+  private HeldLock held;
+  private CompletableFuture<HeldLock> waiting;
+
+  /** Opens the two clients of {@code kind} and gives the first one the turn. */
+  StoreHandoff(StoreKind kind, RedisServer redis) {
+    usesRedis = kind.usesRedis();
+    first = kind.open(redis);
+    try {
+      second = usesRedis ? kind.open(redis) : first;
+    } catch (RuntimeException e) {
+      first.close();
+      throw e;
+    }
+    holderStore = first;
+    waiterStore = second;
+    held = holderStore.lock(HandoffBenchmark.KEY);
+  }
+
+  /**
+   * Waits until the waiter's first look has come back (it found the turn taken). That moment cannot
+   * be observed from outside, so after the waiter shows up in {@link LockStore#waitingCount()} (its
+   * ticket is issued and its look requested) one more read goes over the same store's command
+   * connection: Redis answers a connection's commands in order and Lettuce completes them in order
+   * on one thread, so once this read returns the look's answer has been handled too.
+   */
+  @Override
+  public void queueWaiter() {
+    waiting = waiterStore.lockAsync(HandoffBenchmark.KEY);
+    if (usesRedis) {
+      long deadline = System.nanoTime() + SETUP_TIMEOUT_NANOS;
+      while (waiterStore.waitingCount() == 0) {
+        if (waiting.isDone()) {
+          throw new IllegalStateException("the waiter was served while the turn was held: " + waiting);
+        }
+        if (System.nanoTime() - deadline > 0) {
+          throw new IllegalStateException("the waiter did not start waiting within 10 s");
+        }
+        // Park, not spin: with two cores a spinning thread would slow the Lettuce thread it waits for.
+        LockSupport.parkNanos(POLL_NANOS);
+      }
+      LockSupport.parkNanos(LOOK_DISPATCH_MARGIN_NANOS);
+      waiterStore.isSomeoneWaiting(HandoffBenchmark.KEY);
+    }
+    // The in-memory store issues and looks on the calling thread: lockAsync returned already waiting.
+    if (waiting.isDone()) {
+      throw new IllegalStateException("the waiter was served while the turn was held: " + waiting);
+    }
+  }
+
+  @Override
+  public Object handOver() {
+    held.close();
+    HeldLock next = waiting.join();
+    held = next;
+    LockStore previousHolder = holderStore;
+    holderStore = waiterStore;
+    waiterStore = previousHolder;
+    return next;
+  }
+
+  @Override
+  public void close() {
+    try {
+      if (waiting != null && !waiting.isDone()) {
+        waiting.cancel(false);
+      }
+      if (held != null) {
+        held.close();
+      }
+    } finally {
+      first.close();
+      if (second != first) {
+        second.close();
+      }
+    }
+  }
+}
