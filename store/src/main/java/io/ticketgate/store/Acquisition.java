@@ -105,7 +105,7 @@ final class Acquisition implements Waiters.Renewable {
     if (result.isDone()) {
       // Cancelled, or completed by the caller (orTimeout, complete): give the ticket back.
       if (markDone() && !isLocallyExpired()) {
-        waiters.releaseQuietly(conversationId, ticket, "the wait was abandoned");
+        waiters.releaseQuietly(conversationId, ticket, "the wait was abandoned", this::isLocallyExpired);
       }
       return;
     }
@@ -187,7 +187,7 @@ final class Acquisition implements Waiters.Renewable {
     }
     result.completeExceptionally(e);
     if (giveBack && ticket >= 0) {
-      waiters.releaseQuietly(conversationId, ticket, "a failed wait");
+      waiters.releaseQuietly(conversationId, ticket, "a failed wait", this::isLocallyExpired);
     }
   }
 

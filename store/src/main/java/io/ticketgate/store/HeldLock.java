@@ -31,7 +31,13 @@ public interface HeldLock extends AutoCloseable {
    */
   void renew();
 
-  /** Finishes serving this ticket and deletes the conversation's lock when nobody else waits. */
+  /**
+   * Finishes serving this ticket and deletes the conversation's lock when nobody else waits.
+   *
+   * @throws LockException when the store could not be reached; the store then keeps trying to give
+   *     the ticket back in the background until it succeeds or the ticket expires, so an outage
+   *     does not leave the conversation blocked for a whole lifetime after the store is back
+   */
   @Override
   void close();
 }

@@ -86,7 +86,14 @@ final class RealHeldLock implements HeldLock, Waiters.Renewable {
             conversationId, ticket);
         return;
       }
-      store.cleanup(conversationId, ticket);
+      try {
+        store.cleanup(conversationId, ticket);
+      } catch (LockException e) {
+        // The caller still hears of the failure; meanwhile the ticket must not block its
+        // conversation for a whole lifetime once the store is back.
+        waiters.giveBackLater(conversationId, ticket, this::isLocallyExpired, e);
+        throw e;
+      }
     }
   }
 

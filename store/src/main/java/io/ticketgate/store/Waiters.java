@@ -11,6 +11,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -182,11 +183,21 @@ final class Waiters {
     }
   }
 
-  /** Gives a ticket back without blocking the caller, logging (never hiding) a failure. */
-  void releaseQuietly(String conversationId, int ticket, String why) {
+  /**
+   * Gives a ticket back without blocking the caller, logging (never hiding) a failure. When the
+   * store is unreachable the ticket is given back later ({@link #giveBackLater}).
+   *
+   * @param expired whether the ticket's expiry bound has passed (its number may be reused by then)
+   */
+  void releaseQuietly(String conversationId, int ticket, String why, BooleanSupplier expired) {
     Runnable release = () -> {
       try {
         store.cleanup(conversationId, ticket);
+      } catch (LockException e) {
+        if (!giveBackLater(conversationId, ticket, expired, e)) {
+          log.warn("conversation '{}': could not give back ticket {} after {}; it expires by itself: {}",
+              conversationId, ticket, why, e.toString());
+        }
       } catch (RuntimeException e) {
         log.warn("conversation '{}': could not give back ticket {} after {}; it expires by itself: {}",
             conversationId, ticket, why, e.toString());
@@ -196,6 +207,64 @@ final class Waiters {
       executor().execute(release);
     } catch (java.util.concurrent.RejectedExecutionException e) {
       release.run(); // the store is closing; give the ticket back on this thread instead
+    }
+  }
+
+  /**
+   * After the store failed to take a ticket back, keeps trying in the background with a growing
+   * pause. Without this a store outage (a Redis restart) leaves every ticket that was released
+   * during it blocking its conversation for a whole lifetime after the store is back. Stops once the
+   * ticket's expiry bound has passed — it blocks nobody then, and its number may be someone else's —
+   * or the store closes.
+   *
+   * @return true when a retry was scheduled; false when {@code failure} is not a store failure or
+   *     retrying is pointless, and the caller should report the failure as final
+   */
+  boolean giveBackLater(String conversationId, int ticket, BooleanSupplier expired, LockException failure) {
+    if (failure.reason() != LockException.Reason.STORE_FAILED || closed.get() || expired.getAsBoolean()) {
+      return false;
+    }
+    log.info("conversation '{}': the store did not take ticket {} back ({}); trying again until it does or the "
+        + "ticket expires", conversationId, ticket, failure.getMessage());
+    scheduleGiveBack(conversationId, ticket, expired, 1);
+    return true;
+  }
+
+  private void scheduleGiveBack(String conversationId, int ticket, BooleanSupplier expired, int attempt) {
+    // 50 ms doubling to 1 s: quick after a blip, gentle on a store that stays down.
+    long delayMillis = Math.min(1000, 50L << Math.min(attempt - 1, 5));
+    Runnable attemptGiveBack = () -> {
+      if (closed.get() || expired.getAsBoolean()) {
+        log.debug("conversation '{}': stopped giving back ticket {}: {}", conversationId, ticket,
+            closed.get() ? "the store is closed" : "it has expired");
+        return;
+      }
+      try {
+        store.cleanup(conversationId, ticket);
+        log.info("conversation '{}': gave back ticket {} after {} attempt(s)", conversationId, ticket, attempt + 1);
+      } catch (LockException e) {
+        if (e.reason() == LockException.Reason.STORE_FAILED) {
+          scheduleGiveBack(conversationId, ticket, expired, attempt + 1);
+        } else {
+          log.warn("conversation '{}': could not give back ticket {}; it expires by itself: {}", conversationId,
+              ticket, e.toString());
+        }
+      } catch (RuntimeException e) {
+        log.warn("conversation '{}': could not give back ticket {}; it expires by itself: {}", conversationId,
+            ticket, e.toString());
+      }
+    };
+    try {
+      // The timer thread never blocks on the store: the attempt itself runs on the executor.
+      timer().schedule(() -> {
+        try {
+          executor().execute(attemptGiveBack);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          log.debug("conversation '{}': the store closed before ticket {} could be given back", conversationId, ticket);
+        }
+      }, delayMillis, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      log.debug("conversation '{}': the store closed before ticket {} could be given back", conversationId, ticket);
     }
   }
 

@@ -176,6 +176,79 @@ class TurnEngineTest {
     Hang.get(continuation, TIMEOUT, "the continuation");
   }
 
+  @Test
+  void aTurnReleasedWhileTheStoreIsDownIsGivenBackOnceItIsUpAgain() {
+    FlakyCleanupStore flaky = new FlakyCleanupStore(options());
+    store = flaky;
+    HeldLock holder = store.lock(conv, LONG, null);
+    CompletableFuture<HeldLock> next = store.lockAsync(conv, LONG, null);
+    awaitWaiting(1);
+    flaky.down = true;
+
+    assertThatThrownBy(holder::close).isInstanceOf(LockException.class)
+        .extracting(e -> ((LockException) e).reason()).isEqualTo(LockException.Reason.STORE_FAILED);
+    assertThat(next).isNotDone();
+    flaky.down = false;
+
+    // Nobody calls close() again and no clock moves: only the background give-back can serve it.
+    HeldLock served = Hang.get(next, TIMEOUT, "the waiter behind a turn released during an outage");
+    assertThat(flaky.failedCleanups.get()).isGreaterThanOrEqualTo(1);
+    served.close();
+  }
+
+  @Test
+  void aTurnThatExpiresDuringTheOutageIsNotGivenBackAfterwards() throws Exception {
+    FlakyCleanupStore flaky = new FlakyCleanupStore(options());
+    store = flaky;
+    HeldLock stale = store.lock(conv, SHORT, null);
+    flaky.down = true;
+    assertThatThrownBy(stale::close).isInstanceOf(LockException.class);
+    clock.advance(PAST_SHORT);
+    // Its number is free again; the next ticket reuses it (Rasa's numbering).
+    HeldLock reused = store.lock(conv, LONG, null);
+    assertThat(reused.ticket()).isEqualTo(stale.ticket());
+    int attemptsSoFar = flaky.failedCleanups.get();
+    flaky.down = false;
+
+    // The give-back keeps its schedule (it retries within a second), sees the expiry and stops.
+    Hang.until(() -> flaky.stoppedRetrying(attemptsSoFar), TIMEOUT, () -> "the give-back to stop");
+    assertThat(store.ticketStatus(conv, reused.ticket()).isServed()).isTrue();
+    reused.close();
+  }
+
+  /** Fails every give-back with a store failure while {@link #down}, as an unreachable Redis does. */
+  private static final class FlakyCleanupStore extends InMemoryLockStore {
+    volatile boolean down;
+    final java.util.concurrent.atomic.AtomicInteger failedCleanups = new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicInteger cleanupCalls = new java.util.concurrent.atomic.AtomicInteger();
+
+    FlakyCleanupStore(LockStoreOptions options) {
+      super(options);
+    }
+
+    @Override
+    public void cleanup(String conversationId, int ticket) {
+      cleanupCalls.incrementAndGet();
+      if (down) {
+        failedCleanups.incrementAndGet();
+        throw new LockException(LockException.Reason.STORE_FAILED, conversationId, "the store is down (test)", null);
+      }
+      super.cleanup(conversationId, ticket);
+    }
+
+    /** True when no give-back ran for two of its longest pauses after the outage ended. */
+    boolean stoppedRetrying(int failuresBefore) {
+      int calls = cleanupCalls.get();
+      try {
+        Thread.sleep(2_100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+      return cleanupCalls.get() == calls && failedCleanups.get() >= failuresBefore;
+    }
+  }
+
   /** Blocks the give-back of one ticket number until the test opens the gate. */
   private static final class GatedCleanupStore extends InMemoryLockStore {
     private volatile int gatedTicket = -1;

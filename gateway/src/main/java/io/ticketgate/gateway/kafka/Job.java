@@ -410,7 +410,7 @@ final class Job implements Runnable {
     try {
       held.close();
     } catch (LockException e) {
-      log.warn("{}: could not release ticket {}; it expires by itself: {}", source(), held.ticket(), e.getMessage());
+      log.warn("{}: could not release ticket {} (the store keeps trying until it expires): {}", source(), held.ticket(), e.getMessage());
     }
   }
 
