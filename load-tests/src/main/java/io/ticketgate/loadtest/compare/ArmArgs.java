@@ -48,15 +48,16 @@ public record ArmArgs(String bootstrap, String input, String output, String grou
       }
       if (text.startsWith("http:")) {
         String url = text.substring("http:".length());
+        URI uri;
         try {
-          URI uri = URI.create(url);
-          if (!"http".equals(uri.getScheme())) {
-            throw new IllegalArgumentException("--bot " + text + ": expected http:http://host:port");
-          }
-          return new BotSpec(0, uri);
+          uri = URI.create(url);
         } catch (IllegalArgumentException e) {
           throw new IllegalArgumentException("--bot " + text + ": '" + url + "' is not a URL", e);
         }
+        if (!"http".equals(uri.getScheme()) || uri.getHost() == null) {
+          throw new IllegalArgumentException("--bot " + text + ": expected http:http://host:port");
+        }
+        return new BotSpec(0, uri);
       }
       throw new IllegalArgumentException("--bot was '" + text + "' but must be inprocess:<ms> or http:<url>");
     }

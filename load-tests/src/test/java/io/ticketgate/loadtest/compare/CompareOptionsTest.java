@@ -98,6 +98,8 @@ class CompareOptionsTest {
     assertThat(h.bot().url().getPort()).isEqualTo(5005);
     assertThatThrownBy(h::requireOutput).hasMessageContaining("--output is required");
     assertThatThrownBy(() -> ArmArgs.BotSpec.parse("grpc:x")).hasMessageContaining("inprocess:<ms> or http:<url>");
+    assertThatThrownBy(() -> ArmArgs.BotSpec.parse("http:ftp://x")).hasMessageContaining("expected http:http://");
+    assertThatThrownBy(() -> ArmArgs.BotSpec.parse("inprocess:-1")).hasMessageContaining("must not be negative");
     assertThatThrownBy(() -> ArmArgs.parse(new String[] {"--bootstrap", "b:1", "--input", "in", "--group", "g",
         "--dispatch-log", "d"})).hasMessageContaining("--expected");
   }
