@@ -1,9 +1,11 @@
 package io.ticketgate.loadtest;
 
+import io.ticketgate.loadtest.compare.CompareMain;
 import java.io.PrintStream;
 
 /**
- * The {@code ./load-test} command: runs one {@link Scenario}, prints and writes its {@link Report}.
+ * The {@code ./load-test} command: runs one {@link Scenario}, prints and writes its {@link Report};
+ * {@code ./load-test compare ...} runs {@link CompareMain} instead.
  * Exit codes: 0 every verification line PASS, 1 a FAIL or an error, 2 wrong usage.
  */
 public final class Main {
@@ -17,6 +19,9 @@ public final class Main {
 
   /** Runs with the given streams and returns the exit code (for tests). */
   public static int run(String[] args, PrintStream out, PrintStream err) {
+    if (args.length > 0 && args[0].equals("compare")) {
+      return CompareMain.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
+    }
     ScenarioOptions options;
     try {
       options = ScenarioOptions.parse(args);

@@ -47,6 +47,7 @@ public final class RecordingBot implements AutoCloseable {
 
   private final LatencyModel latency;
   private final boolean fencing;
+  private final boolean requireTicket;
   private final HttpServer server;
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private final ConcurrentLinkedQueue<Dispatch> dispatches = new ConcurrentLinkedQueue<>();
@@ -55,9 +56,10 @@ public final class RecordingBot implements AutoCloseable {
   private final AtomicLong fenced = new AtomicLong();
   private final AtomicLong malformed = new AtomicLong();
 
-  private RecordingBot(LatencyModel latency, boolean fencing) throws IOException {
+  private RecordingBot(LatencyModel latency, boolean fencing, boolean requireTicket) throws IOException {
     this.latency = latency;
     this.fencing = fencing;
+    this.requireTicket = requireTicket || fencing;
     this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 512);
     server.setExecutor(executor);
     server.createContext(PATH, this::handle);
@@ -70,8 +72,20 @@ public final class RecordingBot implements AutoCloseable {
    * @param fencing refuse tickets lower than the highest accepted for the conversation
    */
   public static RecordingBot start(LatencyModel latency, boolean fencing) {
+    return start(latency, fencing, true);
+  }
+
+  /**
+   * Starts the bot on a free loopback port.
+   *
+   * @param fencing refuse tickets lower than the highest accepted for the conversation
+   * @param requireTicket answer 400 to a request without a ticket; off for callers that have no
+   *     tickets (the compare command's peers), whose dispatches are recorded with ticket -1. Fencing
+   *     needs tickets, so it implies this.
+   */
+  public static RecordingBot start(LatencyModel latency, boolean fencing, boolean requireTicket) {
     try {
-      return new RecordingBot(latency, fencing);
+      return new RecordingBot(latency, fencing, requireTicket);
     } catch (IOException e) {
       throw new java.io.UncheckedIOException("cannot start the recording bot on loopback: " + e.getMessage(), e);
     }
@@ -118,7 +132,7 @@ public final class RecordingBot implements AutoCloseable {
       JsonNode metadata = body.path("metadata");
       long seq = metadata.path("seq").asLong(parseSeq(message));
       long ticket = ticket(exchange, metadata);
-      if (sender == null || seq < 0 || ticket < 0) {
+      if (sender == null || seq < 0 || (ticket < 0 && requireTicket)) {
         malformed.incrementAndGet();
         log.warn("recording bot got a request without sender, seq or ticket: {}", body);
         respond(exchange, 400, "{\"error\":\"need sender, metadata.seq and X-Ticketgate-Ticket\"}");

@@ -3,11 +3,8 @@ package io.ticketgate.loadtest;
 import io.ticketgate.gateway.Gateway;
 import io.ticketgate.gateway.Headers;
 import io.ticketgate.gateway.config.GatewayConfigs;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,9 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
@@ -52,7 +47,6 @@ public final class Scenario {
 
   private static final Logger log = LoggerFactory.getLogger(Scenario.class);
   private static final Duration REPLY_GRACE = Duration.ofSeconds(15);
-  private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(90);
   /**
    * How long the run goes on after a paused replica was continued, even when everything was
    * dispatched: what the resumed replica still had in flight reaches the bot then, and the
@@ -69,11 +63,10 @@ public final class Scenario {
   private final List<AutoCloseable> resources = Collections.synchronizedList(new ArrayList<>());
   private final List<Process> processes = Collections.synchronizedList(new ArrayList<>());
   private final List<Gateway> gateways = Collections.synchronizedList(new ArrayList<>());
-  private volatile Process broker;
+  private volatile BrokerLauncher broker;
   /** The replica stopped by SIGSTOP right now, if any: it must be continued before it can be stopped. */
   private volatile Process paused;
   private final List<Fault> faults = Collections.synchronizedList(new ArrayList<>());
-  private volatile boolean stopping;
   private final Map<String, Long> producedAtMicros = new ConcurrentHashMap<>();
   private final List<Reply> replies = Collections.synchronizedList(new ArrayList<>());
   private final AtomicLong deadLetters = new AtomicLong();
@@ -277,51 +270,14 @@ public final class Scenario {
   // Processes
 
   private String startBroker() throws IOException, InterruptedException {
-    List<String> cmd = javaCommand();
-    cmd.addAll(List.of("io.ticketgate.gateway.embedded.EmbeddedKafka", "--partitions",
-        String.valueOf(options.partitions())));
-    Path logFile = options.out().resolve("kafka.log");
-    // stdin stays a pipe: the broker stops when it closes, so it dies with this JVM even on SIGKILL.
-    Process broker = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    this.broker = broker;
-    BufferedReader lines = new BufferedReader(new InputStreamReader(broker.getInputStream(), StandardCharsets.UTF_8));
-    java.util.concurrent.CompletableFuture<String> address = new java.util.concurrent.CompletableFuture<>();
-    Thread.ofVirtual().name("kafka-log").start(() -> {
-      try (var out = Files.newBufferedWriter(logFile, StandardCharsets.UTF_8)) {
-        String line;
-        while ((line = lines.readLine()) != null) {
-          if (line.startsWith("bootstrap=")) {
-            address.complete(line.substring("bootstrap=".length()).trim());
-          }
-          out.write(line);
-          out.newLine();
-          out.flush();
-        }
-      } catch (IOException e) {
-        // The JDK closes a destroyed process's streams under the reader: expected when stopping.
-        if (stopping) {
-          log.debug("embedded broker output closed while stopping", e);
-        } else {
-          log.warn("lost the embedded broker's output (log {})", logFile, e);
-        }
-      }
-      address.completeExceptionally(new IllegalStateException("the embedded broker exited before printing its "
-          + "address; see " + logFile));
-    });
-    try {
-      String bootstrap = address.get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-      err.println("started embedded Kafka at " + bootstrap + " (pid " + broker.pid() + ", log " + logFile + ")");
-      return bootstrap;
-    } catch (ExecutionException e) {
-      throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
-    } catch (TimeoutException e) {
-      throw new IllegalStateException("the embedded broker printed no address within "
-          + STARTUP_TIMEOUT.toSeconds() + " s; see " + logFile, e);
-    }
+    BrokerLauncher launched = BrokerLauncher.start(options.out().resolve("kafka.log"), options.partitions());
+    this.broker = launched;
+    err.println("started " + launched);
+    return launched.bootstrap();
   }
 
   private Process startReplica(String name, Path config) throws IOException {
-    List<String> cmd = javaCommand();
+    List<String> cmd = ChildJvm.command();
     cmd.addAll(List.of("io.ticketgate.gateway.cli.Main", "run", "--config", config.toString()));
     Path logFile = options.out().resolve(name + ".log");
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logFile.toFile())
@@ -329,21 +285,6 @@ public final class Scenario {
     processes.add(p);
     err.println("started replica " + name + " (pid " + p.pid() + ", log " + logFile + ")");
     return p;
-  }
-
-  /** java with this JVM's class path, which holds the gateway and its dependencies. */
-  private static List<String> javaCommand() {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-Xmx384m");
-    cmd.add("-XX:+UseSerialGC");
-    if (Runtime.version().feature() >= 23) {
-      // kafka-clients unmaps buffers through sun.misc.Unsafe, which JDK 23+ warns about on every start.
-      cmd.add("--sun-misc-unsafe-memory-access=allow");
-    }
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    return cmd;
   }
 
   private Path writeConfig(String name, String bootstrap, String redis, RecordingBot bot) throws IOException {
@@ -475,7 +416,6 @@ public final class Scenario {
   // Cleanup
 
   private void stopEverything() {
-    stopping = true;
     continuePaused();
     // Replicas first, while Kafka and Redis are still there for them to release and commit; then
     // the bot and Redis; the broker last.
@@ -504,10 +444,9 @@ public final class Scenario {
         log.warn("cannot close {}: {}", r, e.getMessage(), e);
       }
     }
-    Process b = broker;
+    BrokerLauncher b = broker;
     if (b != null) {
-      b.destroy();
-      awaitExit(b);
+      b.close();
     }
   }
 
@@ -542,9 +481,9 @@ public final class Scenario {
     synchronized (processes) {
       processes.forEach(Process::destroyForcibly);
     }
-    Process b = broker;
+    BrokerLauncher b = broker;
     if (b != null) {
-      b.destroyForcibly();
+      b.kill();
     }
   }
 

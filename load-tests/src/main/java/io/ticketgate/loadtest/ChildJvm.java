@@ -1,0 +1,35 @@
+package io.ticketgate.loadtest;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The command line of a child JVM the harness starts (the broker, replicas, compare arms): this
+ * JVM's java, a small heap and the serial collector, so children on a small machine stay out of
+ * each other's way.
+ */
+public final class ChildJvm {
+
+  private ChildJvm() {}
+
+  /** java with this JVM's class path, which holds the gateway, the harness and their dependencies. */
+  public static List<String> command() {
+    return command(System.getProperty("java.class.path"));
+  }
+
+  /** java with the given class path and the harness's usual JVM options. */
+  public static List<String> command(String classPath) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx384m");
+    cmd.add("-XX:+UseSerialGC");
+    if (Runtime.version().feature() >= 23) {
+      // kafka-clients unmaps buffers through sun.misc.Unsafe, which JDK 23+ warns about on every start.
+      cmd.add("--sun-misc-unsafe-memory-access=allow");
+    }
+    cmd.add("-cp");
+    cmd.add(classPath);
+    return cmd;
+  }
+}

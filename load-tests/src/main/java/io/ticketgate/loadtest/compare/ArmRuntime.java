@@ -1,0 +1,193 @@
+package io.ticketgate.loadtest.compare;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What every arm JVM shares: the clock the dispatch log uses, the dispatch log itself, the progress
+ * lines on stdout, and the rule that an arm dies with the harness (when its stdin closes).
+ *
+ * <p>Thread-safe. One instance per arm JVM, made by {@link #start}.
+ */
+public final class ArmRuntime implements AutoCloseable {
+
+  private static final long START_NANOS = System.nanoTime();
+  private static final long START_EPOCH_MICROS = epochMicros(Instant.now());
+
+  /** Records handled (bot answered, or for the ceilings: consumed or sent). */
+  public final AtomicLong handled = new AtomicLong();
+  /** Records committed. */
+  public final AtomicLong committed = new AtomicLong();
+
+  private final ArmArgs args;
+  private final BufferedWriter log;
+  private final Thread reporter;
+  private volatile long firstConsumedNanos = -1;
+  private volatile long doneNanos = -1;
+  private volatile boolean closed;
+
+  private ArmRuntime(ArmArgs args, BufferedWriter log) {
+    this.args = args;
+    this.log = log;
+    this.reporter = Thread.ofPlatform().daemon().name("arm-progress").unstarted(this::report);
+  }
+
+  /**
+   * Opens the dispatch log, starts the progress lines, and makes the JVM exit when stdin closes
+   * (the harness died) and flush the log when it is terminated (the harness stops it on its budget).
+   */
+  public static ArmRuntime start(ArmArgs args) {
+    try {
+      Path file = args.dispatchLog();
+      if (file.getParent() != null) {
+        Files.createDirectories(file.getParent());
+      }
+      ArmRuntime runtime = new ArmRuntime(args, Files.newBufferedWriter(file, StandardCharsets.UTF_8));
+      Runtime.getRuntime().addShutdownHook(new Thread(runtime::close, "arm-flush-log"));
+      runtime.reporter.start();
+      Thread.ofPlatform().daemon().name("arm-stdin").start(ArmRuntime::exitWhenStdinCloses);
+      return runtime;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open the dispatch log " + args.dispatchLog() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Epoch microseconds now, monotonic within this JVM (start epoch plus elapsed nanoTime). */
+  public static long nowMicros() {
+    return START_EPOCH_MICROS + (System.nanoTime() - START_NANOS) / 1000;
+  }
+
+  private static long epochMicros(Instant t) {
+    return t.getEpochSecond() * 1_000_000L + t.getNano() / 1000;
+  }
+
+  /** Marks the first consumed record; the elapsed time of the done line starts here. */
+  public void consumed() {
+    if (firstConsumedNanos < 0) {
+      firstConsumedNanos = System.nanoTime();
+    }
+  }
+
+  /**
+   * Writes one dispatch log line: conversation, seq, ticket (-1 without one), start and end epoch
+   * micros, accepted 1 or 0. Lines after {@link #close} are dropped: the arm is being stopped.
+   */
+  public void dispatched(String conversation, long seq, long ticket, long startMicros, long endMicros,
+      boolean accepted) {
+    String line = conversation + '\t' + seq + '\t' + ticket + '\t' + startMicros + '\t' + endMicros + '\t'
+        + (accepted ? '1' : '0') + '\n';
+    synchronized (log) {
+      if (closed) {
+        return;
+      }
+      try {
+        log.write(line);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write the dispatch log " + args.dispatchLog(), e);
+      }
+    }
+  }
+
+  /**
+   * Whether the arm has handled and committed {@code --expected} records; the first time it is,
+   * remembers the moment for the done line.
+   */
+  public boolean checkDone() {
+    if (doneNanos < 0 && handled.get() >= args.expected() && committed.get() >= args.expected()) {
+      doneNanos = System.nanoTime();
+    }
+    return doneNanos >= 0;
+  }
+
+  /** Flushes the log and prints the done line. Call once, after {@link #checkDone} said true. */
+  public void finish() {
+    close();
+    long start = firstConsumedNanos < 0 ? doneNanos : firstConsumedNanos;
+    reporter.interrupt();
+    synchronized (System.out) {
+      System.out.println("done " + handled.get() + " " + committed.get() + " " + (doneNanos - start) / 1000);
+      System.out.flush();
+    }
+  }
+
+  /** Flushes and closes the dispatch log. Idempotent. */
+  @Override
+  public void close() {
+    synchronized (log) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      try {
+        log.close();
+      } catch (IOException e) {
+        System.err.println("cannot flush the dispatch log " + args.dispatchLog() + ": " + e);
+      }
+    }
+  }
+
+  private void report() {
+    try {
+      while (!Thread.currentThread().isInterrupted() && !closed) {
+        synchronized (System.out) {
+          System.out.println("progress " + handled.get() + " " + committed.get());
+          System.out.flush();
+        }
+        Thread.sleep(250);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // finish() stops the reporter; the done line follows
+    }
+  }
+
+  private static void exitWhenStdinCloses() {
+    try (InputStream in = System.in) {
+      byte[] buffer = new byte[64];
+      while (in.read(buffer) >= 0) {
+        // Input is ignored; only its end matters.
+      }
+    } catch (IOException e) {
+      System.err.println("cannot read stdin (" + e + "); exiting as if the harness had gone");
+    }
+    System.err.println("stdin closed: the harness is gone; exiting");
+    Runtime.getRuntime().halt(3);
+  }
+
+  /**
+   * The {@code metadata.seq} of a compare input record, found by scanning rather than parsing: the
+   * ceilings must not pay for JSON. -1 when there is none.
+   */
+  public static long seq(String value) {
+    if (value == null) {
+      return -1;
+    }
+    int at = value.indexOf("\"seq\":");
+    if (at < 0) {
+      return -1;
+    }
+    int i = at + 6;
+    while (i < value.length() && value.charAt(i) == ' ') {
+      i++;
+    }
+    long n = 0;
+    int digits = 0;
+    while (i < value.length() && Character.isDigit(value.charAt(i))) {
+      n = n * 10 + (value.charAt(i) - '0');
+      i++;
+      digits++;
+    }
+    return digits == 0 ? -1 : n;
+  }
+
+  /** The {@code message} text of a compare input record (which is always {@code seq=<n>}). */
+  public static String message(String value) {
+    return "seq=" + seq(value);
+  }
+}

@@ -1,0 +1,95 @@
+package io.ticketgate.loadtest.compare;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ticketgate.loadtest.Stats;
+import io.ticketgate.loadtest.Verifier;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The compare table: which figure goes where, and the ratios. */
+class CompareReportTest {
+
+  private static final CompareReport.Column IN_0 = new CompareReport.Column("inprocess", 0);
+  private static final CompareReport.Column IN_10 = new CompareReport.Column("inprocess", 10);
+  private static final CompareReport.Setup SETUP = new CompareReport.Setup(1000, 20, 12, 100, 60, 30, "test box");
+
+  @Test
+  void ratiosAreToThePipeAndToTheParallelConsumerOfTheSameColumn() {
+    List<ArmResult> results = List.of(
+        result(ArmKind.PIPE, "inprocess", 0, ArmStatus.DONE, 10_000),
+        result(ArmKind.PARALLEL_CONSUMER, "inprocess", 0, ArmStatus.DONE, 2_000),
+        result(ArmKind.PARALLEL_CONSUMER, "inprocess", 10, ArmStatus.DONE, 1_000),
+        result(ArmKind.TICKETGATE_IN_MEMORY, "inprocess", 0, ArmStatus.DONE, 8_000),
+        result(ArmKind.TICKETGATE_IN_MEMORY, "inprocess", 10, ArmStatus.DONE, 4_000));
+    ArmResult tg10 = CompareReport.find(results, ArmKind.TICKETGATE_IN_MEMORY, IN_10);
+    // The pipe ran once (no bot) and stands for every column.
+    assertThat(CompareReport.find(results, ArmKind.PIPE, IN_10)).isSameAs(results.get(0));
+    assertThat(CompareReport.ratio(tg10, CompareReport.find(results, ArmKind.PIPE, IN_10))).isEqualTo(0.4);
+    assertThat(CompareReport.ratio(tg10, CompareReport.find(results, ArmKind.PARALLEL_CONSUMER, IN_10)))
+        .isEqualTo(4.0);
+    assertThat(CompareReport.ratio(CompareReport.find(results, ArmKind.TICKETGATE_IN_MEMORY, IN_0),
+        CompareReport.find(results, ArmKind.PARALLEL_CONSUMER, IN_0))).isEqualTo(4.0);
+
+    CompareReport report = CompareReport.of(results, List.of(ArmKind.PIPE, ArmKind.PARALLEL_CONSUMER,
+        ArmKind.TICKETGATE_IN_MEMORY), List.of(IN_0, IN_10), SETUP);
+    assertThat(report.markdown())
+        .contains("| arm | inprocess 0 ms | inprocess 10 ms |")
+        .contains("| pipe (ceiling) | 10,000 | 10,000 |")
+        .contains("| ticketgate-in_memory | 8,000 (0.80x pipe, 4.00x pc) | 4,000 (0.40x pipe, 4.00x pc) |")
+        .contains("Machine: test box");
+    assertThat(report.passed()).isTrue();
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> rows = (List<Map<String, Object>>) report.numbers().get("results");
+    Map<String, Object> row = rows.stream().filter(r -> r.get("arm").equals("ticketgate-in_memory")
+        && r.get("latency_ms").equals(10)).findFirst().orElseThrow();
+    assertThat(row).containsEntry("ratio_to_pipe", 0.4).containsEntry("ratio_to_parallel_consumer", 4.0)
+        .containsEntry("status", "done");
+  }
+
+  @Test
+  void aMissingParallelConsumerIsNotBuiltWithNoRatioAndDoesNotFailTheRun() {
+    ArmResult notBuilt = ArmResult.notRun(ArmKind.PARALLEL_CONSUMER, "inprocess", 0, ArmStatus.NOT_BUILT,
+        "no jar; build it with: ./mvnw ...");
+    List<ArmResult> results = List.of(result(ArmKind.PIPE, "inprocess", 0, ArmStatus.DONE, 10_000), notBuilt,
+        result(ArmKind.TICKETGATE_IN_MEMORY, "inprocess", 0, ArmStatus.DONE, 8_000));
+    assertThat(CompareReport.ratio(results.get(2), notBuilt)).isNull();
+    CompareReport report = CompareReport.of(results, List.of(ArmKind.PIPE, ArmKind.PARALLEL_CONSUMER,
+        ArmKind.TICKETGATE_IN_MEMORY), List.of(IN_0), SETUP);
+    assertThat(report.markdown()).contains("| parallel-consumer | not built |")
+        .contains("| ticketgate-in_memory | 8,000 (0.80x pipe) |")
+        .contains("- parallel-consumer: no jar; build it with: ./mvnw ...");
+    assertThat(report.passed()).isTrue();
+  }
+
+  @Test
+  void aPartialArmHasARatioAndSaysPartial() {
+    List<ArmResult> results = List.of(result(ArmKind.PIPE, "inprocess", 0, ArmStatus.DONE, 10_000),
+        result(ArmKind.PLAIN, "inprocess", 0, ArmStatus.PARTIAL, 100));
+    CompareReport report = CompareReport.of(results, List.of(ArmKind.PIPE, ArmKind.PLAIN), List.of(IN_0), SETUP);
+    assertThat(report.markdown()).contains("| plain | 100 (0.01x pipe) partial |");
+    assertThat(report.passed()).isTrue();
+  }
+
+  @Test
+  void aStalledArmOrAFailedVerificationFailsTheRun() {
+    ArmResult stalled = result(ArmKind.PARALLEL_CONSUMER, "inprocess", 0, ArmStatus.STALLED, 0);
+    assertThat(CompareReport.of(List.of(stalled), List.of(ArmKind.PARALLEL_CONSUMER), List.of(IN_0), SETUP)
+        .passed()).isFalse();
+    assertThat(CompareReport.ratio(stalled, stalled)).isNull();
+
+    ArmResult lost = new ArmResult(ArmKind.TICKETGATE_REDIS, "inprocess", 0, ArmStatus.DONE, "", 10, 10, 1, 10,
+        Stats.of(new double[] {1}), List.of(new Verifier.Check("nothing-lost", false, 1, "1 of 10 never accepted")),
+        0, 10);
+    CompareReport report = CompareReport.of(List.of(lost), List.of(ArmKind.TICKETGATE_REDIS), List.of(IN_0), SETUP);
+    assertThat(report.passed()).isFalse();
+    assertThat(report.markdown()).contains("| ticketgate-redis | 10 FAIL |")
+        .contains("inprocess 0 ms ticketgate-redis: FAIL nothing-lost: 1 of 10 never accepted");
+  }
+
+  private static ArmResult result(ArmKind arm, String bot, int latency, ArmStatus status, double throughput) {
+    return new ArmResult(arm, bot, latency, status, "", 100, 100, 1, throughput, Stats.of(new double[] {1, 2}),
+        List.of(new Verifier.Check("nothing-lost", true, 0, "all")), 0, arm.output() ? 100 : -1);
+  }
+}
