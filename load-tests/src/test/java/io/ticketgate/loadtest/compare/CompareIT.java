@@ -27,7 +27,8 @@ class CompareIT {
     int code;
     try (PrintStream print = new PrintStream(stdout, true, StandardCharsets.UTF_8)) {
       code = Main.run(new String[] {"compare", "--conversations", "50", "--messages", "4", "--partitions", "4",
-          "--latencies", "0,5", "--arms", "drain,pipe,plain,ticketgate-in_memory,ticketgate-concurrent_redis",
+          "--latencies", "0,5", "--arms",
+          "drain,pipe,plain,parallel-consumer,ticketgate-in_memory,ticketgate-concurrent_redis",
           "--bots", "inprocess,http", "--arm-budget", "90s", "--out", out.toString(), "--no-progress"},
           print, System.err);
     }
@@ -37,8 +38,8 @@ class CompareIT {
 
     JsonNode report = new ObjectMapper().readTree(Files.readString(out.resolve("compare.json")));
     JsonNode rows = report.path("results");
-    // 4 columns (2 bots x 2 latencies) x 5 arms; the ceilings' one run appears in every column.
-    assertThat(rows).hasSize(20);
+    // 4 columns (2 bots x 2 latencies) x 6 arms; the ceilings' one run appears in every column.
+    assertThat(rows).hasSize(24);
     for (JsonNode row : rows) {
       String name = row.path("column_bot").asText() + " " + row.path("column_latency_ms").asInt() + " ms "
           + row.path("arm").asText();

@@ -26,10 +26,13 @@ record ArmOptions(String bootstrap, String input, String output, String group, l
     long botLatencyMillis, URI botUrl, int maxConcurrency, Path dispatchLog, Duration commitInterval,
     List<String> ignored) {
 
+  /** Rasa's REST webhook path, appended to an http: bot URL that does not name it. */
+  static final String WEBHOOK_PATH = "/webhooks/rest/webhook";
+
   static final String USAGE = """
       usage: java -cp <jar>:<lib>/* io.ticketgate.loadtest.peers.ParallelConsumerArm
         --bootstrap HOST:PORT --input TOPIC --output TOPIC --group ID --expected N
-        --bot inprocess:<ms> | --bot http:<url>
+        --bot inprocess:<ms> | --bot http:<rasa-url>
         [--max-concurrency N]       Parallel Consumer's maxConcurrency (default 100)
         [--dispatch-log FILE]       one line per bot call
         [--commit-interval-ms N]    Parallel Consumer's commitInterval (default 500)
@@ -123,9 +126,15 @@ record ArmOptions(String bootstrap, String input, String output, String group, l
       URI url = new URI(text);
       if (!("http".equals(url.getScheme()) || "https".equals(url.getScheme())) || url.getHost() == null) {
         throw new IllegalArgumentException("--bot was '" + bot + "' but http: needs an http(s) URL with a host, "
-            + "e.g. http:http://127.0.0.1:5005/webhooks/rest/webhook");
+            + "e.g. http:http://127.0.0.1:5005");
       }
-      return url;
+      // Like the other arms and bot.url in gateway.yml, the URL is the Rasa server's; the webhook path
+      // is Rasa's fixed one. A URL that already names it is taken as it is.
+      String path = url.getPath() == null ? "" : url.getPath();
+      if (path.endsWith(WEBHOOK_PATH)) {
+        return url;
+      }
+      return URI.create(text.replaceAll("/+$", "") + WEBHOOK_PATH);
     } catch (URISyntaxException e) {
       throw new IllegalArgumentException("--bot was '" + bot + "' but '" + text + "' is not a URL: "
           + e.getMessage(), e);

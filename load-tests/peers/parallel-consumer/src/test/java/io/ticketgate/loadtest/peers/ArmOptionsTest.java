@@ -40,6 +40,9 @@ class ArmOptionsTest {
     ArmOptions o = parse("--bot", "http:http://127.0.0.1:5005/webhooks/rest/webhook", "--max-concurrency=7",
         "--dispatch-log", "d.tsv", "--commit-interval-ms", "100");
     assertThat(o.botUrl()).isEqualTo(URI.create("http://127.0.0.1:5005/webhooks/rest/webhook"));
+    assertThat(parse("--bot", "http:http://127.0.0.1:5005/").botUrl())
+        .as("a Rasa server's URL gets the webhook path, as bot.url does in gateway.yml")
+        .isEqualTo(URI.create("http://127.0.0.1:5005/webhooks/rest/webhook"));
     assertThat(o.botLatencyMillis()).isEqualTo(-1);
     assertThat(o.maxConcurrency()).isEqualTo(7);
     assertThat(o.dispatchLog()).isEqualTo(Path.of("d.tsv"));
