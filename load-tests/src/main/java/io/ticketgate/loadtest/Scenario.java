@@ -17,11 +17,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -29,7 +31,9 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -47,6 +51,8 @@ public final class Scenario {
 
   private static final Logger log = LoggerFactory.getLogger(Scenario.class);
   private static final Duration REPLY_GRACE = Duration.ofSeconds(15);
+  /** How long replicas may take to start and join the consumer group. */
+  private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(90);
   /**
    * How long the run goes on after a paused replica was continued, even when everything was
    * dispatched: what the resumed replica still had in flight reaches the bot then, and the
@@ -139,6 +145,7 @@ public final class Scenario {
       }
     }
     startOutputConsumers(bootstrap);
+    awaitSettledGroup(bootstrap, children);
     Map<String, Integer> expected = new LinkedHashMap<>();
     for (int c = 0; c < options.conversations(); c++) {
       expected.put(conversation(c), options.messages());
@@ -292,7 +299,7 @@ public final class Scenario {
     StringBuilder y = new StringBuilder();
     y.append("kafka:\n");
     y.append("  bootstrap_servers: \"").append(bootstrap).append("\"\n");
-    y.append("  group_id: loadtest-").append(runId).append('\n');
+    y.append("  group_id: ").append(groupId()).append('\n');
     y.append("  input_topics: [").append(inputTopic).append("]\n");
     y.append("  output_topic: ").append(outputTopic).append('\n');
     y.append("  dead_letter_topic: ").append(dlqTopic).append('\n');
@@ -338,6 +345,54 @@ public final class Scenario {
           new NewTopic(outputTopic, options.partitions(), (short) 1),
           new NewTopic(dlqTopic, 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
     }
+  }
+
+  /**
+   * Waits until every replica has joined the consumer group and holds partitions, before anything is
+   * produced. Otherwise the first replica to start takes every partition, gives half of them up a
+   * second later, and a fault injected early lands on a replica that has not dispatched anything
+   * yet; the throughput chart would also start with the start-up time of the JVMs.
+   */
+  private void awaitSettledGroup(String bootstrap, Map<String, Process> children) throws Exception {
+    String group = groupId();
+    int owners = Math.min(options.replicas(), options.partitions());
+    long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
+    Properties p = new Properties();
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    try (Admin admin = Admin.create(p)) {
+      String last = "not described yet";
+      while (System.nanoTime() < deadline) {
+        for (Map.Entry<String, Process> child : children.entrySet()) {
+          if (!child.getValue().isAlive()) {
+            throw new IllegalStateException("replica " + child.getKey() + " exited with "
+                + child.getValue().exitValue() + " while joining the group; see its log in " + options.out());
+          }
+        }
+        ConsumerGroupDescription d;
+        try {
+          d = admin.describeConsumerGroups(List.of(group)).all().get(30, TimeUnit.SECONDS).get(group);
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof GroupIdNotFoundException)) {
+            throw e;
+          }
+          last = "no replica has joined yet";
+          Thread.sleep(200);
+          continue;
+        }
+        long holding = d.members().stream().filter(m -> !m.assignment().topicPartitions().isEmpty()).count();
+        last = d.groupState() + ", " + d.members().size() + " member(s), " + holding + " holding partitions";
+        if (d.groupState() == GroupState.STABLE && d.members().size() == options.replicas() && holding >= owners) {
+          return;
+        }
+        Thread.sleep(200);
+      }
+      throw new IllegalStateException("the " + options.replicas() + " replica(s) did not settle in consumer group "
+          + group + " within " + STARTUP_TIMEOUT.toSeconds() + " s (" + last + "); see their logs in " + options.out());
+    }
+  }
+
+  private String groupId() {
+    return "loadtest-" + runId;
   }
 
   private void produce(String bootstrap) {
