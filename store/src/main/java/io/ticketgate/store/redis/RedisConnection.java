@@ -20,15 +20,18 @@ import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 import io.ticketgate.store.LockException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +50,15 @@ final class RedisConnection implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RedisConnection.class);
 
   private final RedisSettings settings;
+  /**
+   * Lettuce's default doubles the pause between reconnects up to 30 s, so a Redis restart of two
+   * seconds kept the store away for about two more (the pause had grown to 2 s, then 4 s). A lock
+   * store is useless while disconnected and a refused connect costs nothing, so it retries at least
+   * every half second.
+   */
+  private static final Delay RECONNECT_DELAY = Delay.exponential(Duration.ofMillis(1), Duration.ofMillis(500), 2,
+      TimeUnit.MILLISECONDS);
+
   private final ClientResources resources;
   private final AutoCloseable client;
   private final StatefulConnection<String, String> commands;
@@ -55,7 +67,8 @@ final class RedisConnection implements AutoCloseable {
 
   RedisConnection(RedisSettings settings) {
     this.settings = settings;
-    this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
+    this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2)
+        .reconnectDelay(RECONNECT_DELAY).build();
     AutoCloseable c = null;
     StatefulConnection<String, String> cmd = null;
     StatefulRedisPubSubConnection<String, String> ps = null;
