@@ -334,7 +334,7 @@ final class Job implements Runnable {
         if (le.reason() == LockException.Reason.EXPIRED) {
           pipeline.listener.ticketExpired();
         }
-        Duration pause = pipeline.backoff(attempt);
+        Duration pause = pipeline.storeBackoff(attempt);
         log.warn("{}: {}; taking a new ticket in {} ms (attempt {})", source(), le.getMessage(), pause.toMillis(), attempt + 1);
         Thread.sleep(pause);
       }

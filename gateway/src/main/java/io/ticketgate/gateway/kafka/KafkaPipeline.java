@@ -70,6 +70,7 @@ import org.slf4j.LoggerFactory;
 public final class KafkaPipeline implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(KafkaPipeline.class);
+  private static final long STORE_BACKOFF_MAX_MILLIS = 1000;
 
   final LockStore store;
   final BotHandler bot;
@@ -449,8 +450,21 @@ public final class KafkaPipeline implements AutoCloseable {
   // ------------------------------------------------------------------ called by jobs
 
   Duration backoff(int attempt) {
+    return backoff(attempt, dispatch.retryBackoffMax().toMillis());
+  }
+
+  /**
+   * The pause before taking a new ticket after the lock store failed. Capped lower than bot retries:
+   * a failing store call is cheap (the client refuses at once while disconnected), and with the
+   * bot's 10 s cap a job whose attempt failed just before a Redis restart ended would sleep seconds
+   * past it, stalling its conversation long after the store was back.
+   */
+  Duration storeBackoff(int attempt) {
+    return backoff(attempt, Math.min(dispatch.retryBackoffMax().toMillis(), STORE_BACKOFF_MAX_MILLIS));
+  }
+
+  private Duration backoff(int attempt, long max) {
     long base = dispatch.retryBackoff().toMillis();
-    long max = dispatch.retryBackoffMax().toMillis();
     long exp = base << Math.min(20, Math.max(0, attempt - 1));
     long capped = Math.min(max, exp);
     // Full jitter halves synchronized retries from replicas hitting the same failure.
