@@ -1,7 +1,6 @@
 package io.ticketgate.gateway.kafka;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ticketgate.gateway.config.KafkaSettings;
 import io.ticketgate.gateway.config.KafkaSettings.ConversationIdSource;
@@ -65,38 +64,40 @@ final class RecordDecoder {
     }
     String sender = null;
     Map<String, Object> metadata = Map.of();
-    JsonNode json = null;
+    Map<String, Object> json = null;
     if (looksLikeJson(text)) {
+      // Straight into maps, one pass: a tree first and a conversion after cost a third of decoding.
+      Object parsed;
       try {
-        json = JSON.readTree(text);
+        parsed = JSON.readValue(text, Object.class);
       } catch (JsonProcessingException e) {
         return new Rejected("malformed_json", "the value starts like JSON but does not parse: "
             + e.getOriginalMessage());
       }
-      if (!json.isObject()) {
+      if (!(parsed instanceof Map)) {
         return new Rejected("malformed_json", "the JSON value must be an object with a \"message\" field");
       }
-      JsonNode message = json.get("message");
-      if (message == null || !message.isTextual()) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> object = (Map<String, Object>) parsed;
+      json = object;
+      if (!(json.get("message") instanceof String message)) {
         return new Rejected("malformed_json", "the JSON object has no string \"message\" field");
       }
-      text = message.asText();
-      JsonNode s = json.get("sender");
-      sender = s != null && s.isValueNode() && !s.isNull() ? s.asText() : null;
-      JsonNode meta = json.get("metadata");
-      if (meta != null && !meta.isNull()) {
-        if (!meta.isObject()) {
+      text = message;
+      sender = scalar(json.get("sender"));
+      Object meta = json.get("metadata");
+      if (meta != null) {
+        if (!(meta instanceof Map)) {
           return new Rejected("malformed_json", "\"metadata\" must be a JSON object");
         }
-        metadata = JSON.convertValue(meta, MAP_TYPE);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> m = (Map<String, Object>) meta;
+        metadata = m;
       }
     }
     String id = switch (idSource.kind()) {
       case KEY -> record.key() != null ? utf8OrNull(record.key()) : sender;
-      case JSON_FIELD -> {
-        JsonNode f = json == null ? null : json.get(idSource.name());
-        yield f != null && f.isValueNode() && !f.isNull() ? f.asText() : null;
-      }
+      case JSON_FIELD -> json == null ? null : scalar(json.get(idSource.name()));
       case HEADER -> {
         Header h = record.headers().lastHeader(idSource.name());
         yield h == null || h.value() == null ? null : utf8OrNull(h.value());
@@ -112,8 +113,10 @@ final class RecordDecoder {
     return new Message(id, text, metadata);
   }
 
-  private static final com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>> MAP_TYPE =
-      new com.fasterxml.jackson.core.type.TypeReference<>() {};
+  /** A JSON string, number or boolean as text, as a tree's {@code asText} gives it; null for anything else. */
+  private static String scalar(Object value) {
+    return value instanceof String || value instanceof Number || value instanceof Boolean ? value.toString() : null;
+  }
 
   private static boolean looksLikeJson(String text) {
     for (int i = 0; i < text.length(); i++) {
