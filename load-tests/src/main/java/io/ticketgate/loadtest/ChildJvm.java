@@ -28,6 +28,11 @@ public final class ChildJvm {
       // kafka-clients unmaps buffers through sun.misc.Unsafe, which JDK 23+ warns about on every start.
       cmd.add("--sun-misc-unsafe-memory-access=allow");
     }
+    // For profiling a replica or an arm, e.g. LOAD_TEST_CHILD_JAVA_OPTS="-XX:StartFlightRecording=filename=/tmp/x.jfr".
+    String extra = System.getenv("LOAD_TEST_CHILD_JAVA_OPTS");
+    if (extra != null && !extra.isBlank()) {
+      cmd.addAll(List.of(extra.trim().split("\\s+")));
+    }
     cmd.add("-cp");
     cmd.add(classPath);
     return cmd;
