@@ -10,4 +10,6 @@ final class PartitionState {
   final Set<Job> jobs = ConcurrentHashMap.newKeySet();
   /** Last offset committed; poll thread only. */
   long committed = -1;
+  /** Paused for holding more than its share of max_in_flight; poll thread only. */
+  boolean overShare;
 }
