@@ -47,7 +47,12 @@ class ComposeFilesTest {
     services.fieldNames().forEachRemaining(names::add);
     assertThat(names).contains("kafka", "redis", "bot", "gateway", "prometheus", "grafana", "loadtest");
     assertThat(services.path("loadtest").path("profiles").toString()).contains("loadtest");
-    assertThat(services.path("loadtest").path("command").path(0).asText()).isEqualTo("produce");
+    assertThat(services.path("traffic").path("command").path(0).asText()).isEqualTo("produce");
+    // The harness, from the image's loadtest target, against the stack's own Kafka and Redis.
+    JsonNode loadtest = services.path("loadtest");
+    assertThat(loadtest.path("build").path("target").asText()).isEqualTo("loadtest");
+    assertThat(loadtest.path("command").toString()).contains("\"--bootstrap\",\"kafka:9092\"")
+        .contains("\"--redis\",\"redis:6379\"");
     assertThat(services.path("bot").path("command").path(0).asText()).isEqualTo("echo-bot");
   }
 
@@ -102,6 +107,25 @@ class ComposeFilesTest {
         assertThat(docker.resolve(source)).as("mount source %s", source).exists();
       }
     }));
+  }
+
+  @Test
+  void theLoadTestTargetHoldsTheHarnessAndTheParallelConsumerArmWhereTheHarnessLooks() throws IOException {
+    String dockerfile = Files.readString(docker.resolve("Dockerfile"));
+    assertThat(dockerfile)
+        .contains("FROM eclipse-temurin:21-jre AS loadtest")
+        .contains("-pl load-tests,load-tests/peers/parallel-consumer -am package")
+        .contains("procps")
+        .contains("peers/parallel-consumer/target/ticketgate-load-tests-parallel-consumer.jar peers/parallel-consumer/target/")
+        .contains("\"io.ticketgate.loadtest.Main\"");
+    // Every module POM must be in the build context's early layer, or Maven refuses the reactor.
+    for (String pom : List.of("store/pom.xml", "gateway/pom.xml", "load-tests/pom.xml",
+        "load-tests/peers/parallel-consumer/pom.xml")) {
+      assertThat(dockerfile).contains("COPY " + pom + " " + pom);
+    }
+    // The gateway image stays the default (last) stage, which the compose services build.
+    String last = dockerfile.substring(dockerfile.lastIndexOf("\nFROM "));
+    assertThat(last).startsWith("\nFROM eclipse-temurin:21-jre\n");
   }
 
   @Test
