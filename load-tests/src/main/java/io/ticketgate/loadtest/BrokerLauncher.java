@@ -110,15 +110,8 @@ public final class BrokerLauncher implements AutoCloseable {
   @Override
   public void close() {
     stopping = true;
-    process.destroy();
-    try {
-      if (!process.waitFor(15, TimeUnit.SECONDS)) {
-        log.warn("the embedded broker (pid {}) ignored SIGTERM for 15 s; killing it", process.pid());
-        process.destroyForcibly();
-      }
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
+    if (ChildJvm.stop(process, Duration.ofSeconds(15))) {
+      log.warn("the embedded broker (pid {}) did not stop within 15 s of SIGTERM; killed it", process.pid());
     }
   }
 

@@ -1,8 +1,10 @@
 package io.ticketgate.loadtest;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The command line of a child JVM the harness starts (the broker, replicas, compare arms): this
@@ -36,5 +38,24 @@ public final class ChildJvm {
     cmd.add("-cp");
     cmd.add(classPath);
     return cmd;
+  }
+
+  /**
+   * Stops a child: SIGTERM, then SIGKILL when it has not exited within {@code grace} (or the wait is
+   * interrupted, whose flag is kept).
+   *
+   * @return true when it had to be killed
+   */
+  public static boolean stop(Process process, Duration grace) {
+    process.destroy();
+    try {
+      if (process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+        return false;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    process.destroyForcibly();
+    return true;
   }
 }

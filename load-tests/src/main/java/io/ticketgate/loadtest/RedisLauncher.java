@@ -168,14 +168,9 @@ public final class RedisLauncher implements AutoCloseable {
   @Override
   public void close() {
     Process process = this.process;
-    process.destroy();
-    try {
-      if (!process.waitFor(5, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-      }
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
+    if (ChildJvm.stop(process, Duration.ofSeconds(5))) {
+      org.slf4j.LoggerFactory.getLogger(RedisLauncher.class).warn("redis-server (pid {}) did not stop within 5 s of SIGTERM; "
+          + "killed it", process.pid());
     }
   }
 

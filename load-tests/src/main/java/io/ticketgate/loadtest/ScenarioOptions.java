@@ -232,7 +232,12 @@ public record ScenarioOptions(int conversations, int messages, int partitions, i
     return (long) conversations * messages;
   }
 
-  private static int positive(String arg, String v) {
+  /**
+   * A command-line count of at least 1.
+   *
+   * @throws IllegalArgumentException naming the option and the value
+   */
+  public static int positive(String arg, String v) {
     try {
       int n = Integer.parseInt(v);
       if (n < 1) {

@@ -1,5 +1,6 @@
 package io.ticketgate.loadtest.compare;
 
+import io.ticketgate.loadtest.ScenarioOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
@@ -92,9 +93,9 @@ public record CompareOptions(int conversations, int messages, int partitions, Li
           }
           String v = a.get(++i);
           switch (arg) {
-            case "--conversations" -> conversations = positive(arg, v);
-            case "--messages" -> messages = positive(arg, v);
-            case "--partitions" -> partitions = positive(arg, v);
+            case "--conversations" -> conversations = ScenarioOptions.positive(arg, v);
+            case "--messages" -> messages = ScenarioOptions.positive(arg, v);
+            case "--partitions" -> partitions = ScenarioOptions.positive(arg, v);
             case "--latencies" -> latencies = latencies(v);
             case "--arms" -> arms = arms(v);
             case "--bots" -> bots = bots(v);
@@ -102,7 +103,7 @@ public record CompareOptions(int conversations, int messages, int partitions, Li
             case "--redis" -> redis = address(arg, v);
             case "--arm-budget" -> budget = duration(arg, v);
             case "--stall-timeout" -> stall = duration(arg, v);
-            case "--max-concurrency" -> maxConcurrency = positive(arg, v);
+            case "--max-concurrency" -> maxConcurrency = ScenarioOptions.positive(arg, v);
             case "--out" -> out = Path.of(v);
             default -> throw new IllegalArgumentException("unknown option " + arg);
           }
@@ -195,17 +196,5 @@ public record CompareOptions(int conversations, int messages, int partitions, Li
       throw new IllegalArgumentException(arg + " was '" + v + "' but must be at least 1s");
     }
     return d;
-  }
-
-  private static int positive(String arg, String v) {
-    try {
-      int n = Integer.parseInt(v);
-      if (n < 1) {
-        throw new IllegalArgumentException(arg + " was " + n + " but must be at least 1");
-      }
-      return n;
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(arg + " needs a whole number, got '" + v + "'", e);
-    }
   }
 }
