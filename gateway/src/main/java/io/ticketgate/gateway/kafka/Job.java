@@ -277,6 +277,9 @@ final class Job implements Runnable {
 
   /** Blocks until either future completes, in whatever way. */
   private static void awaitEither(CompletableFuture<?> a, CompletableFuture<?> b) throws InterruptedException {
+    if (a.isDone() || b.isDone()) {
+      return; // the usual case: no future and no callbacks per record
+    }
     CompletableFuture<Void> either = new CompletableFuture<>();
     a.whenComplete((v, e) -> either.complete(null));
     b.whenComplete((v, e) -> either.complete(null));
