@@ -232,6 +232,63 @@ class GatewayIT {
     }
   }
 
+  /**
+   * One partition's backlog of a single conversation must not take the whole max_in_flight window:
+   * the other partitions' conversations keep being consumed and dispatched. Without the
+   * per-partition share, the busy partition's queued records filled the window, consumption paused,
+   * and records arriving on the other partition waited for the busy conversation to drain.
+   */
+  @Test
+  void aBusyPartitionDoesNotCrowdOutTheOthers() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    java.util.Queue<String> started = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    bot = StubBot.start(call -> {
+      started.add(call.conversation());
+      if (call.conversation().equals("busy")) {
+        release.await(60, TimeUnit.SECONDS);
+      }
+      return StubBot.Behaviour.echo().respond(call);
+    });
+    String in = KAFKA.newTopic("in", 2);
+    String out = KAFKA.newTopic("out", 1);
+    GatewayConfig base = config(in, out, KAFKA.newTopic("dlq", 1), bot, Map.of());
+    DispatchSettings d = base.dispatch();
+    // A window of 8: each of the 2 partitions may hold 4.
+    GatewayConfig config = base.withDispatch(new DispatchSettings(8, d.retries(), d.retryBackoff(), d.retryBackoffMax(),
+        d.lockLifetime(), d.lockMaxWait(), d.shutdownTimeout(), d.revocationTimeout(), d.commitInterval()));
+    try (Gateway gateway = Gateway.start(config);
+        KafkaProducer<String, String> p = KAFKA.producer()) {
+      for (int m = 1; m <= 12; m++) {
+        p.send(new ProducerRecord<>(in, 0, "busy", "{\"message\": \"busy says " + m + "\"}"));
+      }
+      p.flush();
+      awaitCondition(() -> started.size() == 1 && gateway.pipeline().inFlight() >= 4,
+          "the busy conversation's first call is held and its records are in flight");
+
+      for (int c = 0; c < 3; c++) {
+        p.send(new ProducerRecord<>(in, 1, "quiet-" + c, "{\"message\": \"quiet " + c + "\"}"));
+      }
+      p.flush();
+      awaitCondition(() -> started.stream().filter(c -> c.startsWith("quiet-")).count() == 3,
+          "the other partition's conversations to be dispatched while the busy one is held");
+      assertThat(release.getCount()).as("still holding the busy conversation").isEqualTo(1);
+
+      release.countDown();
+      assertThat(bot.awaitDispatches(15, Duration.ofSeconds(60))).isTrue();
+      assertThat(bot.overlaps()).isEmpty();
+      assertThat(bot.orderViolations()).isEmpty();
+    }
+  }
+
+  private static void awaitCondition(java.util.function.BooleanSupplier condition, String what)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime() < deadline).as("waited 30 s for " + what).isTrue();
+      Thread.sleep(20);
+    }
+  }
+
   private static void awaitCommitted(GatewayConfig config, String topic, long total) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     long committed = 0;
