@@ -48,6 +48,16 @@ public final class ChildJvm {
    */
   public static boolean stop(Process process, Duration grace) {
     process.destroy();
+    return awaitExitOrKill(process, grace);
+  }
+
+  /**
+   * The second half of {@link #stop}, for a caller that signalled several children first so they
+   * stop side by side: waits up to {@code grace}, then SIGKILLs.
+   *
+   * @return true when it had to be killed
+   */
+  public static boolean awaitExitOrKill(Process process, Duration grace) {
     try {
       if (process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
         return false;

@@ -506,14 +506,8 @@ public final class Scenario {
   }
 
   private static void awaitExit(Process p) {
-    try {
-      if (!p.waitFor(15, TimeUnit.SECONDS)) {
-        log.warn("pid {} ignored SIGTERM for 15 s; killing it", p.pid());
-        p.destroyForcibly();
-      }
-    } catch (InterruptedException e) {
-      p.destroyForcibly();
-      Thread.currentThread().interrupt();
+    if (ChildJvm.awaitExitOrKill(p, Duration.ofSeconds(15))) {
+      log.warn("pid {} did not stop within 15 s of SIGTERM; killed it", p.pid());
     }
   }
 

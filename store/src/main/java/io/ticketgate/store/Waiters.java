@@ -190,19 +190,7 @@ final class Waiters {
    * @param expired whether the ticket's expiry bound has passed (its number may be reused by then)
    */
   void releaseQuietly(String conversationId, int ticket, String why, BooleanSupplier expired) {
-    Runnable release = () -> {
-      try {
-        store.cleanup(conversationId, ticket);
-      } catch (LockException e) {
-        if (!giveBackLater(conversationId, ticket, expired, e)) {
-          log.warn("conversation '{}': could not give back ticket {} after {}; it expires by itself: {}",
-              conversationId, ticket, why, e.toString());
-        }
-      } catch (RuntimeException e) {
-        log.warn("conversation '{}': could not give back ticket {} after {}; it expires by itself: {}",
-            conversationId, ticket, why, e.toString());
-      }
-    };
+    Runnable release = () -> attemptGiveBack(conversationId, ticket, expired, 0, why);
     try {
       executor().execute(release);
     } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -230,35 +218,46 @@ final class Waiters {
     return true;
   }
 
+  /**
+   * One attempt to give a ticket back, on a thread that may block: attempt 0 is the first (from
+   * {@link #releaseQuietly}), later ones are {@link #giveBackLater}'s retries.
+   */
+  private void attemptGiveBack(String conversationId, int ticket, BooleanSupplier expired, int attempt, String why) {
+    if (attempt > 0 && (closed.get() || expired.getAsBoolean())) {
+      log.debug("conversation '{}': stopped giving back ticket {}: {}", conversationId, ticket,
+          closed.get() ? "the store is closed" : "it has expired");
+      return;
+    }
+    try {
+      store.cleanup(conversationId, ticket);
+      if (attempt > 0) {
+        log.info("conversation '{}': gave back ticket {} after {} attempt(s)", conversationId, ticket, attempt + 1);
+      }
+    } catch (LockException e) {
+      if (attempt > 0 && e.reason() == LockException.Reason.STORE_FAILED) {
+        scheduleGiveBack(conversationId, ticket, expired, attempt + 1);
+        return;
+      }
+      if (attempt == 0 && giveBackLater(conversationId, ticket, expired, e)) {
+        return;
+      }
+      log.warn("conversation '{}': could not give back ticket {} after {}; it expires by itself: {}", conversationId,
+          ticket, why, e.toString());
+    } catch (RuntimeException e) {
+      log.warn("conversation '{}': could not give back ticket {} after {}; it expires by itself: {}", conversationId,
+          ticket, why, e.toString());
+    }
+  }
+
+  /** Schedules attempt number {@code attempt}. */
   private void scheduleGiveBack(String conversationId, int ticket, BooleanSupplier expired, int attempt) {
     // 50 ms doubling to 1 s: quick after a blip, gentle on a store that stays down.
     long delayMillis = Math.min(1000, 50L << Math.min(attempt - 1, 5));
-    Runnable attemptGiveBack = () -> {
-      if (closed.get() || expired.getAsBoolean()) {
-        log.debug("conversation '{}': stopped giving back ticket {}: {}", conversationId, ticket,
-            closed.get() ? "the store is closed" : "it has expired");
-        return;
-      }
-      try {
-        store.cleanup(conversationId, ticket);
-        log.info("conversation '{}': gave back ticket {} after {} attempt(s)", conversationId, ticket, attempt + 1);
-      } catch (LockException e) {
-        if (e.reason() == LockException.Reason.STORE_FAILED) {
-          scheduleGiveBack(conversationId, ticket, expired, attempt + 1);
-        } else {
-          log.warn("conversation '{}': could not give back ticket {}; it expires by itself: {}", conversationId,
-              ticket, e.toString());
-        }
-      } catch (RuntimeException e) {
-        log.warn("conversation '{}': could not give back ticket {}; it expires by itself: {}", conversationId,
-            ticket, e.toString());
-      }
-    };
     try {
       // The timer thread never blocks on the store: the attempt itself runs on the executor.
       timer().schedule(() -> {
         try {
-          executor().execute(attemptGiveBack);
+          executor().execute(() -> attemptGiveBack(conversationId, ticket, expired, attempt, "a store outage"));
         } catch (java.util.concurrent.RejectedExecutionException e) {
           log.debug("conversation '{}': the store closed before ticket {} could be given back", conversationId, ticket);
         }
