@@ -52,6 +52,9 @@ final class RecordDecoder {
     if (value == null) {
       return new Rejected("empty_value", "the record has no value (a tombstone?)");
     }
+    if (value.length == 0) {
+      return new Rejected("empty_value", "the record's value has zero bytes");
+    }
     if (value.length > maxMessageBytes) {
       return new Rejected("too_large", "the value has " + value.length + " bytes; the limit (kafka.max_message_bytes) is "
           + maxMessageBytes);
@@ -61,6 +64,10 @@ final class RecordDecoder {
       text = strictUtf8(value);
     } catch (CharacterCodingException e) {
       return new Rejected("invalid_utf8", "the value is not valid UTF-8: " + e.getMessage());
+    }
+    if (text.isBlank()) {
+      // Nothing a bot could answer, and nothing a person typed: a client sending keep-alives or a bug.
+      return new Rejected("empty_value", "the value is only white space (" + value.length + " bytes)");
     }
     String sender = null;
     Map<String, Object> metadata = Map.of();

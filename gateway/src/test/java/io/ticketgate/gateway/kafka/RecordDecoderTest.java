@@ -65,6 +65,15 @@ class RecordDecoderTest {
   }
 
   @Test
+  void zeroBytesAndWhiteSpaceAreEmptyValues() {
+    assertThat(BY_KEY.decode(record("c1", new byte[0]))).isInstanceOf(Rejected.class)
+        .extracting("reason").isEqualTo("empty_value");
+    assertThat(BY_KEY.decode(record("c1", " \n\t "))).isInstanceOf(Rejected.class)
+        .extracting("reason").isEqualTo("empty_value");
+    assertThat(BY_KEY.decode(record("c1", " x "))).isEqualTo(new Message("c1", " x ", Map.of()));
+  }
+
+  @Test
   void conversationIdFromAJsonField() {
     RecordDecoder d = decoder(new ConversationIdSource(ConversationIdSource.Kind.JSON_FIELD, "user"), 1000);
     assertThat(d.decode(record("key", "{\"user\": 42, \"message\": \"hi\"}"))).isEqualTo(new Message("42", "hi", Map.of()));
