@@ -4,6 +4,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.ticketgate.gateway.bot.BotHandlers;
 import io.ticketgate.gateway.config.GatewayConfig;
+import io.ticketgate.gateway.kafka.BotCallOutcome;
 import io.ticketgate.gateway.kafka.KafkaPipeline;
 import io.ticketgate.gateway.kafka.PipelineListener;
 import io.ticketgate.gateway.metrics.GatewayMetrics;
@@ -217,7 +218,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     @Override
-    public void botCall(Duration took, String outcome) {
+    public void botCall(Duration took, BotCallOutcome outcome) {
       m.botCall(took, outcome);
     }
 
@@ -244,6 +245,11 @@ public final class Gateway implements AutoCloseable {
     @Override
     public void droppedOnRevoke() {
       m.droppedOnRevoke();
+    }
+
+    @Override
+    public void skippedDuplicate() {
+      m.skippedDuplicate();
     }
   }
 }

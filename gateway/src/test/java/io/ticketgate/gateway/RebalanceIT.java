@@ -79,6 +79,8 @@ class RebalanceIT {
       }
 
       assertThat(bot.overlaps()).as("overlapping dispatches of one conversation").isEmpty();
+      // Both moves are graceful: nothing answered may be dispatched again.
+      assertThat(GracefulMovesIT.duplicates(bot)).as("messages dispatched more than once").isEmpty();
       assertThat(bot.orderViolations()).as("dispatch order per conversation: %s", bot.textsByConversation()).isEmpty();
       assertThat(allSeen(bot, conversations, messages)).as("every message dispatched at least once: %s",
           bot.textsByConversation()).isTrue();

@@ -46,14 +46,14 @@ import org.slf4j.LoggerFactory;
  */
 final class Job implements Runnable {
 
-  private static final Logger log = LoggerFactory.getLogger(KafkaPipeline.class);
+  private static final Logger log = LoggerFactory.getLogger(Job.class);
 
   static final int QUEUED = 0;
   static final int STARTED = 1;
   static final int CANCELLED = 2;
 
-  private final KafkaPipeline pipeline;
-  final PartitionState partition;
+  private final JobContext ctx;
+  private final Assignment assignment;
   final ConsumerRecord<byte[], byte[]> record;
   private final RecordDecoder.Decoded decoded;
   /** This job's current turn; replaced when it is given up after a fenced refusal. */
@@ -61,7 +61,9 @@ final class Job implements Runnable {
   /** Completed when the job is over, whatever the outcome. */
   final CompletableFuture<Void> done = new CompletableFuture<>();
   /** The job of the previous record of the conversation in this process, or null; set before the job runs. */
-  volatile Job previous;
+  private volatile Job previous;
+  /** Whether the record was finished (replies or dead letter acknowledged); read by the poll thread after {@link #done}. */
+  private volatile boolean finished;
   private final AtomicInteger state = new AtomicInteger(QUEUED);
   private volatile Thread thread;
   private volatile LockRequest request;
@@ -78,11 +80,25 @@ final class Job implements Runnable {
     final CompletableFuture<Void> superseded = new CompletableFuture<>();
   }
 
-  Job(KafkaPipeline pipeline, PartitionState partition, ConsumerRecord<byte[], byte[]> record, RecordDecoder.Decoded decoded) {
-    this.pipeline = pipeline;
-    this.partition = partition;
+  Job(JobContext ctx, Assignment assignment, ConsumerRecord<byte[], byte[]> record, RecordDecoder.Decoded decoded) {
+    this.ctx = ctx;
+    this.assignment = assignment;
     this.record = record;
     this.decoded = decoded;
+  }
+
+  /** Poll thread, before the job runs: the job of the conversation's previous record here, or null. */
+  void follow(Job previous) {
+    this.previous = previous;
+  }
+
+  /**
+   * Whether the record is finished: its replies (or its dead letter) were acknowledged and its ticket
+   * released, so its offset may be committed. Meaningful once the job has posted itself to the
+   * mailbox.
+   */
+  boolean finished() {
+    return finished;
   }
 
   String conversationId() {
@@ -124,7 +140,7 @@ final class Job implements Runnable {
     boolean finished = false;
     try {
       if (decoded instanceof Rejected r) {
-        pipeline.deadLetter(record, r.reason(), r.detail(), null);
+        ctx.publisher().deadLetter(record, r.reason(), r.detail(), null);
         finished = true;
         return;
       }
@@ -137,15 +153,13 @@ final class Job implements Runnable {
       finished = deadLetterAfterBug(e);
     } finally {
       if (state.get() == CANCELLED) {
-        pipeline.listener.droppedOnRevoke();
+        ctx.listener().droppedOnRevoke();
         log.debug("{}: dropped before it started; its partition's next owner delivers it again", source());
       }
       turn.served.complete(null);
-      String id = conversationId();
-      if (id != null) {
-        pipeline.turns.remove(id, this);
-      }
-      pipeline.jobFinished(this, finished);
+      this.finished = finished;
+      // Posted before done completes: whoever waits for done finds the job in the mailbox.
+      ctx.mailbox().post(this);
       done.complete(null);
       // A busy conversation would otherwise chain every finished job to the live one.
       previous = null;
@@ -165,23 +179,23 @@ final class Job implements Runnable {
         outcome = dispatch(m, held);
         if (!outcome.fenced) {
           if (outcome.replies != null) {
-            pipeline.publishReplies(record, m.conversationId(), outcome.replies, held.ticket(), lockWait);
-            pipeline.listener.replied();
+            ctx.publisher().replies(record, m.conversationId(), outcome.replies, held.ticket(), lockWait);
+            ctx.listener().replied();
           } else {
-            pipeline.deadLetter(record, outcome.reason, outcome.detail, held.ticket());
+            ctx.publisher().deadLetter(record, outcome.reason, outcome.detail, held.ticket());
           }
           return true;
         }
       } finally {
         release(held);
-        pipeline.listener.lockHold(Duration.ofNanos(System.nanoTime() - servedAt));
+        ctx.listener().lockHold(Duration.ofNanos(System.nanoTime() - servedAt));
       }
-      pipeline.listener.fenced();
+      ctx.listener().fenced();
       fencings++;
       // A bot answering "fenced" to everything would otherwise keep this conversation busy for ever.
-      int maxFencings = pipeline.dispatch.retries() + 1;
-      if (fencings >= maxFencings && pipeline.owns(this)) {
-        pipeline.deadLetter(record, outcome.reason, "refused as fenced " + fencings + " times, each time with a new "
+      int maxFencings = ctx.retries() + 1;
+      if (fencings >= maxFencings && assignment.owned()) {
+        ctx.publisher().deadLetter(record, outcome.reason, "refused as fenced " + fencings + " times, each time with a new "
             + "ticket: " + outcome.detail, held.ticket());
         return true;
       }
@@ -210,7 +224,7 @@ final class Job implements Runnable {
     old.superseded.complete(null);
     // QUEUED first, then the ownership check: the poll thread cancels a revoked partition's queued jobs
     // before it forgets the partition, so one of the two sees the other.
-    if (!pipeline.owns(this)) {
+    if (!assignment.owned()) {
       state.compareAndSet(QUEUED, CANCELLED);
       return false;
     }
@@ -224,7 +238,7 @@ final class Job implements Runnable {
    * @return the held ticket, or null when the job was cancelled (its partition moved, the gateway stops)
    */
   private HeldLock awaitTurn(Message m) throws InterruptedException {
-    pipeline.waiting.incrementAndGet();
+    ctx.waiting().incrementAndGet();
     try {
       while (true) {
         Job before = previous;
@@ -252,7 +266,7 @@ final class Job implements Runnable {
           }
         }
         // A job never starts for a partition this replica no longer owns: the new owner delivers it.
-        if (!pipeline.owns(this)) {
+        if (!assignment.owned()) {
           state.compareAndSet(QUEUED, CANCELLED);
         }
         if (!state.compareAndSet(QUEUED, STARTED)) {
@@ -263,7 +277,7 @@ final class Job implements Runnable {
         return held;
       }
     } finally {
-      pipeline.waiting.decrementAndGet();
+      ctx.waiting().decrementAndGet();
     }
   }
 
@@ -297,7 +311,7 @@ final class Job implements Runnable {
       if (state.get() != QUEUED || basis != null && basis.superseded.isDone()) {
         return null;
       }
-      LockRequest r = pipeline.store.request(m.conversationId(), pipeline.lifetime, pipeline.dispatch.lockMaxWait());
+      LockRequest r = ctx.store().request(m.conversationId(), ctx.lifetime(), ctx.lockMaxWait());
       request = r;
       if (state.get() != QUEUED) {
         r.cancel();
@@ -305,7 +319,7 @@ final class Job implements Runnable {
       }
       try {
         r.issued().get();
-        pipeline.listener.ticketIssued();
+        ctx.listener().ticketIssued();
         long issuedAt = System.nanoTime();
         if (basis != null) {
           awaitEither(r.served(), basis.superseded);
@@ -318,7 +332,7 @@ final class Job implements Runnable {
         }
         HeldLock held = r.served().get();
         lockWait = Duration.ofNanos(System.nanoTime() - issuedAt);
-        pipeline.listener.lockWait(lockWait);
+        ctx.listener().lockWait(lockWait);
         return held;
       } catch (CancellationException e) {
         return null;
@@ -335,9 +349,9 @@ final class Job implements Runnable {
           return null;
         }
         if (le.reason() == LockException.Reason.EXPIRED) {
-          pipeline.listener.ticketExpired();
+          ctx.listener().ticketExpired();
         }
-        Duration pause = pipeline.storeBackoff(attempt);
+        Duration pause = ctx.backoff().store(attempt);
         log.warn("{}: {}; taking a new ticket in {} ms (attempt {})", source(), le.getMessage(), pause.toMillis(), attempt + 1);
         Thread.sleep(pause);
       }
@@ -361,13 +375,13 @@ final class Job implements Runnable {
 
   private Outcome dispatch(Message m, HeldLock held) throws InterruptedException {
     BotRequest.SourceRecord source = new BotRequest.SourceRecord(record.topic(), record.partition(), record.offset());
-    int maxAttempts = pipeline.dispatch.retries() + 1;
+    int maxAttempts = ctx.retries() + 1;
     for (int attempt = 1; ; attempt++) {
       BotRequest req = new BotRequest(m.conversationId(), m.text(), m.metadata(), held.ticket(), source, attempt);
       long start = System.nanoTime();
       try {
-        List<BotReply> replies = pipeline.bot.handle(req);
-        pipeline.listener.botCall(Duration.ofNanos(System.nanoTime() - start), "ok");
+        List<BotReply> replies = ctx.bot().handle(req);
+        ctx.listener().botCall(Duration.ofNanos(System.nanoTime() - start), BotCallOutcome.OK);
         return new Outcome(replies == null ? List.of() : replies, null, null, false);
       } catch (BotException e) {
         if (Thread.currentThread().isInterrupted()) {
@@ -375,25 +389,25 @@ final class Job implements Runnable {
         }
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         if (e.isFenced()) {
-          pipeline.listener.botCall(took, "fenced");
+          ctx.listener().botCall(took, BotCallOutcome.FENCED);
           return new Outcome(null, e.reason(), e.getMessage(), true);
         }
-        pipeline.listener.botCall(took, e.isRetryable() ? "retryable_error" : "permanent_error");
+        ctx.listener().botCall(took, e.isRetryable() ? BotCallOutcome.RETRYABLE_ERROR : BotCallOutcome.PERMANENT_ERROR);
         if (!e.isRetryable()) {
           return new Outcome(null, e.reason(), e.getMessage(), false);
         }
         if (attempt >= maxAttempts) {
           return new Outcome(null, e.reason(), "gave up after " + attempt + " attempts: " + e.getMessage(), false);
         }
-        pipeline.listener.retried();
-        Duration pause = pipeline.backoff(attempt);
+        ctx.listener().retried();
+        Duration pause = ctx.backoff().bot(attempt);
         log.info("{}: bot call {} of {} failed ({}); retrying in {} ms, keeping ticket {}", source(), attempt,
             maxAttempts, e.getMessage(), pause.toMillis(), held.ticket());
         Thread.sleep(pause);
         renew(held);
       } catch (RuntimeException e) {
         // A Java handler's bug or a bad answer it could not map: retrying repeats it.
-        pipeline.listener.botCall(Duration.ofNanos(System.nanoTime() - start), "permanent_error");
+        ctx.listener().botCall(Duration.ofNanos(System.nanoTime() - start), BotCallOutcome.PERMANENT_ERROR);
         log.warn("{}: the bot handler threw {}", source(), e.toString(), e);
         return new Outcome(null, "bot_error", e.toString(), false);
       }
@@ -420,7 +434,7 @@ final class Job implements Runnable {
   private boolean deadLetterAfterBug(Throwable e) {
     log.error("{}: unexpected failure; sending the record to the dead-letter topic", source(), e);
     try {
-      pipeline.deadLetter(record, "internal_error", e.toString(), null);
+      ctx.publisher().deadLetter(record, "internal_error", e.toString(), null);
       return true;
     } catch (InterruptedException | RuntimeException again) {
       log.error("{}: could not dead-letter it either; it stays uncommitted and is delivered again after a restart",
@@ -431,6 +445,11 @@ final class Job implements Runnable {
 
   String source() {
     String id = conversationId();
-    return record.topic() + "-" + record.partition() + "@" + record.offset() + (id == null ? "" : " (conversation '" + id + "')");
+    return describe(record) + (id == null ? "" : " (conversation '" + id + "')");
+  }
+
+  /** How logs name a record: {@code topic-partition@offset}. */
+  static String describe(ConsumerRecord<?, ?> record) {
+    return record.topic() + "-" + record.partition() + "@" + record.offset();
   }
 }

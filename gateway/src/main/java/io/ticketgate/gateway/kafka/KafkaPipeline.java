@@ -1,48 +1,41 @@
 package io.ticketgate.gateway.kafka;
 
 import io.ticketgate.gateway.BotHandler;
-import io.ticketgate.gateway.BotReply;
-import io.ticketgate.gateway.Headers;
 import io.ticketgate.gateway.config.DispatchSettings;
 import io.ticketgate.gateway.config.GatewayConfig;
 import io.ticketgate.gateway.config.KafkaSettings;
 import io.ticketgate.store.LockStore;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.GroupProtocol;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
@@ -52,10 +45,12 @@ import org.slf4j.LoggerFactory;
  * The consume → ticket → bot → reply → release → commit pipeline.
  *
  * <h2>Threads</h2>
- * One poll thread owns the {@link Consumer} (which is not thread-safe): it polls, decodes, starts
- * one {@link Job} per record on a virtual thread, pauses and resumes partitions, handles rebalances
- * and commits offsets. Jobs wait for their ticket, call the bot and publish through the shared,
- * thread-safe {@link Producer}. See {@code docs/concurrency.md}.
+ * One poll thread owns the {@link Consumer} (which is not thread-safe) and every piece of state
+ * about it: partitions, offsets, commits, pause/resume, the conversation chains and the in-flight
+ * count. It polls, decodes, and starts one {@link Job} per record on a virtual thread. Jobs see only
+ * a {@link JobContext}: they wait for their ticket, call the bot, publish through the shared,
+ * thread-safe {@link Producer}, and post themselves to the {@link Mailbox} when they are over; the
+ * poll thread does the bookkeeping when it takes them from there. See {@code docs/concurrency.md}.
  *
  * <h2>Guarantees</h2>
  * <ul>
@@ -66,7 +61,10 @@ import org.slf4j.LoggerFactory;
  *   <li>At most {@code max_in_flight} records (plus one poll's worth) are in flight; beyond that the
  *       consumer pauses instead of buffering.
  *   <li>On revocation, records that have not started are dropped and their tickets deleted at once;
- *       started ones get {@code revocation_timeout} to finish; then finished offsets are committed.
+ *       started ones get {@code revocation_timeout} to finish; then finished offsets are committed,
+ *       with the offsets finished above the committed one in the commit's metadata, so the next
+ *       owner skips them ({@link CommitMetadata}). A graceful move or stop therefore dispatches no
+ *       finished record again; only a crash can.
  * </ul>
  */
 public final class KafkaPipeline implements AutoCloseable {
@@ -74,35 +72,45 @@ public final class KafkaPipeline implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KafkaPipeline.class);
   private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
   private static final Duration SHARE_POLL_TIMEOUT = Duration.ofMillis(5);
-  private static final long STORE_BACKOFF_MAX_MILLIS = 1000;
-
-  final LockStore store;
-  final BotHandler bot;
-  final PipelineListener listener;
-  final DispatchSettings dispatch;
-  final Duration lifetime;
-  /** Per conversation: the last job consumed, whose turn the next job waits for. */
-  final ConcurrentHashMap<String, Job> turns = new ConcurrentHashMap<>();
-  final AtomicInteger waiting = new AtomicInteger();
+  /** How long a stopping poll thread polls at a time while jobs drain (it keeps the group informed). */
+  private static final Duration DRAIN_POLL = Duration.ofMillis(20);
+  /** After the shutdown or revocation timeout: how long interrupted jobs get to give their tickets back. */
+  private static final Duration ABORT_GRACE = Duration.ofSeconds(5);
+  /** How long the final commit keeps trying through a rebalance that is in progress. */
+  private static final Duration FINAL_COMMIT_TIMEOUT = Duration.ofSeconds(10);
 
   private final KafkaSettings kafka;
+  private final DispatchSettings dispatch;
+  private final PipelineListener listener;
   private final Consumer<byte[], byte[]> consumer;
   private final Producer<byte[], byte[]> producer;
   private final RecordDecoder decoder;
-  private final Map<TopicPartition, PartitionState> partitions = new ConcurrentHashMap<>();
-  private final AtomicInteger inFlight = new AtomicInteger();
+  private final JobContext jobContext;
+  private final Mailbox mailbox = new Mailbox();
+  private final AtomicInteger waiting = new AtomicInteger();
   private final ExecutorService jobs = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("ticketgate-job-", 0).factory());
   private final Thread pollThread;
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
-  private volatile boolean running;
-  private volatile boolean paused;
-  /** Some partition is paused for being over its share of max_in_flight; poll thread only. */
+
+  // Poll thread only.
+  private final Map<TopicPartition, PartitionState> partitions = new HashMap<>();
+  private final Conversations conversations = new Conversations();
+  /** Assigned since the last poll returned; their previous owner's progress is read before any record. */
+  private final Set<TopicPartition> newlyAssigned = new HashSet<>();
+  private int inFlight;
+  private boolean paused;
+  /** Some partition is paused for being over its share of max_in_flight. */
   private boolean partitionsOverShare;
-  /** Set by the job that unparks a paused poll thread, so only one job per pause does it. */
-  private final AtomicBoolean resumeSignalled = new AtomicBoolean();
+  /** Stopping: every partition stays paused, including ones assigned meanwhile. */
+  private boolean draining;
+
+  // Written by the poll thread, read by anyone (health, metrics, tests).
+  private volatile int inFlightView;
   private volatile long lastPollNanos = System.nanoTime();
   private volatile Set<TopicPartition> assignment = Set.of();
   private volatile Throwable failure;
+  /** Cleared by {@link #stop}; the poll thread then drains and leaves. */
+  private volatile boolean running;
 
   /**
    * @param consumer a consumer made by {@link #newConsumer}; the pipeline owns and closes it
@@ -112,17 +120,23 @@ public final class KafkaPipeline implements AutoCloseable {
       Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer) {
     this.kafka = config.kafka();
     this.dispatch = config.dispatch();
-    this.store = store;
-    this.bot = bot;
     this.listener = listener;
     this.consumer = consumer;
     this.producer = producer;
     this.decoder = new RecordDecoder(kafka);
-    this.lifetime = dispatch.lockLifetime() != null ? dispatch.lockLifetime() : store.lockLifetime();
+    Backoff backoff = new Backoff(dispatch);
+    Duration lifetime = dispatch.lockLifetime() != null ? dispatch.lockLifetime() : store.lockLifetime();
+    this.jobContext = new JobContext(store, bot, new Publisher(producer, kafka.outputTopic(), kafka.deadLetterTopic(),
+        backoff, listener), backoff, listener, mailbox, lifetime, dispatch.lockMaxWait(), dispatch.retries(), waiting);
     this.pollThread = new Thread(this::pollLoop, "ticketgate-poll");
   }
 
-  /** A consumer configured as the pipeline needs it: manual commits, byte arrays, one group. */
+  /**
+   * A consumer configured as the pipeline needs it: manual commits, byte arrays, one group. With the
+   * classic group protocol (Kafka's default) the assignor defaults to cooperative-sticky, so a
+   * rebalance moves only the partitions that change owner and every other partition's work goes on;
+   * with {@code group.protocol: consumer} (KIP-848) the broker assigns, incrementally as well.
+   */
   public static Consumer<byte[], byte[]> newConsumer(KafkaSettings kafka, DispatchSettings dispatch) {
     Properties p = new Properties();
     p.putAll(kafka.consumer());
@@ -130,6 +144,10 @@ public final class KafkaPipeline implements AutoCloseable {
     p.put(ConsumerConfig.GROUP_ID_CONFIG, kafka.groupId());
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     p.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    String protocol = p.getProperty(ConsumerConfig.GROUP_PROTOCOL_CONFIG, GroupProtocol.CLASSIC.name());
+    if (protocol.equalsIgnoreCase(GroupProtocol.CLASSIC.name())) {
+      p.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+    }
     // Small polls: a poll returns one partition's records at a time, and the per-partition share of
     // max_in_flight (applyBackpressure) can only be checked between polls, so a poll of 500 would let
     // one partition's few conversations fill half the window.
@@ -160,12 +178,15 @@ public final class KafkaPipeline implements AutoCloseable {
    * Stops polling, gives in-flight work up to {@code timeout} to finish, gives back the tickets of
    * whatever did not, commits what finished, and closes the Kafka clients. Blocks until done.
    *
+   * <p>The stop is a request the poll thread acts on within one poll (at most 100 ms); the consumer
+   * is never woken up from here, since a wake-up that lands outside {@code poll} would fail the
+   * final commit instead.
+   *
    * @return true when everything in flight finished in time
    */
   public boolean stop(Duration timeout) {
     running = false;
-    consumer.wakeup();
-    LockSupport.unpark(pollThread); // parked while paused: stop without sitting out the park
+    mailbox.wake();
     try {
       stopped.get(timeout.toMillis() + 30_000, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
@@ -175,7 +196,7 @@ public final class KafkaPipeline implements AutoCloseable {
       log.error("the poll thread did not stop cleanly", e);
       return false;
     }
-    return inFlight.get() == 0;
+    return inFlightView == 0;
   }
 
   /** Completes when the pipeline has stopped, by {@link #stop} or because it failed. */
@@ -185,7 +206,7 @@ public final class KafkaPipeline implements AutoCloseable {
 
   /** Records consumed and not finished. */
   public int inFlight() {
-    return inFlight.get();
+    return inFlightView;
   }
 
   /** Records waiting for their turn. */
@@ -222,19 +243,16 @@ public final class KafkaPipeline implements AutoCloseable {
       consumer.subscribe(kafka.inputTopics(), new Rebalance());
       long nextCommit = System.nanoTime() + dispatch.commitInterval().toNanos();
       while (running) {
-        ConsumerRecords<byte[], byte[]> records;
-        try {
-          records = consumer.poll(pollTimeout());
-        } catch (WakeupException e) {
-          continue; // stop() woke us; the loop condition decides
-        }
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(pollTimeout());
         lastPollNanos = System.nanoTime();
+        takeMail();
+        inheritProgress();
         for (ConsumerRecord<byte[], byte[]> r : records) {
           accept(r);
         }
         applyBackpressure();
         if (System.nanoTime() - nextCommit >= 0) {
-          commitFinished(false);
+          commitFinished();
           nextCommit = System.nanoTime() + dispatch.commitInterval().toNanos();
         }
       }
@@ -242,7 +260,7 @@ public final class KafkaPipeline implements AutoCloseable {
     } catch (Throwable t) {
       failure = t;
       log.error("the poll loop failed; stopping the gateway", t);
-      abortAll();
+      abort(allJobs());
     } finally {
       try {
         consumer.close(Duration.ofSeconds(10));
@@ -257,43 +275,91 @@ public final class KafkaPipeline implements AutoCloseable {
 
   private void accept(ConsumerRecord<byte[], byte[]> r) {
     TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-    PartitionState ps = partitions.computeIfAbsent(tp, k -> new PartitionState());
+    PartitionState ps = partitions.get(tp);
+    if (ps == null || draining) {
+      // Fetched for a partition that is gone, or while stopping: not started, not committed, so
+      // whoever owns the partition next reads it again.
+      return;
+    }
+    if (ps.offsets.finishedBefore(r.offset())) {
+      ps.offsets.skipped(r.offset());
+      listener.skippedDuplicate();
+      log.debug("{}: finished by the partition's previous owner; not dispatched again", Job.describe(r));
+      return;
+    }
     ps.offsets.started(r.offset());
-    inFlight.incrementAndGet();
-    Job job = new Job(this, ps, r, decoder.decode(r));
+    Job job = new Job(jobContext, ps.assignment, r, decoder.decode(r));
     String id = job.conversationId();
     if (id != null) {
-      job.previous = turns.put(id, job);
+      job.follow(conversations.chain(id, job));
     }
     ps.jobs.add(job);
+    inFlightView = ++inFlight;
     jobs.execute(job);
   }
 
   /**
-   * Whether this replica still owns the job's partition in the assignment the job was consumed in
-   * (a partition lost and assigned again is a new assignment, whose records are consumed anew).
+   * For partitions assigned since the last poll: reads the committed offset's metadata, so records
+   * the previous owner finished after it are skipped, not dispatched again ({@link CommitMetadata}).
    */
-  boolean owns(Job job) {
-    return partitions.get(new TopicPartition(job.record.topic(), job.record.partition())) == job.partition;
+  private void inheritProgress() {
+    if (newlyAssigned.isEmpty()) {
+      return;
+    }
+    Set<TopicPartition> added = Set.copyOf(newlyAssigned);
+    newlyAssigned.clear();
+    Map<TopicPartition, OffsetAndMetadata> committed;
+    try {
+      committed = consumer.committed(added);
+    } catch (KafkaException e) {
+      log.warn("assigned {}: could not read the committed offsets' metadata ({}); records the previous owner "
+          + "finished after its last commit will be dispatched again", added, e.toString());
+      return;
+    }
+    committed.forEach((tp, c) -> {
+      PartitionState ps = partitions.get(tp);
+      if (ps == null || c == null) {
+        return;
+      }
+      ps.committedOffset = c.offset();
+      ps.committedMetadata = c.metadata();
+      try {
+        CommitMetadata.Progress progress = CommitMetadata.decode(c.offset(), c.metadata());
+        if (progress != null) {
+          ps.offsets.inherit(progress);
+          log.debug("{}: the previous owner committed {} and finished every offset below {} but {}", tp, c.offset(),
+              progress.end(), progress.unfinished());
+        }
+      } catch (IllegalArgumentException e) {
+        log.warn("{}: the committed offset's metadata '{}' is not readable ({}); dispatching every record from offset {}",
+            tp, c.metadata(), e.getMessage(), c.offset());
+      }
+    });
   }
 
-  void jobFinished(Job job, boolean finished) {
-    if (finished) {
-      job.partition.offsets.finished(job.record.offset());
+  /** Does the bookkeeping for every job that reported itself over. */
+  private void takeMail() {
+    for (Job job = mailbox.take(); job != null; job = mailbox.take()) {
+      String id = job.conversationId();
+      if (id != null) {
+        conversations.over(id, job);
+      }
+      PartitionState ps = partitions.get(new TopicPartition(job.record.topic(), job.record.partition()));
+      // A job of an earlier assignment of the partition counts for nothing there any more.
+      if (ps != null && ps.jobs.remove(job) && job.finished()) {
+        ps.offsets.finished(job.record.offset());
+      }
+      inFlight--;
     }
-    job.partition.jobs.remove(job);
-    int n = inFlight.decrementAndGet();
-    if (paused && n <= resumeAt() && resumeSignalled.compareAndSet(false, true)) {
-      LockSupport.unpark(pollThread);
-    }
+    inFlightView = inFlight;
   }
 
   /**
    * How long the next poll may block. While consumption is paused a poll returns nothing, so a
    * plain {@code poll(100 ms)} would sit out its whole timeout after the jobs had drained below the
    * resume mark: measured, that idle time capped a fast bot at a third of what the pipeline can do.
-   * So a paused poll thread parks instead, until the last job that takes the count down to the
-   * mark unparks it (or 100 ms pass, to keep polling for rebalances), then polls without waiting.
+   * So a paused poll thread waits on the mailbox instead, until jobs report back (or 100 ms pass, to
+   * keep polling for rebalances), then polls without waiting.
    */
   private Duration pollTimeout() {
     if (!paused) {
@@ -301,8 +367,11 @@ public final class KafkaPipeline implements AutoCloseable {
       // poll does not keep it waiting when the others have nothing to fetch.
       return partitionsOverShare ? SHARE_POLL_TIMEOUT : POLL_TIMEOUT;
     }
-    if (inFlight.get() > resumeAt()) {
-      LockSupport.parkNanos(this, POLL_TIMEOUT.toNanos());
+    long deadline = System.nanoTime() + POLL_TIMEOUT.toNanos();
+    takeMail();
+    while (running && inFlight > resumeAt() && deadline - System.nanoTime() > 0) {
+      mailbox.await(deadline - System.nanoTime());
+      takeMail();
     }
     return Duration.ZERO;
   }
@@ -312,24 +381,22 @@ public final class KafkaPipeline implements AutoCloseable {
   }
 
   /**
-   * Two limits, both on the poll thread. Globally, at most {@code max_in_flight} records: beyond
-   * it every partition pauses until half have finished. Per partition, a fair share of that
-   * (max_in_flight / assigned partitions): a consumer hands back one partition's fetched records
-   * at a time, so without the share one busy partition fills the window with a handful of
-   * conversations queued behind each other while the other partitions' conversations wait idle. A
-   * partition over its share pauses until it is down to half of it. Measured with {@code ./load-test
-   * compare} (1,000 conversations, 12 partitions, 50 ms bot): 1.8k msg/s without the share and with
-   * polls of 500, 4.8k with the share, 9.5k with the share and polls of 50.
+   * Two limits. Globally, at most {@code max_in_flight} records: beyond it every partition pauses
+   * until half have finished. Per partition, a fair share of that (max_in_flight / assigned
+   * partitions): a consumer hands back one partition's fetched records at a time, so without the
+   * share one busy partition fills the window with a handful of conversations queued behind each
+   * other while the other partitions' conversations wait idle. A partition over its share pauses
+   * until it is down to half of it. Measured with {@code ./load-test compare} (1,000 conversations,
+   * 12 partitions, 50 ms bot): 1.8k msg/s without the share and with polls of 500, 4.8k with the
+   * share, 9.5k with the share and polls of 50.
    */
   private void applyBackpressure() {
-    int n = inFlight.get();
-    if (!paused && n >= dispatch.maxInFlight()) {
+    if (!paused && inFlight >= dispatch.maxInFlight()) {
       consumer.pause(consumer.assignment());
       paused = true;
-      log.debug("{} records in flight (max_in_flight {}): pausing consumption", n, dispatch.maxInFlight());
-    } else if (paused && n <= resumeAt()) {
+      log.debug("{} records in flight (max_in_flight {}): pausing consumption", inFlight, dispatch.maxInFlight());
+    } else if (paused && inFlight <= resumeAt()) {
       paused = false;
-      resumeSignalled.set(false);
       List<TopicPartition> resume = new ArrayList<>();
       for (TopicPartition tp : consumer.paused()) {
         PartitionState ps = partitions.get(tp);
@@ -338,7 +405,7 @@ public final class KafkaPipeline implements AutoCloseable {
         }
       }
       consumer.resume(resume);
-      log.debug("{} records in flight: resuming consumption", n);
+      log.debug("{} records in flight: resuming consumption", inFlight);
     }
     int share = Math.max(1, dispatch.maxInFlight() / Math.max(1, partitions.size()));
     boolean anyOverShare = false;
@@ -359,26 +426,33 @@ public final class KafkaPipeline implements AutoCloseable {
     partitionsOverShare = anyOverShare;
   }
 
-  /** Commits, per partition, up to the lowest unfinished offset. */
-  private void commitFinished(boolean sync) {
+  /** Commits, without waiting, what finished since the last commit. */
+  private void commitFinished() {
     Map<TopicPartition, OffsetAndMetadata> offsets = committable(partitions.keySet());
     if (offsets.isEmpty()) {
       return;
     }
-    if (sync) {
+    consumer.commitAsync(offsets, (committed, error) -> {
+      if (error instanceof RebalanceInProgressException) {
+        // Expected while the group rebalances; the revocation callback or the next round commits.
+        log.debug("committing offsets waits for the rebalance in progress");
+      } else if (error != null) {
+        log.warn("committing offsets failed (they are committed again later): {}", error.toString());
+      } else {
+        markCommitted(committed);
+      }
+    });
+  }
+
+  /** Commits and waits: at revocation and at the end. */
+  private void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
+    if (!offsets.isEmpty()) {
       consumer.commitSync(offsets);
       markCommitted(offsets);
-    } else {
-      consumer.commitAsync(offsets, (committed, error) -> {
-        if (error != null) {
-          log.warn("committing offsets failed (they are committed again later): {}", error.toString());
-        } else {
-          markCommitted(committed);
-        }
-      });
     }
   }
 
+  /** Per partition: the lowest unfinished offset, and what finished beyond it, where that changed. */
   private Map<TopicPartition, OffsetAndMetadata> committable(Collection<TopicPartition> tps) {
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     for (TopicPartition tp : tps) {
@@ -386,9 +460,13 @@ public final class KafkaPipeline implements AutoCloseable {
       if (ps == null) {
         continue;
       }
-      long c = ps.offsets.committable();
-      if (c >= 0 && c > ps.committed) {
-        offsets.put(tp, new OffsetAndMetadata(c));
+      long offset = ps.offsets.committable();
+      if (offset < 0) {
+        continue;
+      }
+      String metadata = ps.offsets.metadata();
+      if (offset != ps.committedOffset || !metadata.equals(ps.committedMetadata)) {
+        offsets.put(tp, new OffsetAndMetadata(offset, metadata));
       }
     }
     return offsets;
@@ -397,33 +475,79 @@ public final class KafkaPipeline implements AutoCloseable {
   private void markCommitted(Map<TopicPartition, OffsetAndMetadata> offsets) {
     offsets.forEach((tp, o) -> {
       PartitionState ps = partitions.get(tp);
-      if (ps != null) {
-        ps.committed = Math.max(ps.committed, o.offset());
+      // An asynchronous commit's answer can come after a newer commit's: keep the newest position.
+      if (ps != null && o.offset() >= ps.committedOffset) {
+        ps.committedOffset = o.offset();
+        ps.committedMetadata = o.metadata();
       }
     });
   }
 
+  /**
+   * The graceful end: no new records, every partition paused, and the poll loop keeps turning (so
+   * the group sees a live member and rebalance callbacks run) until the jobs in flight are over or
+   * {@code shutdown_timeout} has passed. Then what did not finish is cancelled or interrupted, and
+   * what finished is committed.
+   */
   private void drain() {
-    List<Job> all = new ArrayList<>();
-    partitions.values().forEach(ps -> all.addAll(ps.jobs));
-    log.info("stopping: waiting up to {} s for {} record(s) in flight", dispatch.shutdownTimeout().toSeconds(), all.size());
-    if (!awaitJobs(all, dispatch.shutdownTimeout())) {
+    draining = true;
+    consumer.pause(consumer.assignment());
+    log.info("stopping: waiting up to {} s for {} record(s) in flight", dispatch.shutdownTimeout().toSeconds(), inFlight);
+    if (!pollUntilOver(allJobs(), dispatch.shutdownTimeout())) {
       log.warn("stopping: {} record(s) did not finish in time; giving their tickets back, they will be delivered again",
-          inFlight.get());
-      abortAll();
-      awaitJobs(all, Duration.ofSeconds(5));
+          inFlight);
+      abort(allJobs());
+      pollUntilOver(allJobs(), ABORT_GRACE);
     }
-    try {
-      commitFinished(true);
-    } catch (RuntimeException e) {
-      log.warn("final commit failed; the uncommitted records will be delivered again: {}", e.toString());
+    long deadline = System.nanoTime() + FINAL_COMMIT_TIMEOUT.toNanos();
+    while (true) {
+      try {
+        commitSync(committable(partitions.keySet()));
+        return;
+      } catch (RebalanceInProgressException e) {
+        if (System.nanoTime() - deadline > 0) {
+          log.warn("final commit: a rebalance was still in progress after {} s; the uncommitted records will be "
+              + "delivered again", FINAL_COMMIT_TIMEOUT.toSeconds());
+          return;
+        }
+        // Let the rebalance finish: revoked partitions are committed by the callback, the rest after.
+        consumer.poll(DRAIN_POLL);
+      } catch (KafkaException e) {
+        log.warn("final commit failed; the uncommitted records will be delivered again: {}", e.toString());
+        return;
+      }
     }
   }
 
-  private void abortAll() {
+  /**
+   * Keeps polling (partitions paused, so nothing new arrives) and taking mail until every job in
+   * {@code waitFor} is over, or {@code timeout} has passed.
+   */
+  private boolean pollUntilOver(Collection<Job> waitFor, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      takeMail();
+      if (waitFor.stream().allMatch(j -> j.done.isDone())) {
+        takeMail();
+        return true;
+      }
+      if (System.nanoTime() - deadline > 0) {
+        return false;
+      }
+      consumer.poll(DRAIN_POLL);
+      lastPollNanos = System.nanoTime();
+    }
+  }
+
+  private List<Job> allJobs() {
     List<Job> all = new ArrayList<>();
     partitions.values().forEach(ps -> all.addAll(ps.jobs));
-    cancelUnstarted(all).forEach(Job::interrupt);
+    return all;
+  }
+
+  /** Cancels what has not started and interrupts what has. */
+  private static void abort(Collection<Job> jobs) {
+    cancelUnstarted(jobs).forEach(Job::interrupt);
   }
 
   /**
@@ -440,6 +564,10 @@ public final class KafkaPipeline implements AutoCloseable {
     return started;
   }
 
+  /**
+   * Blocks the poll thread until every job is over, or the timeout. Used inside rebalance callbacks,
+   * where polling is not allowed.
+   */
   private static boolean awaitJobs(Collection<Job> jobs, Duration timeout) {
     try {
       CompletableFuture.allOf(jobs.stream().map(j -> j.done).toArray(CompletableFuture[]::new))
@@ -455,15 +583,21 @@ public final class KafkaPipeline implements AutoCloseable {
     }
   }
 
-  /** Runs on the poll thread, inside {@code poll}. */
+  /** Runs on the poll thread, inside {@code poll} (and {@code close}). */
   private final class Rebalance implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> added) {
+      if (added.isEmpty()) {
+        return;
+      }
       for (TopicPartition tp : added) {
         partitions.put(tp, new PartitionState());
       }
+      // Their previous owner's progress is read right after this poll returns, before any of their
+      // records is accepted, in one request for all of them (inheritProgress).
+      newlyAssigned.addAll(added);
       assignment = Set.copyOf(consumer.assignment());
-      if (paused && !added.isEmpty()) {
+      if (paused || draining) {
         consumer.pause(added);
       }
       log.info("assigned {}; now owning {} partition(s)", added, assignment.size());
@@ -474,134 +608,57 @@ public final class KafkaPipeline implements AutoCloseable {
       if (revoked.isEmpty()) {
         return;
       }
-      List<Job> jobs = new ArrayList<>();
-      for (TopicPartition tp : revoked) {
-        PartitionState ps = partitions.get(tp);
-        if (ps != null) {
-          jobs.addAll(ps.jobs);
-        }
-      }
-      List<Job> started = cancelUnstarted(jobs);
-      int dropped = jobs.size() - started.size();
+      List<Job> revokedJobs = jobsOf(revoked);
+      List<Job> started = cancelUnstarted(revokedJobs);
+      int dropped = revokedJobs.size() - started.size();
       if (!awaitJobs(started, dispatch.revocationTimeout())) {
-        log.warn("revoked {}: started records did not finish within {} s; committing what finished",
-            revoked, dispatch.revocationTimeout().toSeconds());
+        // Interrupted, a started job gives its ticket back and publishes nothing: the new owner
+        // answers the record, once.
+        log.warn("revoked {}: started records did not finish within {} s (revocation_timeout); interrupting them, "
+            + "the new owner delivers them again", revoked, dispatch.revocationTimeout().toSeconds());
+        started.forEach(Job::interrupt);
+        awaitJobs(started, ABORT_GRACE);
       }
       // A started job refused as fenced meanwhile went back to its queue: it must not start again here.
       cancelUnstarted(started);
+      takeMail();
       try {
-        Map<TopicPartition, OffsetAndMetadata> offsets = committable(revoked);
-        if (!offsets.isEmpty()) {
-          consumer.commitSync(offsets);
-        }
-      } catch (RuntimeException e) {
+        commitSync(committable(revoked));
+      } catch (KafkaException e) {
         log.warn("revoked {}: commit failed; the new owner repeats the uncommitted records: {}", revoked, e.toString());
       }
-      revoked.forEach(partitions::remove);
-      assignment = Set.copyOf(consumer.assignment().stream().filter(tp -> !revoked.contains(tp)).toList());
+      forget(revoked);
       log.info("revoked {}: dropped {} record(s) that had not started (their tickets deleted), {} finished in flight",
           revoked, dropped, started.size());
     }
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> lost) {
-      List<Job> jobs = new ArrayList<>();
-      for (TopicPartition tp : lost) {
-        PartitionState ps = partitions.get(tp);
-        if (ps != null) {
-          jobs.addAll(ps.jobs);
-        }
-      }
       // Cancel before forgetting the partitions: a job checks ownership after going back to its queue.
-      cancelUnstarted(jobs);
-      lost.forEach(partitions::remove);
-      assignment = Set.copyOf(consumer.assignment().stream().filter(tp -> !lost.contains(tp)).toList());
+      cancelUnstarted(jobsOf(lost));
+      forget(lost);
       log.warn("lost {} without a clean revocation; their records will be delivered to the new owner", lost);
     }
-  }
 
-  // ------------------------------------------------------------------ called by jobs
-
-  Duration backoff(int attempt) {
-    return backoff(attempt, dispatch.retryBackoffMax().toMillis());
-  }
-
-  /**
-   * The pause before taking a new ticket after the lock store failed. Capped lower than bot retries:
-   * a failing store call is cheap (the client refuses at once while disconnected), and with the
-   * bot's 10 s cap a job whose attempt failed just before a Redis restart ended would sleep seconds
-   * past it, stalling its conversation long after the store was back.
-   */
-  Duration storeBackoff(int attempt) {
-    return backoff(attempt, Math.min(dispatch.retryBackoffMax().toMillis(), STORE_BACKOFF_MAX_MILLIS));
-  }
-
-  private Duration backoff(int attempt, long max) {
-    long base = dispatch.retryBackoff().toMillis();
-    long exp = base << Math.min(20, Math.max(0, attempt - 1));
-    long capped = Math.min(max, exp);
-    // Full jitter halves synchronized retries from replicas hitting the same failure.
-    return Duration.ofMillis(capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1));
-  }
-
-  void publishReplies(ConsumerRecord<byte[], byte[]> source, String conversationId, List<BotReply> replies, int ticket,
-      Duration lockWait) throws InterruptedException {
-    byte[] key = conversationId.getBytes(StandardCharsets.UTF_8);
-    List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>(replies.size());
-    for (BotReply reply : replies) {
-      RecordHeaders h = sourceHeaders(source);
-      h.add(Headers.TICKET, bytes(Integer.toString(ticket)));
-      h.add(Headers.LOCK_WAIT_MS, bytes(Long.toString(lockWait.toMillis())));
-      out.add(new ProducerRecord<>(kafka.outputTopic(), null, key, reply.payload(), h));
-    }
-    send(out, source);
-  }
-
-  void deadLetter(ConsumerRecord<byte[], byte[]> source, String reason, String detail, Integer ticket)
-      throws InterruptedException {
-    RecordHeaders h = new RecordHeaders(source.headers().toArray());
-    sourceHeaders(source).forEach(h::add);
-    h.add(Headers.DEAD_LETTER_REASON, bytes(reason));
-    h.add(Headers.DEAD_LETTER_DETAIL, bytes(detail == null ? "" : detail));
-    if (ticket != null) {
-      h.add(Headers.TICKET, bytes(Integer.toString(ticket)));
-    }
-    send(List.of(new ProducerRecord<>(kafka.deadLetterTopic(), null, source.key(), source.value(), h)), source);
-    listener.deadLettered(reason);
-    log.info("{}-{}@{}: dead-lettered ({}): {}", source.topic(), source.partition(), source.offset(), reason, detail);
-  }
-
-  /** Sends and waits for every acknowledgement, trying again until Kafka takes them or the gateway stops. */
-  private void send(List<ProducerRecord<byte[], byte[]>> records, ConsumerRecord<byte[], byte[]> source)
-      throws InterruptedException {
-    for (int attempt = 1; ; attempt++) {
-      List<Future<RecordMetadata>> acks = new ArrayList<>(records.size());
-      for (ProducerRecord<byte[], byte[]> r : records) {
-        acks.add(producer.send(r));
-      }
-      try {
-        for (Future<RecordMetadata> ack : acks) {
-          ack.get();
+    /** Marks the partitions revoked, for their jobs to see, and returns the jobs. */
+    private List<Job> jobsOf(Collection<TopicPartition> tps) {
+      List<Job> out = new ArrayList<>();
+      for (TopicPartition tp : tps) {
+        PartitionState ps = partitions.get(tp);
+        if (ps != null) {
+          ps.assignment.revoke();
+          out.addAll(ps.jobs);
         }
-        return;
-      } catch (ExecutionException e) {
-        Duration pause = backoff(attempt);
-        log.warn("{}-{}@{}: publishing failed ({}); trying again in {} ms", source.topic(), source.partition(),
-            source.offset(), e.getCause().toString(), pause.toMillis());
-        Thread.sleep(pause);
       }
+      return out;
     }
-  }
 
-  private static RecordHeaders sourceHeaders(ConsumerRecord<byte[], byte[]> source) {
-    RecordHeaders h = new RecordHeaders();
-    h.add(Headers.SOURCE_TOPIC, bytes(source.topic()));
-    h.add(Headers.SOURCE_PARTITION, bytes(Integer.toString(source.partition())));
-    h.add(Headers.SOURCE_OFFSET, bytes(Long.toString(source.offset())));
-    return h;
-  }
-
-  private static byte[] bytes(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
+    private void forget(Collection<TopicPartition> tps) {
+      tps.forEach(partitions::remove);
+      newlyAssigned.removeAll(tps);
+      Set<TopicPartition> now = new HashSet<>(assignment);
+      now.removeAll(tps);
+      assignment = Set.copyOf(now);
+    }
   }
 }

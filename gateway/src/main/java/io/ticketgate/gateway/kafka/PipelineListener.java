@@ -20,12 +20,8 @@ public interface PipelineListener {
   /** A ticket was held for {@code hold}, from service to release. */
   default void lockHold(Duration hold) {}
 
-  /**
-   * One call to the bot took {@code took}.
-   *
-   * @param outcome {@code ok}, {@code retryable_error}, {@code permanent_error} or {@code fenced}
-   */
-  default void botCall(Duration took, String outcome) {}
+  /** One call to the bot took {@code took} and ended as {@code outcome}. */
+  default void botCall(Duration took, BotCallOutcome outcome) {}
 
   /** A message was answered and its replies acknowledged by Kafka. */
   default void replied() {}
@@ -44,4 +40,10 @@ public interface PipelineListener {
 
   /** A message was dropped because its partition was revoked before it started; its new owner handles it. */
   default void droppedOnRevoke() {}
+
+  /**
+   * A redelivered record was not dispatched: the partition's previous owner had finished it (its
+   * commit said so), so the bot already answered it once.
+   */
+  default void skippedDuplicate() {}
 }

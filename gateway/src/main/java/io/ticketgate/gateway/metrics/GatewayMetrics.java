@@ -13,12 +13,13 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.ticketgate.gateway.kafka.BotCallOutcome;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -59,14 +60,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class GatewayMetrics implements AutoCloseable {
 
-  /** {@code ticketgate.bot.dispatch} outcome of a call that returned replies. */
-  public static final String BOT_OK = "ok";
-  /** {@code ticketgate.bot.dispatch} outcome of a call that failed with a retryable error. */
-  public static final String BOT_RETRYABLE_ERROR = "retryable_error";
-  /** {@code ticketgate.bot.dispatch} outcome of a call that failed for good. */
-  public static final String BOT_PERMANENT_ERROR = "permanent_error";
-  /** {@code ticketgate.bot.dispatch} outcome of a call the bot refused because its ticket was stale. */
-  public static final String BOT_FENCED = "fenced";
   /** The most distinct dead-letter reasons tagged; later ones count as {@value #OTHER_REASON}. */
   public static final int MAX_REASONS = 50;
   /** The reason tag for dead letters past the first {@value #MAX_REASONS} reasons. */
@@ -80,19 +73,18 @@ public final class GatewayMetrics implements AutoCloseable {
   /** Kafka clients add meters as partitions are assigned; this is how soon they appear. */
   private static final Duration KAFKA_REFRESH = Duration.ofSeconds(15);
   private static final int MAX_REASON_LENGTH = 64;
-  private static final Set<String> BOT_OUTCOMES = Set.of(BOT_OK, BOT_RETRYABLE_ERROR, BOT_PERMANENT_ERROR,
-      BOT_FENCED);
 
   private final PrometheusMeterRegistry registry;
   private final JvmGcMetrics gcMetrics;
   private final Timer lockWait;
   private final Timer lockHold;
-  private final Map<String, Timer> botDispatch;
+  private final Map<BotCallOutcome, Timer> botDispatch;
   private final Counter replied;
   private final Counter deadLettered;
   private final Counter retried;
   private final Counter fenced;
   private final Counter droppedOnRevoke;
+  private final Counter skippedDuplicate;
   private final Counter ticketsIssued;
   private final Counter ticketsExpired;
   private final Map<String, Counter> deadLetterReasons = new ConcurrentHashMap<>();
@@ -127,18 +119,19 @@ public final class GatewayMetrics implements AutoCloseable {
         Tags.empty());
     lockHold = histogram("ticketgate.lock.hold", "Time from a ticket being served to it being released",
         Tags.empty());
-    Map<String, Timer> dispatch = new ConcurrentHashMap<>();
-    for (String outcome : BOT_OUTCOMES) {
+    Map<BotCallOutcome, Timer> dispatch = new EnumMap<>(BotCallOutcome.class);
+    for (BotCallOutcome outcome : BotCallOutcome.values()) {
       dispatch.put(outcome, histogram("ticketgate.bot.dispatch", "Duration of one call to the bot",
-          Tags.of("outcome", outcome)));
+          Tags.of("outcome", outcome.label())));
     }
-    botDispatch = Map.copyOf(dispatch);
+    botDispatch = dispatch;
     // Registered up front so dashboards see zeros, not gaps, before the first event.
     replied = messages("replied");
     deadLettered = messages("dead_lettered");
     retried = messages("retried");
     fenced = messages("fenced");
     droppedOnRevoke = messages("dropped_on_revoke");
+    skippedDuplicate = messages("skipped_duplicate");
     ticketsIssued = Counter.builder("ticketgate.tickets.issued")
         .description("Tickets taken from the lock store").register(registry);
     ticketsExpired = Counter.builder("ticketgate.tickets.expired")
@@ -177,20 +170,9 @@ public final class GatewayMetrics implements AutoCloseable {
     lockHold.record(held);
   }
 
-  /**
-   * One bot call took {@code took}.
-   *
-   * @param outcome {@link #BOT_OK}, {@link #BOT_RETRYABLE_ERROR}, {@link #BOT_PERMANENT_ERROR} or
-   *     {@link #BOT_FENCED}
-   * @throws IllegalArgumentException for any other outcome
-   */
-  public void botCall(Duration took, String outcome) {
-    Timer timer = botDispatch.get(outcome);
-    if (timer == null) {
-      throw new IllegalArgumentException("bot call outcome was '" + outcome + "' but it must be one of "
-          + BOT_OK + ", " + BOT_RETRYABLE_ERROR + ", " + BOT_PERMANENT_ERROR + ", " + BOT_FENCED);
-    }
-    timer.record(took);
+  /** One bot call took {@code took} and ended as {@code outcome}. */
+  public void botCall(Duration took, BotCallOutcome outcome) {
+    botDispatch.get(Objects.requireNonNull(outcome, "outcome")).record(took);
   }
 
   /** A message's replies were published. */
@@ -259,6 +241,11 @@ public final class GatewayMetrics implements AutoCloseable {
   /** A message's ticket was given up because its partition was revoked before it was handled. */
   public void droppedOnRevoke() {
     droppedOnRevoke.increment();
+  }
+
+  /** A redelivered message was not dispatched: the partition's previous owner had finished it. */
+  public void skippedDuplicate() {
+    skippedDuplicate.increment();
   }
 
   /** A ticket was taken from the lock store. */
