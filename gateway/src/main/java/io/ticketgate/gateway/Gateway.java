@@ -213,6 +213,11 @@ public final class Gateway implements AutoCloseable {
     }
 
     @Override
+    public void servedAfterExpiry(Duration wait) {
+      m.servedAfterExpiry(wait);
+    }
+
+    @Override
     public void lockHold(Duration hold) {
       m.lockHold(hold);
     }

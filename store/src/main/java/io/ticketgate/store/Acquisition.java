@@ -157,6 +157,17 @@ final class Acquisition implements Waiters.Renewable {
     }
   }
 
+  /**
+   * Whether the head ticket the last look saw had expired by now. A release serves the waiter before
+   * that instant (its pub/sub message or in-process signal pokes a look at once); a renewal moves the
+   * head's expiry, which the look scheduled for the old instant sees. So being served at or after it
+   * means the head was skipped because it expired.
+   */
+  private boolean aheadExpired() {
+    TicketStatus s = last;
+    return s != null && s.headExpiresAtMillis() > 0 && clock.millis() >= s.headExpiresAtMillis();
+  }
+
   private LockException expired() {
     return new LockException(LockException.Reason.EXPIRED, conversationId,
         "ticket " + ticket + " expired before it was served" + describeQueue(), null);
@@ -167,7 +178,8 @@ final class Acquisition implements Waiters.Renewable {
       return; // failed meanwhile (the store was closed); that failure gave the ticket back
     }
     Duration waited = Duration.ofNanos(System.nanoTime() - requestedNanos);
-    RealHeldLock held = new RealHeldLock(store, waiters, conversationId, ticket, lifetime, waited, expiry);
+    RealHeldLock held = new RealHeldLock(store, waiters, conversationId, ticket, lifetime, waited, aheadExpired(),
+        expiry);
     waiters.track(held);
     if (Thread.currentThread() == requester) {
       result.complete(held); // cannot be cancelled yet: lockAsync has not returned the future

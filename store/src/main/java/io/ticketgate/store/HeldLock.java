@@ -24,6 +24,16 @@ public interface HeldLock extends AutoCloseable {
   Duration waited();
 
   /**
+   * Whether this turn came only because a ticket ahead of it expired instead of being released:
+   * its holder died, stalled past its lifetime, or does not renew. Most of {@link #waited()} was
+   * then lost to that holder. Judged by the waiter: it was served at or after the moment its last
+   * look saw the head ticket expire.
+   */
+  default boolean aheadExpired() {
+    return false;
+  }
+
+  /**
    * Extends the ticket by its lifetime from now, so a long handler keeps its turn.
    *
    * @throws LockException when the ticket has already expired or was removed (the turn is lost)

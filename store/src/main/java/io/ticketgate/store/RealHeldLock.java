@@ -24,13 +24,14 @@ final class RealHeldLock implements HeldLock, Waiters.Renewable {
   private final int ticket;
   private final Duration lifetime;
   private final Duration waited;
+  private final boolean aheadExpired;
   private final AtomicBoolean closed = new AtomicBoolean();
   /** Shared with the acquisition that was served, so renewals while waiting count. */
   private final ExpiryBound expiry;
   private volatile boolean lost;
 
   RealHeldLock(LockStore store, Waiters waiters, String conversationId, int ticket, Duration lifetime, Duration waited,
-      ExpiryBound expiry) {
+      boolean aheadExpired, ExpiryBound expiry) {
     this.store = store;
     this.waiters = waiters;
     this.clock = store.options().clock();
@@ -38,6 +39,7 @@ final class RealHeldLock implements HeldLock, Waiters.Renewable {
     this.ticket = ticket;
     this.lifetime = lifetime;
     this.waited = waited;
+    this.aheadExpired = aheadExpired;
     this.expiry = expiry;
   }
 
@@ -59,6 +61,11 @@ final class RealHeldLock implements HeldLock, Waiters.Renewable {
   @Override
   public Duration waited() {
     return waited;
+  }
+
+  @Override
+  public boolean aheadExpired() {
+    return aheadExpired;
   }
 
   @Override

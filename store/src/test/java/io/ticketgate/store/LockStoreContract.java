@@ -615,6 +615,7 @@ public abstract class LockStoreContract {
     HeldLock next = served(store.lockAsync(conv, LONG, null), "the turn after an expired holder");
 
     try {
+      assertThat(next.aheadExpired()).as("served because the ticket ahead expired").isTrue();
       // The stale holder finally finishes: that must not take the current holder's turn.
       stale.close();
       assertThat(store.ticketStatus(conv, next.ticket()).isServed()).isTrue();
@@ -627,6 +628,19 @@ public abstract class LockStoreContract {
       next.close();
     }
     assertThat(store.isSomeoneWaiting(conv)).isFalse();
+  }
+
+  @Test
+  void aTurnHandedOverByARelease() {
+    LockStore store = store(eventDrivenOptions());
+    String conv = newConversationId();
+    HeldLock holder = store.lock(conv, LONG, null);
+    CompletableFuture<HeldLock> waiter = store.lockAsync(conv, LONG, null);
+    awaitWaiting(store, 1);
+    holder.close();
+    try (HeldLock next = served(waiter, "the turn after a released holder")) {
+      assertThat(next.aheadExpired()).as("the ticket ahead was released, not expired").isFalse();
+    }
   }
 
   @Test

@@ -333,6 +333,9 @@ final class Job implements Runnable {
         HeldLock held = r.served().get();
         lockWait = Duration.ofNanos(System.nanoTime() - issuedAt);
         ctx.listener().lockWait(lockWait);
+        if (held.aheadExpired()) {
+          ctx.listener().servedAfterExpiry(lockWait);
+        }
         return held;
       } catch (CancellationException e) {
         return null;

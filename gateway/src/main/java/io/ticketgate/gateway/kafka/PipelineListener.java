@@ -17,6 +17,14 @@ public interface PipelineListener {
   /** A ticket waited {@code wait} from issue to service. */
   default void lockWait(Duration wait) {}
 
+  /**
+   * A ticket was served only because the ticket ahead of it expired instead of being released: a
+   * replica died or stalled holding it. Counted on the waiting side, which is alive to count it.
+   *
+   * @param wait the ticket's whole wait, most of it lost to the dead holder
+   */
+  default void servedAfterExpiry(Duration wait) {}
+
   /** A ticket was held for {@code hold}, from service to release. */
   default void lockHold(Duration hold) {}
 

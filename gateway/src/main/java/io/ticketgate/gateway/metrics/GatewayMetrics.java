@@ -78,6 +78,8 @@ public final class GatewayMetrics implements AutoCloseable {
   private final JvmGcMetrics gcMetrics;
   private final Timer lockWait;
   private final Timer lockHold;
+  private final Timer lockWaitAfterExpiry;
+  private final Counter turnsAfterExpiry;
   private final Map<BotCallOutcome, Timer> botDispatch;
   private final Counter replied;
   private final Counter deadLettered;
@@ -119,6 +121,11 @@ public final class GatewayMetrics implements AutoCloseable {
         Tags.empty());
     lockHold = histogram("ticketgate.lock.hold", "Time from a ticket being served to it being released",
         Tags.empty());
+    lockWaitAfterExpiry = histogram("ticketgate.lock.wait.after.expiry",
+        "Lock waits that ended only because the ticket ahead expired (its holder died or stalled)", Tags.empty());
+    turnsAfterExpiry = Counter.builder("ticketgate.turns.after.expiry")
+        .description("Turns served only because the ticket ahead expired instead of being released")
+        .register(registry);
     Map<BotCallOutcome, Timer> dispatch = new EnumMap<>(BotCallOutcome.class);
     for (BotCallOutcome outcome : BotCallOutcome.values()) {
       dispatch.put(outcome, histogram("ticketgate.bot.dispatch", "Duration of one call to the bot",
@@ -163,6 +170,15 @@ public final class GatewayMetrics implements AutoCloseable {
   /** A ticket was served {@code waited} after it was issued. */
   public void lockWait(Duration waited) {
     lockWait.record(waited);
+  }
+
+  /**
+   * A ticket was served {@code waited} after it was issued, and only because the ticket ahead of it
+   * expired: a replica died or stalled holding it.
+   */
+  public void servedAfterExpiry(Duration waited) {
+    turnsAfterExpiry.increment();
+    lockWaitAfterExpiry.record(waited);
   }
 
   /** A ticket was released {@code held} after it was served. */

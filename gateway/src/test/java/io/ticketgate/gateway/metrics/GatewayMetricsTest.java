@@ -60,6 +60,7 @@ class GatewayMetricsTest {
     metrics.ticketIssued();
     metrics.ticketIssued();
     metrics.ticketExpired();
+    metrics.servedAfterExpiry(Duration.ofSeconds(9));
 
     PrometheusText text = PrometheusText.parse(metrics.scrape());
     assertThat(text.value("ticketgate_lock_hold_seconds_count", Map.of())).isEqualTo(1);
@@ -77,6 +78,9 @@ class GatewayMetricsTest {
     assertThat(text.value("ticketgate_dead_letters_total", Map.of("reason", "bot_http_404"))).isEqualTo(1);
     assertThat(text.value("ticketgate_tickets_issued_total", Map.of())).isEqualTo(3);
     assertThat(text.value("ticketgate_tickets_expired_total", Map.of())).isEqualTo(1);
+    assertThat(text.value("ticketgate_turns_after_expiry_total", Map.of())).isEqualTo(1);
+    assertThat(text.value("ticketgate_lock_wait_after_expiry_seconds_count", Map.of())).isEqualTo(1);
+    assertThat(text.value("ticketgate_lock_wait_after_expiry_seconds_sum", Map.of())).isEqualTo(9);
   }
 
   @Test
@@ -86,7 +90,8 @@ class GatewayMetricsTest {
       assertThat(text.value("ticketgate_messages_total", Map.of("outcome", outcome))).isZero();
     }
     assertThat(text.names()).contains("ticketgate_tickets_issued_total", "ticketgate_tickets_expired_total",
-        "ticketgate_lock_wait_seconds_bucket", "ticketgate_lock_hold_seconds_bucket");
+        "ticketgate_lock_wait_seconds_bucket", "ticketgate_lock_hold_seconds_bucket",
+        "ticketgate_turns_after_expiry_total", "ticketgate_lock_wait_after_expiry_seconds_bucket");
   }
 
 
