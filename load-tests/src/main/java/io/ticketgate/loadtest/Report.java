@@ -98,6 +98,7 @@ public record Report(List<Verifier.Check> verdicts, Map<String, Object> numbers,
     }
     Map<String, Object> n = new LinkedHashMap<>();
     n.put("options", optionsMap(o.options()));
+    n.put("served_after_expiry", o.expiryWaits().toMap());
     n.put("messages", o.options().total());
     n.put("dispatched_distinct", distinct.size());
     n.put("dispatches_accepted", accepted.size());
@@ -160,6 +161,12 @@ public record Report(List<Verifier.Check> verdicts, Map<String, Object> numbers,
             st.fault().durationMillis(), st.affected(), st.gaps().p50(), st.gaps().p99(), st.gaps().max(),
             st.worstConversation() == null ? "-" : st.worstConversation()));
       }
+      ExpiryWaits ew = o.expiryWaits();
+      md.append(String.format(Locale.ROOT, "%nThe replicas' own count (`ticketgate_turns_after_expiry_total`, read from "
+          + "%d replica(s) at the end): %d turn(s) served only after the ticket ahead expired, %.1f s waited in all%s. "
+          + "Those are the conversations whose ticket the faulted replica held or had queued when it stopped; the "
+          + "others it hit waited only for its partitions to move.%n", ew.replicasRead(), ew.turns(), ew.waitedSeconds(),
+          ew.turns() > 0 ? String.format(Locale.ROOT, " (%.0f ms each on average)", ew.waitedSeconds() * 1000 / ew.turns()) : ""));
     }
     md.append("\n## Verification\n\n```\n");
     checks.forEach(c -> md.append(c.line()).append('\n'));

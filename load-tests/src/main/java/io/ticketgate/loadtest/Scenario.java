@@ -69,6 +69,8 @@ public final class Scenario {
   private final List<AutoCloseable> resources = Collections.synchronizedList(new ArrayList<>());
   private final List<Process> processes = Collections.synchronizedList(new ArrayList<>());
   private final List<Gateway> gateways = Collections.synchronizedList(new ArrayList<>());
+  /** Each child replica's metrics port, by name (a restarted replica gets a new one). */
+  private final Map<String, Integer> metricsPorts = new ConcurrentHashMap<>();
   private volatile BrokerLauncher broker;
   /** The replica stopped by SIGSTOP right now, if any: it must be continued before it can be stopped. */
   private volatile Process paused;
@@ -84,7 +86,7 @@ public final class Scenario {
   /** What the run observed, for the {@link Report}. */
   public record Outcome(ScenarioOptions options, List<Dispatch> dispatches, List<Reply> replies,
       Map<String, Long> producedAtMicros, long deadLetters, long fenced, long produceStartNanos,
-      List<Fault> faults, boolean timedOut, Map<String, Integer> expected) {}
+      List<Fault> faults, boolean timedOut, Map<String, Integer> expected, ExpiryWaits expiryWaits) {}
 
   /** Prepares a run; {@link #run()} does it. */
   public Scenario(ScenarioOptions options, PrintStream err) {
@@ -250,8 +252,11 @@ public final class Scenario {
       injected = new ArrayList<>(faults);
     }
     injected.sort(java.util.Comparator.comparingLong(Fault::startNanos));
+    List<Integer> ports = new ArrayList<>(metricsPorts.values());
+    inProcess.values().forEach(g -> ports.add(g.metricsPort()));
+    ExpiryWaits expiryWaits = ExpiryWaits.scrape(ports, err);
     return new Outcome(options, bot.dispatches(), new ArrayList<>(replies), producedAtMicros, deadLetters.get(),
-        bot.fencedCount(), produceStart, injected, timedOut, expected);
+        bot.fencedCount(), produceStart, injected, timedOut, expected, expiryWaits);
   }
 
   /** Sends SIGSTOP or SIGCONT to a replica the harness started (the JDK has no API for either). */
@@ -328,10 +333,19 @@ public final class Scenario {
     y.append("  commit_interval: 0.5\n");
     y.append("  shutdown_timeout: 5\n");
     y.append("metrics:\n");
-    y.append("  port: 0\n");
+    y.append("  host: 127.0.0.1\n");
+    y.append("  port: ").append(options.inProcess() ? 0 : freeMetricsPort(name)).append('\n');
     Path file = options.out().resolve(name + "-gateway.yml");
     Files.writeString(file, y.toString());
     return file;
+  }
+
+  /** A free loopback port for a child replica's metrics, remembered so the run can read them at the end. */
+  private int freeMetricsPort(String name) throws IOException {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      metricsPorts.put(name, socket.getLocalPort());
+      return socket.getLocalPort();
+    }
   }
 
   // ---------------------------------------------------------------------------------------------

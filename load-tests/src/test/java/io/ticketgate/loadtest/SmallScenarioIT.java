@@ -37,6 +37,12 @@ class SmallScenarioIT {
     assertThat(kill.path("kind").asText()).isEqualTo("kill");
     assertThat(kill.path("replica").asText()).isEqualTo("r1");
     assertThat(kill.path("stall").path("count").asLong()).isEqualTo(kill.path("affected_conversations").asLong());
+    // The survivors' own metric agrees with the bot's view: the killed replica held tickets, each
+    // waited out by a turn of a conversation the kill hit, once per conversation at most.
+    JsonNode expiry = report.path("served_after_expiry");
+    assertThat(expiry.path("replicas_read").asInt()).as("at least the survivor (the restarted one may still be starting)")
+        .isPositive();
+    assertThat(expiry.path("turns").asLong()).isBetween(1L, kill.path("affected_conversations").asLong());
   }
 
   /** The fast path: one in-process replica on the in-memory store. */
