@@ -147,7 +147,8 @@ final class Job implements Runnable {
       finished = handle((Message) decoded);
     } catch (InterruptedException e) {
       if (state.get() != CANCELLED) {
-        log.info("{}: interrupted while the gateway is stopping; it will be delivered again", source());
+        log.info("{}: interrupted (the gateway is stopping, or the partition moved after revocation_timeout); "
+            + "its ticket is given back and the record will be delivered again", source());
       }
     } catch (RuntimeException | Error e) {
       finished = deadLetterAfterBug(e);
