@@ -1,186 +1,227 @@
 package io.ticketgate.gateway.kafka;
 
+import static io.ticketgate.gateway.kafka.PipelineFixture.DLQ;
+import static io.ticketgate.gateway.kafka.PipelineFixture.OUT;
+import static io.ticketgate.gateway.kafka.PipelineFixture.TOPIC;
+import static io.ticketgate.gateway.kafka.PipelineFixture.assign;
+import static io.ticketgate.gateway.kafka.PipelineFixture.awaitTrue;
+import static io.ticketgate.gateway.kafka.PipelineFixture.header;
+import static io.ticketgate.gateway.kafka.PipelineFixture.interleaved;
+import static io.ticketgate.gateway.kafka.PipelineFixture.pipeline;
+import static io.ticketgate.gateway.kafka.PipelineFixture.producer;
+import static io.ticketgate.gateway.kafka.PipelineFixture.published;
+import static io.ticketgate.gateway.kafka.PipelineFixture.record;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ticketgate.gateway.BotException;
-import io.ticketgate.gateway.BotHandler;
 import io.ticketgate.gateway.BotReply;
-import io.ticketgate.gateway.config.DispatchSettings;
-import io.ticketgate.gateway.config.GatewayConfig;
-import io.ticketgate.gateway.config.GatewayConfigs;
-import io.ticketgate.gateway.config.KafkaSettings;
-import io.ticketgate.store.memory.InMemoryLockStore;
-import java.nio.charset.StandardCharsets;
+import io.ticketgate.gateway.Headers;
+import io.ticketgate.gateway.kafka.PipelineFixture.Counting;
+import io.ticketgate.gateway.kafka.PipelineFixture.RecordingConsumer;
+import io.ticketgate.gateway.kafka.PipelineFixture.ScriptedBot;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.consumer.OffsetCommitCallback;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
 /**
- * The pipeline's revocation and hand-over decisions, with Kafka's own in-memory consumer and
- * producer and the in-memory lock store: no broker, no network.
+ * The pipeline's decisions — order, retries, fencing, revocation, shutdown — on Kafka's in-memory
+ * consumer and producer and the in-memory lock store: no broker, no network.
  */
 class KafkaPipelineTest {
 
-  private static final String TOPIC = "in";
-  private static final TopicPartition TP = new TopicPartition(TOPIC, 0);
+  private static final TopicPartition P0 = new TopicPartition(TOPIC, 0);
+  private static final TopicPartition P1 = new TopicPartition(TOPIC, 1);
 
-  /** Answers at once, except "a says 1" when {@code hold}: that one it holds until interrupted. */
-  private static final class HoldingBot implements BotHandler {
-    final List<String> seen = new CopyOnWriteArrayList<>();
-    final CountDownLatch holding = new CountDownLatch(1);
-    final boolean hold;
+  @Test
+  void eachConversationIsDispatchedOneAtATimeInOrderAndAStopCommitsEverything() throws Exception {
+    ScriptedBot bot = new ScriptedBot((request, n) -> {
+      // A little jitter so that conversations overtake each other and a missing turn would show.
+      sleepMicros(ThreadLocalRandom.current().nextInt(0, 1500));
+      return List.of(BotReply.json("{\"text\": \"echo: " + request.text() + "\"}"));
+    });
+    RecordingConsumer consumer = new RecordingConsumer();
+    MockProducer<byte[], byte[]> producer = producer();
+    KafkaPipeline pipeline = pipeline(consumer, producer, bot, new Counting(), 3);
+    List<ConsumerRecord<byte[], byte[]>> records = interleaved(6, 25, 2);
+    pipeline.start();
+    assign(consumer, List.of(P0, P1), Map.of(), records);
+    awaitTrue("every record answered", () -> bot.calls.size() == records.size() && pipeline.inFlight() == 0);
+    assertThat(pipeline.stop(Duration.ofSeconds(10))).isTrue();
 
-    HoldingBot(boolean hold) {
-      this.hold = hold;
+    assertThat(bot.overlaps).as("calls that overlapped another of their conversation").isEmpty();
+    for (int c = 0; c < 6; c++) {
+      String conversation = "c" + c;
+      assertThat(bot.texts(conversation)).containsExactlyElementsOf(
+          IntStream.rangeClosed(1, 25).mapToObj(m -> conversation + " says " + m).toList());
     }
+    assertThat(published(producer, OUT)).hasSize(records.size());
+    assertThat(consumer.lastCommit).containsEntry(P0, new OffsetAndMetadata(75, ""))
+        .containsEntry(P1, new OffsetAndMetadata(75, ""));
+  }
 
-    @Override
-    public List<BotReply> handle(io.ticketgate.gateway.BotRequest request) throws BotException {
-      seen.add(request.text());
-      if (hold && request.text().equals("a says 1")) {
+  @Test
+  void aRetryableFailureIsRetriedOnTheSameTicketAndAnsweredOnce() throws Exception {
+    ScriptedBot bot = new ScriptedBot((request, n) -> {
+      if (n <= 2) {
+        throw BotException.retryable("bot_http_503", "unavailable", null);
+      }
+      return List.of(BotReply.json("{\"text\": \"ok\"}"));
+    });
+    Counting listener = new Counting();
+    MockProducer<byte[], byte[]> producer = producer();
+    runToEnd(bot, listener, producer, 3, List.of(record(0, 0, "c1 says 1")));
+
+    assertThat(bot.calls).extracting(ScriptedBot.Call::attempt).containsExactly(1, 2, 3);
+    assertThat(bot.calls).extracting(ScriptedBot.Call::ticket).containsOnly(bot.calls.get(0).ticket());
+    assertThat(listener.retried).hasValue(2);
+    assertThat(published(producer, OUT)).containsExactly("{\"text\": \"ok\"}");
+    assertThat(listener.deadLetters).isEmpty();
+  }
+
+  @Test
+  void aPermanentFailureIsDeadLetteredAtOnceWithItsTicketAndTheConversationMovesOn() throws Exception {
+    ScriptedBot bot = new ScriptedBot((request, n) -> {
+      if (request.text().endsWith("1")) {
+        throw BotException.permanent("bot_http_400", "bad request", null);
+      }
+      return List.of(BotReply.json("{\"text\": \"ok\"}"));
+    });
+    Counting listener = new Counting();
+    MockProducer<byte[], byte[]> producer = producer();
+    runToEnd(bot, listener, producer, 3, List.of(record(0, 0, "c1 says 1"), record(0, 1, "c1 says 2")));
+
+    assertThat(bot.texts("c1")).containsExactly("c1 says 1", "c1 says 2");
+    assertThat(listener.deadLetters).containsExactly("bot_http_400");
+    assertThat(header(producer, DLQ, Headers.DEAD_LETTER_REASON)).containsExactly("bot_http_400");
+    assertThat(header(producer, DLQ, Headers.TICKET)).doesNotContainNull();
+    assertThat(published(producer, OUT)).containsExactly("{\"text\": \"ok\"}");
+  }
+
+  @Test
+  void aRecordRejectedBeforeItsTicketIsDeadLetteredWithoutOne() throws Exception {
+    ScriptedBot bot = ScriptedBot.echo();
+    Counting listener = new Counting();
+    MockProducer<byte[], byte[]> producer = producer();
+    ConsumerRecord<byte[], byte[]> empty = new ConsumerRecord<>(TOPIC, 0, 0, "c1".getBytes(), new byte[0]);
+    runToEnd(bot, listener, producer, 3, List.of(empty, record(0, 1, "c1 says 2")));
+
+    assertThat(listener.deadLetters).containsExactly("empty_value");
+    assertThat(header(producer, DLQ, Headers.TICKET)).containsExactly((String) null);
+    assertThat(bot.texts("c1")).containsExactly("c1 says 2");
+  }
+
+  @Test
+  void aFencedAnswerTakesANewTicketAndDispatchesAgain() throws Exception {
+    ScriptedBot bot = new ScriptedBot((request, n) -> {
+      if (n == 1) {
+        throw BotException.fenced("bot_fenced", "a newer ticket was accepted", null);
+      }
+      return List.of(BotReply.json("{\"text\": \"ok\"}"));
+    });
+    Counting listener = new Counting();
+    MockProducer<byte[], byte[]> producer = producer();
+    runToEnd(bot, listener, producer, 3, List.of(record(0, 0, "c1 says 1"), record(0, 1, "c1 says 2")));
+
+    assertThat(bot.texts("c1")).containsExactly("c1 says 1", "c1 says 1", "c1 says 2", "c1 says 2");
+    assertThat(listener.fenced).hasValue(2);
+    assertThat(listener.deadLetters).isEmpty();
+    assertThat(published(producer, OUT)).hasSize(2);
+  }
+
+  @Test
+  void aBotThatFencesEveryTicketEndsInABotFencedDeadLetterAfterRetriesPlusOne() throws Exception {
+    ScriptedBot bot = new ScriptedBot((request, n) -> {
+      throw BotException.fenced("bot_fenced", "always", null);
+    });
+    Counting listener = new Counting();
+    MockProducer<byte[], byte[]> producer = producer();
+    runToEnd(bot, listener, producer, 2, List.of(record(0, 0, "c1 says 1")));
+
+    assertThat(bot.calls).hasSize(3);
+    assertThat(listener.deadLetters).containsExactly("bot_fenced");
+    assertThat(published(producer, OUT)).isEmpty();
+  }
+
+  @Test
+  void aRevokedPartitionsCommitTellsTheNextOwnerWhatNotToDispatchAgain() throws Exception {
+    // Offsets: 0 "a says 1" (held in the bot), 1 "b says 1", 2 "c says 1", 3 "a says 2" (queued behind 0).
+    List<ConsumerRecord<byte[], byte[]>> records = List.of(record(0, 0, "a says 1"), record(0, 1, "b says 1"),
+        record(0, 2, "c says 1"), record(0, 3, "a says 2"));
+    CountDownLatch holding = new CountDownLatch(1);
+    ScriptedBot firstBot = new ScriptedBot((request, n) -> {
+      if (request.text().equals("a says 1")) {
         holding.countDown();
         try {
-          new CountDownLatch(1).await();
+          new CountDownLatch(1).await(); // until revocation_timeout interrupts it
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           throw BotException.retryable("bot_timeout", "interrupted", e);
         }
       }
       return List.of(BotReply.json("{\"text\": \"ok\"}"));
-    }
-  }
-
-  private static final class Counting implements PipelineListener {
-    final AtomicInteger skipped = new AtomicInteger();
-    final AtomicInteger dropped = new AtomicInteger();
-
-    @Override
-    public void skippedDuplicate() {
-      skipped.incrementAndGet();
-    }
-
-    @Override
-    public void droppedOnRevoke() {
-      dropped.incrementAndGet();
-    }
-  }
-
-  @Test
-  void aRevokedPartitionsCommitTellsTheNextOwnerWhatNotToDispatchAgain() throws Exception {
-    // Offsets: 0 "a says 1" (held in the bot), 1 "b says 1", 2 "c says 1", 3 "a says 2" (queued behind 0).
-    List<String> texts = List.of("a says 1", "b says 1", "c says 1", "a says 2");
-
-    HoldingBot firstBot = new HoldingBot(true);
+    });
     Counting firstListener = new Counting();
-    RecordingConsumer first = consumer();
-    KafkaPipeline one = pipeline(first, firstBot, firstListener);
+    RecordingConsumer first = new RecordingConsumer();
+    KafkaPipeline one = pipeline(first, producer(), firstBot, firstListener, 0);
     one.start();
-    assign(first, texts, null);
-    awaitTrue(() -> firstBot.seen.containsAll(List.of("b says 1", "c says 1")) && firstBot.holding.getCount() == 0);
-    awaitTrue(() -> one.inFlight() == 2); // b and c finished; a's two records are not
+    assign(first, List.of(P0), Map.of(), records);
+    awaitTrue("b and c answered, a held", () -> firstBot.calls.size() == 3 && holding.getCount() == 0
+        && one.inFlight() == 2);
 
     first.schedulePollTask(() -> first.rebalance(List.of())); // the partition moves away
-    awaitTrue(() -> one.assignment().isEmpty());
-    OffsetAndMetadata committed = first.lastCommit;
+    awaitTrue("revoked", () -> one.assignment().isEmpty());
+    OffsetAndMetadata committed = first.lastCommit.get(P0);
     one.stop(Duration.ofSeconds(5));
 
-    assertThat(committed.offset()).as("a says 1 never finished: %s", committed).isEqualTo(0);
-    assertThat(committed.metadata()).as("metadata").startsWith("tg1:");
+    assertThat(committed.offset()).as("a says 1 never finished").isEqualTo(0);
     CommitMetadata.Progress progress = CommitMetadata.decode(0, committed.metadata());
     assertThat(progress.end()).isEqualTo(4);
     assertThat(progress.unfinished()).as("b and c finished; a's records did not").containsExactly(0L, 3L);
     assertThat(firstListener.dropped).as("a says 2 was queued, never started").hasValue(1);
 
-    HoldingBot secondBot = new HoldingBot(false);
+    ScriptedBot secondBot = ScriptedBot.echo();
     Counting secondListener = new Counting();
-    RecordingConsumer second = consumer();
-    KafkaPipeline two = pipeline(second, secondBot, secondListener);
+    RecordingConsumer second = new RecordingConsumer();
+    KafkaPipeline two = pipeline(second, producer(), secondBot, secondListener, 0);
     two.start();
-    assign(second, texts, committed);
-    awaitTrue(() -> secondBot.seen.size() == 2 && two.inFlight() == 0);
+    assign(second, List.of(P0), Map.of(P0, committed), records);
+    awaitTrue("a's records answered", () -> secondBot.calls.size() == 2 && two.inFlight() == 0);
     two.stop(Duration.ofSeconds(5));
 
-    assertThat(secondBot.seen).as("only what the first owner did not finish, in order").containsExactly("a says 1", "a says 2");
+    assertThat(secondBot.texts("a")).as("only what the first owner did not finish, in order")
+        .containsExactly("a says 1", "a says 2");
+    assertThat(secondBot.calls).hasSize(2);
     assertThat(secondListener.skipped).hasValue(2);
+    assertThat(second.lastCommit).containsEntry(P0, new OffsetAndMetadata(4, ""));
   }
 
-  /**
-   * Keeps the last commit, whichever way it was made: what the next owner of the partition reads.
-   * (The mock's own {@code committed()} loses the metadata once the partition is unassigned.)
-   */
-  private static final class RecordingConsumer extends MockConsumer<byte[], byte[]> {
-    volatile OffsetAndMetadata lastCommit;
-
-    RecordingConsumer() {
-      super("earliest");
-    }
-
-    @Override
-    public synchronized void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets, OffsetCommitCallback callback) {
-      super.commitAsync(offsets, callback);
-      if (offsets.containsKey(TP)) {
-        lastCommit = offsets.get(TP);
-      }
-    }
+  /** Runs {@code records} on partition 0 until every one is over, then stops. */
+  private static void runToEnd(ScriptedBot bot, Counting listener, MockProducer<byte[], byte[]> producer, int retries,
+      List<ConsumerRecord<byte[], byte[]>> records) throws InterruptedException {
+    RecordingConsumer consumer = new RecordingConsumer();
+    KafkaPipeline pipeline = pipeline(consumer, producer, bot, listener, retries);
+    pipeline.start();
+    assign(consumer, List.of(P0), Map.of(), new ArrayList<>(records));
+    long end = records.get(records.size() - 1).offset() + 1;
+    awaitTrue("every record over and committed", () -> pipeline.inFlight() == 0
+        && consumer.lastCommit.containsKey(P0) && consumer.lastCommit.get(P0).offset() == end);
+    assertThat(pipeline.stop(Duration.ofSeconds(5))).isTrue();
   }
 
-  private static RecordingConsumer consumer() {
-    RecordingConsumer c = new RecordingConsumer();
-    c.updateBeginningOffsets(Map.of(TP, 0L));
-    return c;
-  }
-
-  /**
-   * Assigns the partition (on the poll thread, as a broker would), with the previous owner's commit
-   * if there was one, and hands it the records.
-   */
-  private static void assign(MockConsumer<byte[], byte[]> c, List<String> texts, OffsetAndMetadata previousCommit) {
-    c.schedulePollTask(() -> {
-      c.rebalance(List.of(TP));
-      if (previousCommit != null) {
-        c.commitSync(Map.of(TP, previousCommit));
-      }
-      for (int i = 0; i < texts.size(); i++) {
-        String text = texts.get(i);
-        c.addRecord(new ConsumerRecord<>(TOPIC, 0, i, text.substring(0, 1).getBytes(StandardCharsets.UTF_8),
-            text.getBytes(StandardCharsets.UTF_8)));
-      }
-    });
-  }
-
-  private static KafkaPipeline pipeline(MockConsumer<byte[], byte[]> consumer, BotHandler bot, PipelineListener listener) {
-    GatewayConfig d = GatewayConfigs.defaults();
-    KafkaSettings k = d.kafka();
-    DispatchSettings s = d.dispatch();
-    GatewayConfig config = d
-        .withKafka(new KafkaSettings(k.bootstrapServers(), "g", List.of(TOPIC), "out", "dlq", k.conversationId(),
-            k.maxMessageBytes(), Map.of(), Map.of()))
-        .withDispatch(new DispatchSettings(s.maxInFlight(), 0, Duration.ofMillis(1), Duration.ofMillis(1),
-            Duration.ofMinutes(5), s.lockMaxWait(), Duration.ofSeconds(5), Duration.ofMillis(300), Duration.ofMillis(50)));
-    MockProducer<byte[], byte[]> producer = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
-    return new KafkaPipeline(config, new InMemoryLockStore(), bot, listener, consumer, producer);
-  }
-
-  private static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not met within 10 s");
-      }
-      Thread.sleep(5);
+  private static void sleepMicros(int micros) {
+    try {
+      Thread.sleep(Duration.ofNanos(micros * 1000L));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 }

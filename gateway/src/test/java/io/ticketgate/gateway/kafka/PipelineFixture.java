@@ -1,0 +1,231 @@
+package io.ticketgate.gateway.kafka;
+
+import io.ticketgate.gateway.BotException;
+import io.ticketgate.gateway.BotHandler;
+import io.ticketgate.gateway.BotReply;
+import io.ticketgate.gateway.BotRequest;
+import io.ticketgate.gateway.config.DispatchSettings;
+import io.ticketgate.gateway.config.GatewayConfig;
+import io.ticketgate.gateway.config.GatewayConfigs;
+import io.ticketgate.gateway.config.KafkaSettings;
+import io.ticketgate.store.memory.InMemoryLockStore;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetCommitCallback;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * A pipeline on Kafka's in-memory consumer and producer and the in-memory lock store: its decisions
+ * can be tested without a broker. Records are keyed by conversation; texts are "c says n".
+ */
+final class PipelineFixture {
+
+  static final String TOPIC = "in";
+  static final String OUT = "out";
+  static final String DLQ = "dlq";
+
+  private PipelineFixture() {}
+
+  /**
+   * Keeps the last commit per partition, whichever way it was made: what the next owner reads. (The
+   * mock's own {@code committed()} loses the metadata once the partition is unassigned.)
+   */
+  static final class RecordingConsumer extends MockConsumer<byte[], byte[]> {
+    final Map<TopicPartition, OffsetAndMetadata> lastCommit = new ConcurrentHashMap<>();
+
+    RecordingConsumer() {
+      super("earliest");
+    }
+
+    @Override
+    public synchronized void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets, OffsetCommitCallback callback) {
+      super.commitAsync(offsets, callback);
+      lastCommit.putAll(offsets);
+    }
+  }
+
+  /** Counts what the pipeline reports. */
+  static final class Counting implements PipelineListener {
+    final AtomicInteger skipped = new AtomicInteger();
+    final AtomicInteger dropped = new AtomicInteger();
+    final AtomicInteger retried = new AtomicInteger();
+    final AtomicInteger fenced = new AtomicInteger();
+    final AtomicInteger replied = new AtomicInteger();
+    final List<String> deadLetters = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void skippedDuplicate() {
+      skipped.incrementAndGet();
+    }
+
+    @Override
+    public void droppedOnRevoke() {
+      dropped.incrementAndGet();
+    }
+
+    @Override
+    public void retried() {
+      retried.incrementAndGet();
+    }
+
+    @Override
+    public void fenced() {
+      fenced.incrementAndGet();
+    }
+
+    @Override
+    public void replied() {
+      replied.incrementAndGet();
+    }
+
+    @Override
+    public void deadLettered(String reason) {
+      deadLetters.add(reason);
+    }
+  }
+
+  /** What a scripted bot does with one call: answer, or throw. */
+  @FunctionalInterface
+  interface Script {
+    List<BotReply> answer(BotRequest request, int callOfThisText) throws BotException;
+  }
+
+  /**
+   * A bot that follows a script, records every call, and notes any call that arrives while another
+   * call of the same conversation is still in progress.
+   */
+  static final class ScriptedBot implements BotHandler {
+    record Call(String conversation, String text, int ticket, int attempt) {}
+
+    final List<Call> calls = new CopyOnWriteArrayList<>();
+    final List<String> overlaps = new CopyOnWriteArrayList<>();
+    private final Set<String> active = ConcurrentHashMap.newKeySet();
+    private final Map<String, AtomicInteger> callsPerText = new ConcurrentHashMap<>();
+    private final Script script;
+
+    ScriptedBot(Script script) {
+      this.script = script;
+    }
+
+    static ScriptedBot echo() {
+      return new ScriptedBot((request, n) -> List.of(BotReply.json("{\"text\": \"echo: " + request.text() + "\"}")));
+    }
+
+    @Override
+    public List<BotReply> handle(BotRequest request) throws BotException {
+      if (!active.add(request.conversationId())) {
+        overlaps.add(request.text());
+      }
+      try {
+        calls.add(new Call(request.conversationId(), request.text(), request.ticket(), request.attempt()));
+        int n = callsPerText.computeIfAbsent(request.text(), k -> new AtomicInteger()).incrementAndGet();
+        return script.answer(request, n);
+      } finally {
+        active.remove(request.conversationId());
+      }
+    }
+
+    /** The texts of every call of {@code conversation}, in call order. */
+    List<String> texts(String conversation) {
+      return calls.stream().filter(c -> c.conversation().equals(conversation)).map(Call::text).toList();
+    }
+  }
+
+  static MockProducer<byte[], byte[]> producer() {
+    return new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  static KafkaPipeline pipeline(RecordingConsumer consumer, MockProducer<byte[], byte[]> producer, BotHandler bot,
+      PipelineListener listener, int retries) {
+    GatewayConfig d = GatewayConfigs.defaults();
+    KafkaSettings k = d.kafka();
+    DispatchSettings s = d.dispatch();
+    GatewayConfig config = d
+        .withKafka(new KafkaSettings(k.bootstrapServers(), "g", List.of(TOPIC), OUT, DLQ, k.conversationId(),
+            k.maxMessageBytes(), Map.of(), Map.of()))
+        .withDispatch(new DispatchSettings(s.maxInFlight(), retries, Duration.ofMillis(1), Duration.ofMillis(2),
+            Duration.ofMinutes(5), s.lockMaxWait(), Duration.ofSeconds(10), Duration.ofMillis(300), Duration.ofMillis(50)));
+    return new KafkaPipeline(config, new InMemoryLockStore(), bot, listener, consumer, producer);
+  }
+
+  /** A record of {@code text} ("c says n"), keyed by its conversation, at {@code offset}. */
+  static ConsumerRecord<byte[], byte[]> record(int partition, long offset, String text) {
+    String conversation = text.substring(0, text.indexOf(' '));
+    return new ConsumerRecord<>(TOPIC, partition, offset, conversation.getBytes(StandardCharsets.UTF_8),
+        text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Assigns {@code partitions} (on the poll thread, as a broker would), with a previous owner's
+   * commits if any, and hands over the records.
+   */
+  static void assign(MockConsumer<byte[], byte[]> c, List<TopicPartition> partitions,
+      Map<TopicPartition, OffsetAndMetadata> previousCommits, List<ConsumerRecord<byte[], byte[]>> records) {
+    Map<TopicPartition, Long> beginning = new java.util.HashMap<>();
+    partitions.forEach(tp -> beginning.put(tp, 0L));
+    c.updateBeginningOffsets(beginning);
+    c.schedulePollTask(() -> {
+      c.rebalance(partitions);
+      if (!previousCommits.isEmpty()) {
+        c.commitSync(previousCommits);
+      }
+      records.forEach(c::addRecord);
+    });
+  }
+
+  /** Interleaved: message 1 of every conversation, then message 2, ...; conversation i on partition i % partitions. */
+  static List<ConsumerRecord<byte[], byte[]>> interleaved(int conversations, int messages, int partitions) {
+    long[] next = new long[partitions];
+    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+    for (int m = 1; m <= messages; m++) {
+      for (int c = 0; c < conversations; c++) {
+        int p = c % partitions;
+        out.add(record(p, next[p]++, "c" + c + " says " + m));
+      }
+    }
+    return out;
+  }
+
+  /** The values published to {@code topic}, as text. */
+  static List<String> published(MockProducer<byte[], byte[]> producer, String topic) {
+    return producer.history().stream().filter(r -> r.topic().equals(topic))
+        .map(r -> new String(r.value(), StandardCharsets.UTF_8)).toList();
+  }
+
+  /** The header {@code name} of each record published to {@code topic}. */
+  static List<String> header(MockProducer<byte[], byte[]> producer, String topic, String name) {
+    List<String> out = new ArrayList<>();
+    for (ProducerRecord<byte[], byte[]> r : producer.history()) {
+      if (r.topic().equals(topic)) {
+        var h = r.headers().lastHeader(name);
+        out.add(h == null ? null : new String(h.value(), StandardCharsets.UTF_8));
+      }
+    }
+    return out;
+  }
+
+  static void awaitTrue(String what, BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("not within 20 s: " + what);
+      }
+      Thread.sleep(5);
+    }
+  }
+}
