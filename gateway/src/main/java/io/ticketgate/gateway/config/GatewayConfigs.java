@@ -243,6 +243,14 @@ public final class GatewayConfigs {
             + "replies are acknowledged); use the kafka section's own keys");
       }
     }
+    String protocol = consumer.get("group.protocol");
+    if (protocol != null && !protocol.equalsIgnoreCase("classic") && !protocol.equalsIgnoreCase("consumer")) {
+      r.problem("consumer.group.protocol", protocol, "must be classic or consumer");
+    } else if ("consumer".equalsIgnoreCase(protocol) && consumer.containsKey("partition.assignment.strategy")) {
+      // The broker assigns partitions under KIP-848; the client would refuse to start.
+      r.problem("consumer.partition.assignment.strategy", consumer.get("partition.assignment.strategy"),
+          "cannot be set with group.protocol consumer (the broker assigns); remove it, or use group.protocol classic");
+    }
     for (String k : producer.keySet()) {
       if (MANAGED_PRODUCER_KEYS.contains(k)) {
         r.problem("producer." + k, producer.get(k), "is set by Ticketgate itself (idempotent, acks=all)");

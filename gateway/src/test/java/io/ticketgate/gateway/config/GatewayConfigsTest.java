@@ -268,6 +268,20 @@ class GatewayConfigsTest {
   }
 
   @Test
+  void theGroupProtocolIsClassicOrConsumerAndTheBrokerAssignsUnderConsumer() throws IOException {
+    List<String> unknown = GatewayConfigs.check(file("a.yml", "kafka: {consumer: {group.protocol: eager}}\n"), null)
+        .problems();
+    assertProblem(unknown, "gateway.kafka.consumer.group.protocol", "'eager'", "must be classic or consumer");
+    List<String> both = GatewayConfigs.check(file("b.yml", """
+        kafka:
+          consumer: {group.protocol: consumer, partition.assignment.strategy: range}
+        """), null).problems();
+    assertProblem(both, "gateway.kafka.consumer.partition.assignment.strategy", "'range'", "the broker assigns");
+    assertThat(GatewayConfigs.check(file("c.yml", "kafka: {consumer: {group.protocol: consumer}}\n"), null).isValid())
+        .isTrue();
+  }
+
+  @Test
   void topicNamesFollowKafkasRules() throws IOException {
     String longName = "t".repeat(250);
     GatewayConfigs.Result r = check("kafka: {input_topics: ['..', 'ok_1.x-y', '" + longName + "'], output_topic: 'a/b',"
