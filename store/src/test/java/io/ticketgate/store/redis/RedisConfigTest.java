@@ -44,6 +44,7 @@ class RedisConfigTest {
     assertThat(s.socketTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(s.deploymentMode()).isEqualTo(RedisSettings.DeploymentMode.STANDARD);
     assertThat(s.ticketCounterTtl()).isEqualTo(Duration.ofDays(30));
+    assertThat(s.absentTicketGrace()).isEqualTo(Duration.ofSeconds(5));
   }
 
   @Test
