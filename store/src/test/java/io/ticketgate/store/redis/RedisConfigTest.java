@@ -60,6 +60,16 @@ class RedisConfigTest {
   }
 
   @Test
+  void absentTicketGraceIsAConcurrentStoreSettingInSeconds() {
+    assertThat(read(section("type", "concurrent_redis", "absent_ticket_grace", 2.5)).absentTicketGrace())
+        .isEqualTo(Duration.ofMillis(2500));
+    assertThat(LockStores.validate(section("type", "concurrent_redis", "absent_ticket_grace", 0), "endpoints.yml")
+        .problems()).anySatisfy(p -> assertThat(p).contains("lock_store.absent_ticket_grace was '0'"));
+    assertThat(LockStores.validate(section("type", "redis", "absent_ticket_grace", 2), "endpoints.yml").warnings())
+        .anySatisfy(w -> assertThat(w).contains("absent_ticket_grace"));
+  }
+
+  @Test
   void urlIsTheDeprecatedNameOfHost() {
     Map<String, Object> s = section("type", "redis", "url", "redis.internal");
     assertThat(read(s).host()).isEqualTo("redis.internal");
