@@ -22,21 +22,42 @@ import java.util.concurrent.CompletionStage;
  * <h2>Keys</h2>
  * With prefix {@code concurrent_lock:} (or {@code <key_prefix>:concurrent_lock:}):
  * <ul>
- *   <li>{@code <prefix><id>:last_issued_ticket_number}: the counter. Cleanup does not delete it (it
- *       expires {@link RedisSettings#ticketCounterTtl()} after the last issue), so a conversation's
- *       ticket numbers keep growing across idle periods and can serve as fencing tokens.
- *   <li>{@code <prefix><id>:<number>}: one ticket, {@code {"number": n, "expires": t}}, with a
- *       relative TTL equal to its lifetime, so Redis itself removes an expired ticket.
- *   <li>{@code <prefix><id>:serving_floor}: Ticketgate's own index, outside the
- *       {@code <id>:<digits>} pattern Rasa reads: every ticket below it is known to be finished.
+ *   <li>{@code <prefix><id>:last_issued_ticket_number}: the counter, Rasa's. It expires
+ *       {@link RedisSettings#ticketCounterTtl()} after the last issue, and a Rasa server's cleanup
+ *       deletes it with every other key under {@code <prefix><id>:}.
+ *   <li>{@code <prefix><id>:<number>}: one ticket, {@code {"number": n, "expires": t}}. Ticketgate
+ *       gives it a relative TTL equal to its lifetime; a Rasa server gives it {@code EX int(expires)},
+ *       an absolute epoch used as a relative TTL, so its key outlives the ticket by decades. Only the
+ *       value's {@code expires} decides whether a ticket still holds its place.
+ *   <li>{@code <prefix><id>:serving_floor}: Ticketgate's index, outside the {@code <id>:<digits>}
+ *       pattern Rasa reads: every ticket below it is known to be finished.
  * </ul>
+ * And outside that prefix, so a Rasa server's cleanup leaves them alone
+ * ({@code concurrent_lock_ticketgate:}, a name no Rasa key can start with since Rasa's
+ * {@code key_prefix} is alphanumeric):
+ * <ul>
+ *   <li>{@code ...<id>:high_water}: the highest number Ticketgate issued or saved. When the counter
+ *       is found below it (deleted by Rasa's cleanup, or expired), the counter is raised to it
+ *       before the next {@code INCR}, so Ticketgate's numbers keep growing and can serve as fencing
+ *       tokens.
+ *   <li>{@code ...<id>:absent_since}: a hash from a number someone else took (a Rasa server
+ *       {@code INCR}s and then {@code SET}s its key in a second command) whose key was absent when a
+ *       Ticketgate replica first noticed the number, to that instant by Redis's clock. Such a
+ *       number blocks later tickets until its key appears, or for
+ *       {@link RedisSettings#absentTicketGrace()} from that instant, after which it counts as
+ *       abandoned. Ticketgate's own numbers never go in: it writes a ticket in the same script as
+ *       its {@code INCR}.
+ * </ul>
+ * In cluster mode every key of a conversation carries the conversation's hash tag, so all of them
+ * share a slot and each operation stays a single-slot script.
  *
  * <h2>Cost</h2>
  * Whether ticket {@code n} is served is decided by one script that checks the tickets between the
  * floor and {@code n}; the numbers come from the shared counter, so no key is ever searched for
  * ({@code KEYS}/{@code SCAN} are never used) and the cost of an acquire or release does not grow with
  * the size of the database, only with the queue ahead. Tickets issued by a Rasa server sharing the
- * database count as well, since they take their numbers from the same counter.
+ * database count as well, since they take their numbers from the same counter. After a Rasa cleanup
+ * deleted the floor, the first look checks the numbers from 0 up once.
  *
  * <p>Thread-safe; all operations are single atomic scripts or commands.
  */
@@ -44,74 +65,138 @@ public class ConcurrentRedisLockStore extends RedisBackedLockStore {
 
   /** Rasa's prefix for this layout. */
   public static final String DEFAULT_KEY_PREFIX = "concurrent_lock:";
+  /** Prefix of Ticketgate's own per-conversation keys, outside everything Rasa reads or deletes. */
+  public static final String STATE_KEY_PREFIX = "concurrent_lock_ticketgate:";
   /** Suffix of the counter key, as Rasa names it. */
   public static final String LAST_ISSUED_SUFFIX = "last_issued_ticket_number";
   /** Suffix of Ticketgate's floor key. */
   public static final String FLOOR_SUFFIX = "serving_floor";
+  /** Suffix of Ticketgate's high-water mark, under {@link #STATE_KEY_PREFIX}. */
+  public static final String HIGH_WATER_SUFFIX = "high_water";
+  /** Suffix of Ticketgate's hash of absent numbers, under {@link #STATE_KEY_PREFIX}. */
+  public static final String ABSENT_SINCE_SUFFIX = "absent_since";
 
   /**
-   * Where ticket {@code n} stands, given its key prefix {@code base} and the floor key: every ticket
-   * between the floor and {@code n} is checked by number, none is searched for. Moves the floor up to
-   * the first live ticket so the next look starts there. Returns {0} when served, else
-   * {head, ahead, head's PTTL}.
+   * Where ticket {@code n} stands, given its key prefix {@code base}: every number between the floor
+   * and {@code n} is checked, none is searched for. A number blocks when its ticket's {@code expires}
+   * has not passed ({@code nowSec}, the caller's clock, which also wrote Ticketgate's expiries), or
+   * when its key is absent but it is in the absent hash and its grace has not run out
+   * ({@code nowMs}, Redis's clock, the same for every replica). A value that is not a ticket blocks,
+   * so that the caller reports it. Moves the floor up to the first blocking number so the next look
+   * starts there. Returns {0} when served, else {1, head, ahead, 1, head's value} or
+   * {1, head, ahead, 2, milliseconds until the head's grace runs out}.
    */
   private static final String LOOK = """
-      local function look(base, n, floorKey, floorTtl)
-        local floor = tonumber(redis.call('GET', floorKey) or '1') or 1
-        if floor > n or floor < 1 then floor = 1 end
-        local head = 0
-        local ahead = 0
+      local function redisMillis()
+        local t = redis.call('TIME')
+        return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+      end
+      local function look(base, n, floorKey, floorTtl, absentKey, nowSec, graceMs)
+        local floor = tonumber(redis.call('GET', floorKey) or '0') or 0
+        if floor > n or floor < 0 then floor = 0 end
+        local head, ahead, headKind, headInfo = -1, 0, 0, 0
+        local nowMs = nil
         for i = floor, n - 1 do
-          if redis.call('EXISTS', base .. i) == 1 then
-            if head == 0 then head = i end
+          local kind, info = 0, 0
+          local v = redis.call('GET', base .. i)
+          if v then
+            redis.call('HDEL', absentKey, i)
+            local ok, t = pcall(cjson.decode, v)
+            local expires = nil
+            if ok and type(t) == 'table' then expires = tonumber(t['expires']) end
+            if expires == nil or expires >= nowSec then kind, info = 1, v end
+          else
+            local since = tonumber(redis.call('HGET', absentKey, i) or '')
+            if since then
+              nowMs = nowMs or redisMillis()
+              if nowMs < since + graceMs then
+                kind, info = 2, since + graceMs - nowMs
+              else
+                redis.call('HDEL', absentKey, i)
+              end
+            end
+          end
+          if kind > 0 then
+            if head < 0 then head, headKind, headInfo = i, kind, info end
             ahead = ahead + 1
           end
         end
         local newFloor = n
-        if head > 0 then newFloor = head end
+        if head >= 0 then newFloor = head end
         if newFloor ~= floor then redis.call('SET', floorKey, newFloor, 'PX', floorTtl) end
-        if head == 0 then return {0} end
-        return {head, ahead, redis.call('PTTL', base .. head)}
+        if head < 0 then return {0} end
+        return {1, head, ahead, headKind, headInfo}
       end
       """;
 
   /**
-   * INCRs the counter, writes the ticket and looks where it stands, all in one step: no number is
-   * issued without its key, and an uncontended turn costs one round trip to take.
-   * Returns {n, look...}.
+   * INCRs the counter, writes the ticket and looks where it stands, all in one step: no number of
+   * Ticketgate's is issued without its key, and an uncontended turn costs one round trip to take.
+   * Before the INCR: raises a counter found below the high-water mark (a Rasa cleanup deleted it;
+   * the floor went with it, so the look starts from 0), and notes the numbers others took since the
+   * last Ticketgate issue whose keys are absent (maybe not written yet) in the absent hash.
+   * KEYS: counter, floor, high water, absent hash. ARGV: base, expires, lifetime ms, counter TTL ms,
+   * now (seconds), grace ms. Returns {n, look...}.
    */
   private static final RedisConnection.Script ISSUE = new RedisConnection.Script(LOOK + """
+      local hw = tonumber(redis.call('GET', KEYS[3]) or '0') or 0
+      local last = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+      local from = hw
+      if last < hw then
+        redis.call('SET', KEYS[1], hw)
+        redis.call('DEL', KEYS[2])
+        from = 0
+      end
+      local floor = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
+      if from < floor - 1 then from = floor - 1 end
+      if from < last then
+        local nowMs = string.format('%.0f', redisMillis())
+        for i = from + 1, last do
+          if redis.call('EXISTS', ARGV[1] .. i) == 0 then redis.call('HSETNX', KEYS[4], i, nowMs) end
+        end
+        redis.call('PEXPIRE', KEYS[4], ARGV[4])
+      end
       local n = redis.call('INCR', KEYS[1])
       redis.call('PEXPIRE', KEYS[1], ARGV[4])
       redis.call('PEXPIRE', KEYS[2], ARGV[4])
+      redis.call('SET', KEYS[3], n, 'PX', ARGV[4])
       redis.call('SET', ARGV[1] .. n, '{"number": ' .. n .. ', "expires": ' .. ARGV[2] .. '}', 'PX', ARGV[3])
-      local status = look(ARGV[1], n, KEYS[2], ARGV[4])
+      local status = look(ARGV[1], n, KEYS[2], ARGV[4], KEYS[4], tonumber(ARGV[5]), tonumber(ARGV[6]))
       table.insert(status, 1, n)
       return status
       """);
 
-  /** Where ticket ARGV[2] stands: {-1} when gone, else as {@link #LOOK}. */
+  /**
+   * Where ticket ARGV[2] stands: {-1} when gone, else as {@link #LOOK}.
+   * KEYS: the ticket, floor, absent hash. ARGV: base, number, counter TTL ms, now (seconds), grace ms.
+   */
   private static final RedisConnection.Script STATUS = new RedisConnection.Script(LOOK + """
       if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
-      return look(ARGV[1], tonumber(ARGV[2]), KEYS[2], ARGV[3])
+      return look(ARGV[1], tonumber(ARGV[2]), KEYS[2], ARGV[3], KEYS[3], tonumber(ARGV[4]), tonumber(ARGV[5]))
       """);
 
-  /** Deletes the ticket, raises the floor past it when it was the lowest, and signals whoever came after it. */
+  /**
+   * Deletes the ticket, raises the floor past it when it was the lowest, and signals whoever came
+   * after it. The high-water mark counts as well as the counter: a Rasa cleanup may have deleted it.
+   */
   private static final RedisConnection.Script RELEASE = new RedisConnection.Script("""
       local n = tonumber(ARGV[1])
       redis.call('DEL', KEYS[1])
       local floor = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
       if floor == n then redis.call('SET', KEYS[2], n + 1, 'PX', ARGV[4]) end
       local last = tonumber(redis.call('GET', KEYS[3]) or '0') or 0
-      if last > n then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
+      local hw = tonumber(redis.call('GET', KEYS[4]) or '0') or 0
+      if last > n or hw > n then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
       return 1
       """);
 
-  /** The live tickets' values from the floor to the last issued number. */
+  /** The ticket values from the floor (0 when unknown: a saved lock may hold ticket 0) to the last issued number. */
   private static final RedisConnection.Script LIVE = new RedisConnection.Script("""
       local last = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
-      local floor = tonumber(redis.call('GET', KEYS[2]) or '1') or 1
-      if floor > last + 1 or floor < 1 then floor = 1 end
+      local hw = tonumber(redis.call('GET', KEYS[3]) or '0') or 0
+      if hw > last then last = hw end
+      local floor = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
+      if floor > last + 1 or floor < 0 then floor = 0 end
       local out = {}
       for i = floor, last do
         local v = redis.call('GET', ARGV[1] .. i)
@@ -123,19 +208,26 @@ public class ConcurrentRedisLockStore extends RedisBackedLockStore {
       return out
       """);
 
-  /** Raises the counter to at least ARGV[1], so a saved lock's numbers are never issued again. */
+  /** Raises the counter and the high-water mark to at least ARGV[1], so a saved lock's numbers are never issued again. */
   private static final RedisConnection.Script RAISE_COUNTER = new RedisConnection.Script("""
-      local last = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
-      if last < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
+      for _, key in ipairs(KEYS) do
+        local last = tonumber(redis.call('GET', key) or '0') or 0
+        if last < tonumber(ARGV[1]) then redis.call('SET', key, ARGV[1], 'PX', ARGV[2]) end
+      end
       return 1
       """);
 
   private final String counterTtlMillis;
+  private final String graceMillis;
+  /** Everything before the conversation id in Ticketgate's own keys. */
+  private final String statePrefix;
 
   /** Connects to Redis as {@code settings} say. */
   public ConcurrentRedisLockStore(RedisSettings settings, LockStoreOptions options) {
     super(settings, options, DEFAULT_KEY_PREFIX);
     this.counterTtlMillis = Long.toString(settings.ticketCounterTtl().toMillis());
+    this.graceMillis = Long.toString(Math.max(1, settings.absentTicketGrace().toMillis()));
+    this.statePrefix = (settings.keyPrefix() == null ? "" : settings.keyPrefix() + ":") + STATE_KEY_PREFIX;
   }
 
   /** Builds the store from a {@code lock_store:} section. */
@@ -146,6 +238,15 @@ public class ConcurrentRedisLockStore extends RedisBackedLockStore {
   /** Everything before the ticket number in this conversation's keys: {@code <prefix><id>:}. */
   public String keyBase(String conversationId) {
     return keyPrefix + keyId(conversationId) + ":";
+  }
+
+  /**
+   * Everything before the suffix in Ticketgate's own keys of this conversation,
+   * {@code [<key_prefix>:]concurrent_lock_ticketgate:<id>:}: outside {@link #keyBase}, which a Rasa
+   * server's cleanup empties, and with the same hash tag in cluster mode.
+   */
+  public String stateBase(String conversationId) {
+    return statePrefix + keyId(conversationId) + ":";
   }
 
   @Override
@@ -186,7 +287,8 @@ public class ConcurrentRedisLockStore extends RedisBackedLockStore {
       highest = Math.max(highest, t.number());
     }
     await(id, "save the lock", redis.<Long>eval(RAISE_COUNTER, ScriptOutputType.INTEGER,
-        new String[] {base + LAST_ISSUED_SUFFIX}, Integer.toString(highest), counterTtlMillis));
+        new String[] {base + LAST_ISSUED_SUFFIX, stateBase(id) + HIGH_WATER_SUFFIX}, Integer.toString(highest),
+        counterTtlMillis));
     wakeWaiters(id);
   }
 
@@ -214,19 +316,24 @@ public class ConcurrentRedisLockStore extends RedisBackedLockStore {
   protected CompletionStage<Issued> issueAndLookAsync(String conversationId, Duration lifetime) {
     Checks.positive(lifetime, "lifetime");
     String base = keyBase(conversationId);
-    double expires = clock().millis() / 1000.0 + lifetime.toMillis() / 1000.0;
+    String state = stateBase(conversationId);
+    long nowMillis = clock().millis();
+    double expires = nowMillis / 1000.0 + lifetime.toMillis() / 1000.0;
     CompletionStage<List<Object>> reply = redis.eval(ISSUE, ScriptOutputType.MULTI,
-        new String[] {base + LAST_ISSUED_SUFFIX, base + FLOOR_SUFFIX},
-        base, RasaJson.pythonFloat(expires), Long.toString(Math.max(1, lifetime.toMillis())), counterTtlMillis);
+        new String[] {base + LAST_ISSUED_SUFFIX, base + FLOOR_SUFFIX, state + HIGH_WATER_SUFFIX,
+            state + ABSENT_SINCE_SUFFIX},
+        base, RasaJson.pythonFloat(expires), Long.toString(Math.max(1, lifetime.toMillis())), counterTtlMillis,
+        RasaJson.pythonFloat(nowMillis / 1000.0), graceMillis);
     return guard(conversationId, "issue a ticket", reply.thenApply(r ->
-        new Issued(Math.toIntExact((Long) r.get(0)), status(r.subList(1, r.size())))));
+        new Issued(Math.toIntExact((Long) r.get(0)), status(conversationId, r.subList(1, r.size())))));
   }
 
   @Override
   public void finishServing(String conversationId, int ticket) {
     String base = keyBase(conversationId);
     await(conversationId, "finish serving ticket " + ticket, redis.<Long>eval(RELEASE, ScriptOutputType.INTEGER,
-        new String[] {base + ticket, base + FLOOR_SUFFIX, base + LAST_ISSUED_SUFFIX},
+        new String[] {base + ticket, base + FLOOR_SUFFIX, base + LAST_ISSUED_SUFFIX,
+            stateBase(conversationId) + HIGH_WATER_SUFFIX},
         Integer.toString(ticket), releaseChannel, conversationId, counterTtlMillis));
     wakeWaiters(conversationId);
   }
@@ -267,12 +374,18 @@ public class ConcurrentRedisLockStore extends RedisBackedLockStore {
   protected CompletionStage<TicketStatus> ticketStatusAsync(String conversationId, int ticket) {
     String base = keyBase(conversationId);
     CompletionStage<List<Object>> reply = redis.eval(STATUS, ScriptOutputType.MULTI,
-        new String[] {base + ticket, base + FLOOR_SUFFIX}, base, Integer.toString(ticket), counterTtlMillis);
-    return guard(conversationId, "look up ticket " + ticket, reply.thenApply(this::status));
+        new String[] {base + ticket, base + FLOOR_SUFFIX, stateBase(conversationId) + ABSENT_SINCE_SUFFIX},
+        base, Integer.toString(ticket), counterTtlMillis, RasaJson.pythonFloat(clock().millis() / 1000.0),
+        graceMillis);
+    return guard(conversationId, "look up ticket " + ticket, reply.thenApply(r -> status(conversationId, r)));
   }
 
-  /** Decodes a look: {-1} gone, {0} served, {head, ahead, head's PTTL} waiting. */
-  private TicketStatus status(List<Object> r) {
+  /**
+   * Decodes a look: {-1} gone, {0} served, {1, head, ahead, 1, head's value} or
+   * {1, head, ahead, 2, ms left of its grace} waiting. The head's expiry is the instant its value
+   * names, not its key's TTL: a Rasa server's ticket key lives for decades after its ticket expired.
+   */
+  private TicketStatus status(String conversationId, List<Object> r) {
     long code = (Long) r.get(0);
     if (code < 0) {
       return TicketStatus.gone();
@@ -280,25 +393,37 @@ public class ConcurrentRedisLockStore extends RedisBackedLockStore {
     if (code == 0) {
       return TicketStatus.served();
     }
-    long pttl = (Long) r.get(2);
-    long expiresAt = pttl > 0 ? clock().millis() + pttl : 0;
-    return TicketStatus.waiting((int) code, ((Long) r.get(1)).intValue(), expiresAt);
+    int head = Math.toIntExact((Long) r.get(1));
+    int ahead = Math.toIntExact((Long) r.get(2));
+    long kind = (Long) r.get(3);
+    long expiresAt;
+    if (kind == 1) {
+      Ticket t = parse(conversationId, (String) r.get(4));
+      expiresAt = (long) Math.ceil(t.expires() * 1000);
+    } else {
+      expiresAt = clock().millis() + (Long) r.get(4);
+    }
+    return TicketStatus.waiting(head, ahead, expiresAt);
+  }
+
+  private Ticket parse(String conversationId, String value) {
+    try {
+      return RasaJson.parseTicket(value);
+    } catch (IllegalArgumentException e) {
+      throw new io.ticketgate.store.LockException(conversationId,
+          "a ticket key under " + keyBase(conversationId) + " does not hold a ticket: " + e.getMessage(), e);
+    }
   }
 
   private List<Ticket> live(String conversationId, boolean delete, String action) {
     String base = keyBase(conversationId);
     List<String> values = await(conversationId, action, redis.<List<String>>eval(LIVE, ScriptOutputType.MULTI,
-        new String[] {base + LAST_ISSUED_SUFFIX, base + FLOOR_SUFFIX}, base, delete ? "delete" : "read"));
+        new String[] {base + LAST_ISSUED_SUFFIX, base + FLOOR_SUFFIX, stateBase(conversationId) + HIGH_WATER_SUFFIX},
+        base, delete ? "delete" : "read"));
     List<Ticket> tickets = new ArrayList<>(values.size());
     double now = clock().millis() / 1000.0;
     for (String v : values) {
-      Ticket t;
-      try {
-        t = RasaJson.parseTicket(v);
-      } catch (IllegalArgumentException e) {
-        throw new io.ticketgate.store.LockException(conversationId,
-            "a ticket key under " + base + " does not hold a ticket: " + e.getMessage(), e);
-      }
+      Ticket t = parse(conversationId, v);
       if (!t.hasExpiredAt(now)) {
         tickets.add(t);
       }

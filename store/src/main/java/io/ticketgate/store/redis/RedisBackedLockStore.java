@@ -38,7 +38,7 @@ abstract class RedisBackedLockStore extends LockStore {
       redis.subscribe(releaseChannel, keyspace + keyPrefix + "*",
           (channel, conversationId) -> wakeWaiters(conversationId),
           (channel, event) -> {
-            if (event.equals("del") || event.equals("expired")) {
+            if (wakesOn(event)) {
               String id = conversationOfKey(channel.substring(keyspace.length() + keyPrefix.length()));
               if (id != null) {
                 wakeWaiters(id);
@@ -49,6 +49,14 @@ abstract class RedisBackedLockStore extends LockStore {
       redis.close();
       throw e;
     }
+  }
+
+  /**
+   * Whether a keyspace event of this kind on one of the store's keys may mean a ticket left, so
+   * waiters should look again. A key that is deleted or expires always may.
+   */
+  boolean wakesOn(String event) {
+    return event.equals("del") || event.equals("expired");
   }
 
   /** The conversation a key (with {@link #keyPrefix} removed) belongs to, or null when it is not a lock key. */

@@ -81,6 +81,17 @@ public class RedisLockStore extends RedisBackedLockStore {
     return conversationOfKeyId(keyWithoutPrefix);
   }
 
+  /**
+   * Also a {@code set}: a Rasa server releases by rewriting {@code lock:<id>} without its ticket
+   * ({@code SET}, never {@code DEL}) and publishes nothing, so without it a waiter behind a Rasa
+   * ticket would get in only at its next recheck. Redis sends {@code set} events only with the
+   * {@code $} class in {@code notify-keyspace-events}.
+   */
+  @Override
+  boolean wakesOn(String event) {
+    return event.equals("set") || super.wakesOn(event);
+  }
+
   @Override
   public Optional<TicketLock> getLock(String conversationId) {
     String raw = await(conversationId, "read the lock", redis.async().get(key(conversationId)));

@@ -30,6 +30,10 @@ import java.util.Objects;
  * @param sentinelService the master name sentinels know, for sentinel mode
  * @param ticketCounterTtl how long the concurrent store keeps a conversation's ticket counter after
  *     its last ticket; default 30 days, so fencing tokens keep growing across idle periods
+ * @param absentTicketGrace how long the concurrent store treats a number the counter issued, whose
+ *     ticket key is absent, as a ticket still being written (a Rasa server takes the number and
+ *     writes the key in two commands); default 5 s. Counted from when a Ticketgate replica first
+ *     saw it absent; after it the number counts as abandoned.
  */
 public record RedisSettings(
     String host,
@@ -46,7 +50,8 @@ public record RedisSettings(
     DeploymentMode deploymentMode,
     List<String> endpoints,
     String sentinelService,
-    Duration ticketCounterTtl) {
+    Duration ticketCounterTtl,
+    Duration absentTicketGrace) {
 
   /** Default {@link #host()}. */
   public static final String DEFAULT_HOST = "localhost";
@@ -58,6 +63,8 @@ public record RedisSettings(
   public static final Duration DEFAULT_SOCKET_TIMEOUT = Duration.ofSeconds(10);
   /** Default {@link #ticketCounterTtl()}. */
   public static final Duration DEFAULT_TICKET_COUNTER_TTL = Duration.ofDays(30);
+  /** Default {@link #absentTicketGrace()}. */
+  public static final Duration DEFAULT_ABSENT_TICKET_GRACE = Duration.ofSeconds(5);
 
   /** How Redis is deployed. */
   public enum DeploymentMode {
@@ -75,6 +82,10 @@ public record RedisSettings(
     Objects.requireNonNull(socketTimeout, "socketTimeout");
     Objects.requireNonNull(deploymentMode, "deploymentMode");
     Objects.requireNonNull(ticketCounterTtl, "ticketCounterTtl");
+    Objects.requireNonNull(absentTicketGrace, "absentTicketGrace");
+    if (absentTicketGrace.isNegative() || absentTicketGrace.isZero()) {
+      throw new IllegalArgumentException("absentTicketGrace must be positive but was " + absentTicketGrace);
+    }
     endpoints = List.copyOf(endpoints == null ? List.of() : endpoints);
     if (port < 1 || port > 65535) {
       throw new IllegalArgumentException("port must be between 1 and 65535 but was " + port);
@@ -142,7 +153,7 @@ public record RedisSettings(
    * {@code r}. Returns null when the section has problems.
    *
    * @param concurrent whether the section describes the concurrent store (which alone takes
-   *     {@code ticket_counter_ttl})
+   *     {@code ticket_counter_ttl} and {@code absent_ticket_grace})
    */
   public static RedisSettings read(SectionReader r, boolean concurrent) {
     String host = r.string("host", null);
@@ -221,12 +232,14 @@ public record RedisSettings(
       db = 0;
     }
     Duration counterTtl = concurrent ? r.seconds("ticket_counter_ttl", DEFAULT_TICKET_COUNTER_TTL) : DEFAULT_TICKET_COUNTER_TTL;
+    Duration grace = concurrent ? r.seconds("absent_ticket_grace", DEFAULT_ABSENT_TICKET_GRACE)
+        : DEFAULT_ABSENT_TICKET_GRACE;
     r.raw("concurrent_mode");
     if (!r.problems().isEmpty()) {
       return null;
     }
     return new RedisSettings(host, port, db, username, password, useSsl, keyfile, certfile, caCerts,
-        keyPrefix, socketTimeout, mode, endpoints, sentinelService, counterTtl);
+        keyPrefix, socketTimeout, mode, endpoints, sentinelService, counterTtl, grace);
   }
 
   private static Path file(SectionReader r, String key) {
@@ -267,6 +280,7 @@ public record RedisSettings(
     private List<String> endpoints = List.of();
     private String sentinelService;
     private Duration ticketCounterTtl = DEFAULT_TICKET_COUNTER_TTL;
+    private Duration absentTicketGrace = DEFAULT_ABSENT_TICKET_GRACE;
 
     private Builder() {}
 
@@ -335,10 +349,17 @@ public record RedisSettings(
       return this;
     }
 
+    /** Sets {@link RedisSettings#absentTicketGrace()}. */
+    public Builder absentTicketGrace(Duration grace) {
+      this.absentTicketGrace = grace;
+      return this;
+    }
+
     /** Builds the settings. */
     public RedisSettings build() {
       return new RedisSettings(host, port, db, username, password, useSsl, sslKeyfile, sslCertfile,
-          sslCaCerts, keyPrefix, socketTimeout, deploymentMode, endpoints, sentinelService, ticketCounterTtl);
+          sslCaCerts, keyPrefix, socketTimeout, deploymentMode, endpoints, sentinelService, ticketCounterTtl,
+          absentTicketGrace);
     }
   }
 }

@@ -122,6 +122,8 @@ class DeploymentModesIT {
         RedisServer owner = nodes.get(nodeFor(SlotHash.getSlot(key), slots));
         assertThat(owner.command("EXISTS", key)).isEqualTo(1L);
         assertThat(owner.command("EXISTS", "concurrent_lock:{" + id + "}:last_issued_ticket_number")).isEqualTo(1L);
+        // Ticketgate's own keys, outside Rasa's prefix, carry the same tag: the scripts stay single-slot.
+        assertThat(owner.command("EXISTS", "concurrent_lock_ticketgate:{" + id + "}:high_water")).isEqualTo(1L);
       }
     } finally {
       nodes.forEach(RedisServer::close);

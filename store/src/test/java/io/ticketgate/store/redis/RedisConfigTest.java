@@ -44,6 +44,7 @@ class RedisConfigTest {
     assertThat(s.socketTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(s.deploymentMode()).isEqualTo(RedisSettings.DeploymentMode.STANDARD);
     assertThat(s.ticketCounterTtl()).isEqualTo(Duration.ofDays(30));
+    assertThat(s.absentTicketGrace()).isEqualTo(Duration.ofSeconds(5));
   }
 
   @Test
@@ -56,6 +57,16 @@ class RedisConfigTest {
     for (String alias : LockStores.RASA_CONCURRENT_ALIASES) {
       assertThat(LockStores.validate(section("type", alias), null).kind()).isEqualTo(LockStores.Kind.CONCURRENT_REDIS);
     }
+  }
+
+  @Test
+  void absentTicketGraceIsAConcurrentStoreSettingInSeconds() {
+    assertThat(read(section("type", "concurrent_redis", "absent_ticket_grace", 2.5)).absentTicketGrace())
+        .isEqualTo(Duration.ofMillis(2500));
+    assertThat(LockStores.validate(section("type", "concurrent_redis", "absent_ticket_grace", 0), "endpoints.yml")
+        .problems()).anySatisfy(p -> assertThat(p).contains("lock_store.absent_ticket_grace was '0'"));
+    assertThat(LockStores.validate(section("type", "redis", "absent_ticket_grace", 2), "endpoints.yml").warnings())
+        .anySatisfy(w -> assertThat(w).contains("absent_ticket_grace"));
   }
 
   @Test
