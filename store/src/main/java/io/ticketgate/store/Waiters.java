@@ -7,7 +7,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -23,11 +22,10 @@ import org.slf4j.LoggerFactory;
  * lost wake-up). A wake-up only asks a waiter to look again; whether it is served is always decided
  * by the store, never by the signal.
  *
- * <p>Threads: one platform timer thread runs re-check and keep-alive timers and never blocks
- * on the store; store calls of synchronous stores run on virtual threads; asynchronous stores
+ * <p>Threads: one platform timer thread runs re-check timers and the keep-alive sweep and never
+ * blocks on the store; store calls of synchronous stores run on virtual threads; asynchronous stores
  * complete on their client's threads, so waiters' continuations must not block (they don't: they
- * schedule or complete futures). Held and waiting tickets are tracked for keep-alive in
- * {@link #live}, each with its own renewal timer.
+ * schedule or complete futures). Held and waiting tickets are renewed by {@link KeepAlive}.
  */
 final class Waiters {
 
@@ -35,8 +33,8 @@ final class Waiters {
 
   private final LockStore store;
   private final ConcurrentHashMap<String, Set<Acquisition>> byConversation = new ConcurrentHashMap<>();
-  /** Tickets this process holds or waits on, with their renewal timers; only used with keep-alive. */
-  private final ConcurrentHashMap<Renewable, ScheduledFuture<?>> live = new ConcurrentHashMap<>();
+  /** Tickets this process holds or waits on; only used with keep-alive. */
+  private final KeepAlive keepAlive = new KeepAlive(this::timer, this::renew, System::nanoTime);
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile ScheduledThreadPoolExecutor timer;
   private volatile ExecutorService executor;
@@ -157,30 +155,20 @@ final class Waiters {
     untrack(a);
   }
 
-  /**
-   * Starts renewing {@code r} every third of its lifetime while it lives, when keep-alive is on.
-   * Each ticket has its own timer because lifetimes differ per call.
-   */
+  /** Starts renewing {@code r} about every third of its lifetime while it lives, when keep-alive is on. */
   void track(Renewable r) {
-    if (!store.options().keepAlive() || closed.get()) {
-      return;
-    }
-    long period = Math.max(1, nanos(r.lifetime()) / 3);
-    try {
-      ScheduledFuture<?> renewal = timer().scheduleWithFixedDelay(() -> renew(r), period, period, TimeUnit.NANOSECONDS);
-      if (live.putIfAbsent(r, renewal) != null) {
-        renewal.cancel(false);
-      }
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      // closing: nothing left to keep alive
+    if (store.options().keepAlive() && !closed.get()) {
+      keepAlive.track(r);
     }
   }
 
   void untrack(Renewable r) {
-    ScheduledFuture<?> renewal = live.remove(r);
-    if (renewal != null) {
-      renewal.cancel(false);
-    }
+    keepAlive.untrack(r);
+  }
+
+  /** How many tickets keep-alive renews; for tests. */
+  int keptAlive() {
+    return keepAlive.size();
   }
 
   /**
@@ -322,7 +310,7 @@ final class Waiters {
             "the lock store was closed while ticket " + a.ticket + " waited", null));
       }
     }
-    live.clear();
+    keepAlive.clear();
     ScheduledThreadPoolExecutor t = timer;
     if (t != null) {
       t.shutdownNow();
