@@ -1,7 +1,7 @@
 package io.ticketgate.store;
 
 import java.time.Duration;
-import java.util.Set;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,7 +32,12 @@ final class Waiters {
   private static final Logger log = LoggerFactory.getLogger(LockStore.class);
 
   private final LockStore store;
-  private final ConcurrentHashMap<String, Set<Acquisition>> byConversation = new ConcurrentHashMap<>();
+  /**
+   * The waiting tickets of each conversation, as arrays replaced whole inside the map's atomic
+   * {@code compute}: a conversation has one or a few waiters here, and a set per conversation cost a
+   * concurrent map per message. {@link #wake} iterates whatever snapshot it reads.
+   */
+  private final ConcurrentHashMap<String, Acquisition[]> byConversation = new ConcurrentHashMap<>();
   /** Tickets this process holds or waits on; only used with keep-alive. */
   private final KeepAlive keepAlive = new KeepAlive(this::timer, this::renew, System::nanoTime);
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -119,9 +124,9 @@ final class Waiters {
       implements LockRequest {}
 
   void wake(String conversationId) {
-    Set<Acquisition> set = byConversation.get(conversationId);
-    if (set != null) {
-      for (Acquisition a : set) {
+    Acquisition[] waiting = byConversation.get(conversationId);
+    if (waiting != null) {
+      for (Acquisition a : waiting) {
         a.poke();
       }
     }
@@ -129,7 +134,7 @@ final class Waiters {
 
   int waitingCount() {
     int n = 0;
-    for (Set<Acquisition> s : byConversation.values()) {
+    for (Acquisition[] s : byConversation.values()) {
       for (Acquisition a : s) {
         if (a.ticket >= 0) { // registered before issue; not a waiting ticket until issued
           n++;
@@ -140,17 +145,32 @@ final class Waiters {
   }
 
   private void register(Acquisition a) {
-    byConversation.compute(a.conversationId, (k, set) -> {
-      Set<Acquisition> s = set == null ? ConcurrentHashMap.newKeySet() : set;
-      s.add(a);
-      return s;
+    byConversation.compute(a.conversationId, (k, waiting) -> {
+      if (waiting == null) {
+        return new Acquisition[] {a};
+      }
+      Acquisition[] more = Arrays.copyOf(waiting, waiting.length + 1);
+      more[waiting.length] = a;
+      return more;
     });
   }
 
   void unregister(Acquisition a) {
-    byConversation.computeIfPresent(a.conversationId, (k, set) -> {
-      set.remove(a);
-      return set.isEmpty() ? null : set;
+    byConversation.computeIfPresent(a.conversationId, (k, waiting) -> {
+      int i = 0;
+      while (i < waiting.length && waiting[i] != a) {
+        i++;
+      }
+      if (i == waiting.length) {
+        return waiting;
+      }
+      if (waiting.length == 1) {
+        return null;
+      }
+      Acquisition[] fewer = new Acquisition[waiting.length - 1];
+      System.arraycopy(waiting, 0, fewer, 0, i);
+      System.arraycopy(waiting, i + 1, fewer, i, waiting.length - i - 1);
+      return fewer;
     });
     untrack(a);
   }
@@ -304,8 +324,8 @@ final class Waiters {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    for (Set<Acquisition> set : byConversation.values()) {
-      for (Acquisition a : set) {
+    for (Acquisition[] waiting : byConversation.values()) {
+      for (Acquisition a : waiting) {
         a.fail(new LockException(LockException.Reason.CLOSED, a.conversationId,
             "the lock store was closed while ticket " + a.ticket + " waited", null));
       }
