@@ -8,8 +8,10 @@ import java.time.Duration;
  *
  * <p>The store computes the real expiry from an instant no earlier than the request (issue or
  * renewal) that set it, so request time plus lifetime is never later than the real expiry. Once
- * the bound has passed, the ticket has certainly expired, and under Rasa's numbering its number may
- * already belong to someone else. Thread-safe; the bound only grows.
+ * the bound has passed, the ticket may have expired (the real expiry is at most one store call
+ * later), and under Rasa's numbering its number may already belong to someone else, so its owner
+ * treats it as gone: it neither renews it nor gives it back, and the store drops it at its real
+ * expiry. Thread-safe; the bound only grows.
  */
 final class ExpiryBound {
 
@@ -28,7 +30,7 @@ final class ExpiryBound {
     return expiresAtMillis;
   }
 
-  /** Whether the ticket has certainly expired. */
+  /** Whether the ticket may have expired: its owner must treat it as gone. */
   boolean hasPassed() {
     return clock.millis() > expiresAtMillis;
   }

@@ -384,8 +384,8 @@ final class Waiters {
     Duration lifetime();
 
     /**
-     * Whether the ticket has certainly expired by the store's clock (a lower bound of its expiry
-     * has passed); its number may then have been issued to someone else.
+     * Whether the ticket may have expired by the store's clock (a lower bound of its expiry has
+     * passed); its number may then have been issued to someone else.
      */
     boolean isLocallyExpired();
 
