@@ -100,7 +100,25 @@ final class Acquisition implements Waiters.Renewable {
     }
   }
 
+  /**
+   * Where this ticket stands, as the release that handed the turn over saw it in the same atomic
+   * step: taken as the answer of a look when none is running. A look that is running may have read
+   * the store before that release, so it is asked to run once more instead.
+   */
+  void offer(TicketStatus status) {
+    if (state.compareAndSet(IDLE, LOOKING)) {
+      look(status);
+    } else {
+      poke();
+    }
+  }
+
   private void look() {
+    look(null);
+  }
+
+  /** @param known where the ticket stands, already read; null to ask the store */
+  private void look(TicketStatus known) {
     cancelTimer();
     if (result.isDone()) {
       // Cancelled, or completed by the caller (orTimeout, complete): give the ticket back.
@@ -117,6 +135,10 @@ final class Acquisition implements Waiters.Renewable {
       fail(new LockException(LockException.Reason.TIMED_OUT, conversationId, "gave up waiting for ticket " + ticket
           + " after " + Duration.ofNanos(System.nanoTime() - requestedNanos).toMillis() + " ms" + describeQueue(), null),
           true);
+      return;
+    }
+    if (known != null) {
+      onStatus(known, null);
       return;
     }
     try {

@@ -135,6 +135,23 @@ public abstract class LockStore implements AutoCloseable {
     wakeWaiters(conversationId);
   }
 
+  /**
+   * Gives {@code ticket} back like {@link #cleanup} and, in the same step, looks where
+   * {@code successor} stands: a later ticket of the same conversation that this process waits on.
+   * A turn handed over inside the process then needs no wake-up and no second look. A store that
+   * answers must wake none of this process's waiters itself: the engine passes the answer to the
+   * successor first and wakes the others after. The default gives the ticket back with
+   * {@link #cleanup}, which wakes every waiter, and answers null.
+   *
+   * @return where {@code successor} stands once {@code ticket} is gone, or null when this store did
+   *     not look (and woke the waiters itself)
+   * @throws LockException when the store fails; the ticket may or may not be back then
+   */
+  protected TicketStatus releaseAndLook(String conversationId, int ticket, int successor) {
+    cleanup(conversationId, ticket);
+    return null;
+  }
+
   /** Whether the conversation has any live ticket. */
   public boolean isSomeoneWaiting(String conversationId) {
     return getLock(conversationId).map(TicketLock::isSomeoneWaiting).orElse(false);

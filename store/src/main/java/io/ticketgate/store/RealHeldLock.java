@@ -94,13 +94,30 @@ final class RealHeldLock implements HeldLock, Waiters.Renewable {
         return;
       }
       try {
-        store.cleanup(conversationId, ticket);
+        giveBack();
       } catch (LockException e) {
         // The caller still hears of the failure; meanwhile the ticket must not block its
         // conversation for a whole lifetime once the store is back.
         waiters.giveBackLater(conversationId, ticket, this::isLocallyExpired, e);
         throw e;
       }
+    }
+  }
+
+  /**
+   * Gives the ticket back. When this process waits on the conversation's next ticket, the release
+   * also looks where that ticket stands, so the turn passes inside the process in one store call.
+   */
+  private void giveBack() {
+    Acquisition next = waiters.successor(conversationId, ticket);
+    if (next == null) {
+      store.cleanup(conversationId, ticket);
+      return;
+    }
+    TicketStatus status = store.releaseAndLook(conversationId, ticket, next.ticket);
+    if (status != null) {
+      next.offer(status);
+      waiters.wakeExcept(conversationId, next); // as after any release: the others look again
     }
   }
 

@@ -132,6 +132,38 @@ final class Waiters {
     }
   }
 
+  /** Like {@link #wake}, leaving out {@code skip}, which was just told where it stands. */
+  void wakeExcept(String conversationId, Acquisition skip) {
+    Acquisition[] waiting = byConversation.get(conversationId);
+    if (waiting != null) {
+      for (Acquisition a : waiting) {
+        if (a != skip) {
+          a.poke();
+        }
+      }
+    }
+  }
+
+  /**
+   * The ticket this process waits on that comes next after {@code ticket} in its conversation: the
+   * issued one with the lowest number above it, or null. Only it can be served by that release.
+   */
+  Acquisition successor(String conversationId, int ticket) {
+    Acquisition[] waiting = byConversation.get(conversationId);
+    Acquisition next = null;
+    int nextTicket = Integer.MAX_VALUE;
+    if (waiting != null) {
+      for (Acquisition a : waiting) {
+        int t = a.ticket;
+        if (t > ticket && t < nextTicket) {
+          next = a;
+          nextTicket = t;
+        }
+      }
+    }
+    return next;
+  }
+
   int waitingCount() {
     int n = 0;
     for (Acquisition[] s : byConversation.values()) {

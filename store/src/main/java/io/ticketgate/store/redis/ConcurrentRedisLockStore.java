@@ -176,18 +176,47 @@ public class ConcurrentRedisLockStore extends RedisBackedLockStore {
       """);
 
   /**
-   * Deletes the ticket, raises the floor past it when it was the lowest, and signals whoever came
-   * after it. The high-water mark counts as well as the counter: a Rasa cleanup may have deleted it.
+   * Deletes ticket {@code n}, raises the floor past it when it was the lowest, and tells whether
+   * someone came after it. The high-water mark counts as well as the counter: a Rasa cleanup may
+   * have deleted the counter.
    */
-  private static final RedisConnection.Script RELEASE = new RedisConnection.Script("""
-      local n = tonumber(ARGV[1])
-      redis.call('DEL', KEYS[1])
-      local floor = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
-      if floor == n then redis.call('SET', KEYS[2], n + 1, 'PX', ARGV[4]) end
-      local last = tonumber(redis.call('GET', KEYS[3]) or '0') or 0
-      local hw = tonumber(redis.call('GET', KEYS[4]) or '0') or 0
-      if last > n or hw > n then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
+  private static final String GIVE_BACK = """
+      local function giveBack(ticketKey, n, floorKey, counterKey, highWaterKey, floorTtl)
+        redis.call('DEL', ticketKey)
+        local floor = tonumber(redis.call('GET', floorKey) or '0') or 0
+        if floor == n then redis.call('SET', floorKey, n + 1, 'PX', floorTtl) end
+        local last = tonumber(redis.call('GET', counterKey) or '0') or 0
+        local hw = tonumber(redis.call('GET', highWaterKey) or '0') or 0
+        return last > n or hw > n
+      end
+      """;
+
+  /**
+   * Gives the ticket back and signals whoever came after it.
+   * KEYS: the ticket, floor, counter, high water. ARGV: number, channel, message, counter TTL ms.
+   */
+  private static final RedisConnection.Script RELEASE = new RedisConnection.Script(GIVE_BACK + """
+      if giveBack(KEYS[1], tonumber(ARGV[1]), KEYS[2], KEYS[3], KEYS[4], ARGV[4]) then
+        redis.call('PUBLISH', ARGV[2], ARGV[3])
+      end
       return 1
+      """);
+
+  /**
+   * Gives the ticket back and looks where the caller's next ticket of the conversation stands, as
+   * {@link #STATUS} would right after. When that ticket is served nobody else can be, so no release
+   * message is published: the caller's own process serves it without a wake-up or a second look.
+   * KEYS: the ticket, floor, counter, high water, the next ticket, absent hash. ARGV: number,
+   * channel, message, counter TTL ms, base, next number, now (seconds), grace ms.
+   */
+  private static final RedisConnection.Script RELEASE_AND_LOOK = new RedisConnection.Script(LOOK + GIVE_BACK + """
+      local after = giveBack(KEYS[1], tonumber(ARGV[1]), KEYS[2], KEYS[3], KEYS[4], ARGV[4])
+      local status = {-1}
+      if redis.call('EXISTS', KEYS[5]) == 1 then
+        status = look(ARGV[5], tonumber(ARGV[6]), KEYS[2], ARGV[4], KEYS[6], tonumber(ARGV[7]), tonumber(ARGV[8]))
+      end
+      if after and status[1] ~= 0 then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
+      return status
       """);
 
   /** The ticket values from the floor (0 when unknown: a saved lock may hold ticket 0) to the last issued number. */
@@ -336,6 +365,25 @@ public class ConcurrentRedisLockStore extends RedisBackedLockStore {
             stateBase(conversationId) + HIGH_WATER_SUFFIX},
         Integer.toString(ticket), releaseChannel, conversationId, counterTtlMillis));
     wakeWaiters(conversationId);
+  }
+
+  @Override
+  protected TicketStatus releaseAndLook(String conversationId, int ticket, int successor) {
+    String base = keyBase(conversationId);
+    String state = stateBase(conversationId);
+    List<Object> reply = await(conversationId, "finish serving ticket " + ticket, redis.<List<Object>>eval(
+        RELEASE_AND_LOOK, ScriptOutputType.MULTI,
+        new String[] {base + ticket, base + FLOOR_SUFFIX, base + LAST_ISSUED_SUFFIX, state + HIGH_WATER_SUFFIX,
+            base + successor, state + ABSENT_SINCE_SUFFIX},
+        Integer.toString(ticket), releaseChannel, conversationId, counterTtlMillis, base, Integer.toString(successor),
+        RasaJson.pythonFloat(clock().millis() / 1000.0), graceMillis));
+    try {
+      return status(conversationId, reply);
+    } catch (io.ticketgate.store.LockException e) {
+      // The ticket is back; what stands ahead is not a ticket. The successor's own look reports it.
+      wakeWaiters(conversationId);
+      return null;
+    }
   }
 
   /** Same as {@link #finishServing}: tickets are separate keys, so there is no lock left to delete. */

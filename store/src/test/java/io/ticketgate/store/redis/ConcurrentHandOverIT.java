@@ -1,0 +1,106 @@
+package io.ticketgate.store.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ticketgate.store.HeldLock;
+import io.ticketgate.store.LockRequest;
+import io.ticketgate.store.LockStoreOptions;
+import io.ticketgate.store.testing.RedisServer;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What a turn passed from one ticket to the next costs on the concurrent layout, counted by Redis
+ * itself ({@code INFO commandstats}): when the next ticket waits in the same process, the release
+ * looks for it in the same script and publishes nothing; a ticket of another process queued in
+ * between is still served first and woken by the release message.
+ */
+class ConcurrentHandOverIT {
+
+  private static final Duration LIFETIME = Duration.ofSeconds(30);
+  private static final Duration WAIT = Duration.ofSeconds(10);
+
+  private static RedisServer server;
+
+  @BeforeAll
+  static void startRedis() {
+    server = RedisServer.builder().start();
+  }
+
+  @AfterAll
+  static void stopRedis() {
+    server.close();
+  }
+
+  /** Rechecks far apart, so only a hand-over or a release message can serve a waiter in time. */
+  private static ConcurrentRedisLockStore newStore() {
+    return new ConcurrentRedisLockStore(RedisSettings.builder().host(server.host()).port(server.port()).build(),
+        LockStoreOptions.builder().recheckInterval(Duration.ofMinutes(10)).build());
+  }
+
+  @Test
+  void aTurnHandedOverInsideTheProcessIsOneScriptAndNoReleaseMessage() throws Exception {
+    try (ConcurrentRedisLockStore store = newStore()) {
+      String id = "conv-" + UUID.randomUUID();
+      HeldLock first = store.lock(id, LIFETIME, WAIT);
+      LockRequest second = store.request(id, LIFETIME, WAIT);
+      second.issued().get(10, TimeUnit.SECONDS);
+      assertThat(second.served()).isNotDone();
+
+      server.command("CONFIG", "RESETSTAT");
+      first.close();
+      HeldLock next = second.served().get(10, TimeUnit.SECONDS);
+      Map<String, Long> calls = commandCalls();
+
+      assertThat(next.ticket()).isEqualTo(first.ticket() + 1);
+      assertThat(calls.getOrDefault("evalsha", 0L) + calls.getOrDefault("eval", 0L))
+          .as("scripts for the release and the successor's look, in %s", calls).isEqualTo(1);
+      assertThat(calls).as("nobody else can be served, so nobody is told").doesNotContainKey("publish");
+      next.close();
+    }
+  }
+
+  @Test
+  void anotherProcessQueuedInBetweenIsServedFirstThenWakesTheSuccessor() throws Exception {
+    try (ConcurrentRedisLockStore store = newStore(); ConcurrentRedisLockStore other = newStore()) {
+      String id = "conv-" + UUID.randomUUID();
+      HeldLock first = store.lock(id, LIFETIME, WAIT);
+      LockRequest between = other.request(id, LIFETIME, WAIT);
+      between.issued().get(10, TimeUnit.SECONDS);
+      LockRequest mine = store.request(id, LIFETIME, WAIT);
+      mine.issued().get(10, TimeUnit.SECONDS);
+
+      server.command("CONFIG", "RESETSTAT");
+      first.close();
+      HeldLock othersTurn = between.served().get(10, TimeUnit.SECONDS);
+      assertThat(commandCalls()).as("the other process hears of the release").containsKey("publish");
+      assertThat(mine.served()).as("this process's next ticket waits behind the other's").isNotDone();
+
+      othersTurn.close();
+      HeldLock myTurn = mine.served().get(10, TimeUnit.SECONDS);
+      assertThat(myTurn.ticket()).isGreaterThan(othersTurn.ticket());
+      myTurn.close();
+    }
+  }
+
+  /** Calls per command since the last {@code CONFIG RESETSTAT}, commands run by scripts included. */
+  private static Map<String, Long> commandCalls() {
+    String info = String.valueOf(server.command("INFO", "commandstats"));
+    Map<String, Long> calls = new HashMap<>();
+    for (String line : info.split("\r?\n")) {
+      if (line.startsWith("cmdstat_")) {
+        String name = line.substring("cmdstat_".length(), line.indexOf(':'));
+        int at = line.indexOf("calls=") + "calls=".length();
+        int end = line.indexOf(',', at);
+        calls.put(name, Long.parseLong(line.substring(at, end)));
+      }
+    }
+    return calls;
+  }
+}
