@@ -152,6 +152,20 @@ public class RedisLockStore extends RedisBackedLockStore {
     wakeWaiters(conversationId);
   }
 
+  /**
+   * The lock written without the ticket is the queue at the instant of the swap, so where the
+   * successor stands comes free with the release; when it is served nobody else can be, and
+   * nothing is published.
+   */
+  @Override
+  protected TicketStatus releaseAndLook(String conversationId, int ticket, int successor) {
+    return update(conversationId, "clean up ticket " + ticket, lock -> {
+      lock.removeTicketFor(ticket);
+      TicketStatus next = TicketStatus.of(lock, successor);
+      return lock.isSomeoneWaiting() ? Change.write(next, !next.isServed()) : Change.delete(next);
+    });
+  }
+
   @Override
   public boolean renewTicket(String conversationId, int ticket, Duration lifetime) {
     Checks.positive(lifetime, "lifetime");

@@ -14,14 +14,16 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * What a turn passed from one ticket to the next costs on the concurrent layout, counted by Redis
+ * What a turn passed from one ticket to the next costs on both Redis layouts, counted by Redis
  * itself ({@code INFO commandstats}): when the next ticket waits in the same process, the release
- * looks for it in the same script and publishes nothing; a ticket of another process queued in
- * between is still served first and woken by the release message.
+ * tells where it stands in the same step and publishes nothing; a ticket of another process queued
+ * in between is still served first and woken by the release message.
  */
-class ConcurrentHandOverIT {
+class HandOverIT {
 
   private static final Duration LIFETIME = Duration.ofSeconds(30);
   private static final Duration WAIT = Duration.ofSeconds(10);
@@ -39,14 +41,34 @@ class ConcurrentHandOverIT {
   }
 
   /** Rechecks far apart, so only a hand-over or a release message can serve a waiter in time. */
-  private static ConcurrentRedisLockStore newStore() {
-    return new ConcurrentRedisLockStore(RedisSettings.builder().host(server.host()).port(server.port()).build(),
-        LockStoreOptions.builder().recheckInterval(Duration.ofMinutes(10)).build());
+  private static RedisBackedLockStore newStore(boolean concurrent) {
+    RedisSettings settings = RedisSettings.builder().host(server.host()).port(server.port()).build();
+    LockStoreOptions options = LockStoreOptions.builder().recheckInterval(Duration.ofMinutes(10)).build();
+    return concurrent ? new ConcurrentRedisLockStore(settings, options) : new RedisLockStore(settings, options);
   }
 
   @Test
-  void aTurnHandedOverInsideTheProcessIsOneScriptAndNoReleaseMessage() throws Exception {
-    try (ConcurrentRedisLockStore store = newStore()) {
+  void concurrentLayoutHandsATurnOverInOneScriptAndNoReleaseMessage() throws Exception {
+    Map<String, Long> calls = handOverInsideTheProcess(true);
+    assertThat(calls.getOrDefault("evalsha", 0L) + calls.getOrDefault("eval", 0L))
+        .as("scripts for the release and the successor's look, in %s", calls).isEqualTo(1);
+    assertThat(calls).as("nobody else can be served, so nobody is told").doesNotContainKey("publish");
+  }
+
+  @Test
+  void redisLayoutHandsATurnOverInOneReadAndOneSwapAndNoReleaseMessage() throws Exception {
+    Map<String, Long> calls = handOverInsideTheProcess(false);
+    assertThat(calls.getOrDefault("evalsha", 0L) + calls.getOrDefault("eval", 0L))
+        .as("the compare-and-set that releases, in %s", calls).isEqualTo(1);
+    // One GET reads the lock, one inside the compare-and-set checks it is unchanged; a separate
+    // look by the successor would be a third.
+    assertThat(calls.get("get")).as("reads, in %s", calls).isEqualTo(2);
+    assertThat(calls).as("nobody else can be served, so nobody is told").doesNotContainKey("publish");
+  }
+
+  /** Holder, then a waiter of the same process; returns the commands Redis ran from the release until the waiter was served. */
+  private static Map<String, Long> handOverInsideTheProcess(boolean concurrent) throws Exception {
+    try (RedisBackedLockStore store = newStore(concurrent)) {
       String id = "conv-" + UUID.randomUUID();
       HeldLock first = store.lock(id, LIFETIME, WAIT);
       LockRequest second = store.request(id, LIFETIME, WAIT);
@@ -57,18 +79,16 @@ class ConcurrentHandOverIT {
       first.close();
       HeldLock next = second.served().get(10, TimeUnit.SECONDS);
       Map<String, Long> calls = commandCalls();
-
       assertThat(next.ticket()).isEqualTo(first.ticket() + 1);
-      assertThat(calls.getOrDefault("evalsha", 0L) + calls.getOrDefault("eval", 0L))
-          .as("scripts for the release and the successor's look, in %s", calls).isEqualTo(1);
-      assertThat(calls).as("nobody else can be served, so nobody is told").doesNotContainKey("publish");
       next.close();
+      return calls;
     }
   }
 
-  @Test
-  void anotherProcessQueuedInBetweenIsServedFirstThenWakesTheSuccessor() throws Exception {
-    try (ConcurrentRedisLockStore store = newStore(); ConcurrentRedisLockStore other = newStore()) {
+  @ParameterizedTest(name = "concurrent layout: {0}")
+  @ValueSource(booleans = {true, false})
+  void anotherProcessQueuedInBetweenIsServedFirstThenWakesTheSuccessor(boolean concurrent) throws Exception {
+    try (RedisBackedLockStore store = newStore(concurrent); RedisBackedLockStore other = newStore(concurrent)) {
       String id = "conv-" + UUID.randomUUID();
       HeldLock first = store.lock(id, LIFETIME, WAIT);
       LockRequest between = other.request(id, LIFETIME, WAIT);
