@@ -29,10 +29,11 @@ import java.util.TreeMap;
  * @param checks the verification lines
  * @param duplicates redeliveries to the bot
  * @param replies distinct messages with a reply on the arm's output topic; -1 for an arm without output
+ * @param redis what the arm asked of Redis; null for an arm without a Redis store
  */
 public record ArmResult(ArmKind arm, String bot, int latencyMillis, ArmStatus status, String detail, long handled,
     long committed, double seconds, double throughput, Stats endToEnd, List<Verifier.Check> checks,
-    long duplicates, long replies) {
+    long duplicates, long replies, RedisCalls redis) {
 
   /** Whether every verification line is PASS (true for an arm that did not run: nothing to verify). */
   public boolean verified() {
@@ -46,7 +47,7 @@ public record ArmResult(ArmKind arm, String bot, int latencyMillis, ArmStatus st
 
   /** A result for an arm that did not run (not built, failed to start). */
   public static ArmResult notRun(ArmKind arm, String bot, int latency, ArmStatus status, String detail) {
-    return new ArmResult(arm, bot, latency, status, detail, 0, 0, 0, 0, Stats.of(new double[0]), List.of(), 0, -1);
+    return new ArmResult(arm, bot, latency, status, detail, 0, 0, 0, 0, Stats.of(new double[0]), List.of(), 0, -1, null);
   }
 
   /**
@@ -95,7 +96,18 @@ public record ArmResult(ArmKind arm, String bot, int latencyMillis, ArmStatus st
         .sum();
     return new ArmResult(arm, bot, latency, outcome.status(), outcome.detail(), distinct.size(), outcome.committed(),
         seconds, throughput, endToEnd(accepted, producedAtMicros, minStart), List.copyOf(checks), duplicates,
-        replies == null ? -1 : replies.size());
+        replies == null ? -1 : replies.size(), null);
+  }
+
+  /** This result with what the arm asked of Redis. */
+  public ArmResult withRedis(RedisCalls calls) {
+    return new ArmResult(arm, bot, latencyMillis, status, detail, handled, committed, seconds, throughput, endToEnd,
+        checks, duplicates, replies, calls);
+  }
+
+  /** Redis round trips per handled message, or null without a Redis store. */
+  public Double redisRoundTripsPerMessage() {
+    return redis == null || handled <= 0 ? null : RedisCalls.perMessage(redis.roundTrips(), handled);
   }
 
   /**
@@ -170,6 +182,7 @@ public record ArmResult(ArmKind arm, String bot, int latencyMillis, ArmStatus st
       lines.add(l);
     }
     m.put("verification", lines);
+    m.put("redis", redis == null ? null : redis.toMap(handled));
     return m;
   }
 }

@@ -171,6 +171,7 @@ public final class Compare {
         }
       }
       Files.writeString(logs.resolve(id + ".cmd"), String.join(" ", cmd) + "\n");
+      Map<String, Long> redisBefore = arm.needsRedis() ? RedisCalls.commandStats(redis) : null;
       ArmProcess process = new ArmProcess(cmd, logs.resolve(id + ".log"), options.stallTimeout(), options.armBudget());
       ArmProgressLine line = new ArmProgressLine(err, options.progress(), (arm.ceiling() ? "" : bot + " " + latency
           + " ms  ") + arm.label(), options.total());
@@ -180,7 +181,9 @@ public final class Compare {
       List<Dispatch> dispatches = recording != null ? fromRecordingBot(recording.dispatches())
           : DispatchLogs.read(dispatchLog);
       Set<String> replies = arm.output() ? replies(bootstrap, output) : null;
-      return ArmResult.of(arm, bot, latency, outcome, dispatches, replies, producedAtMicros, expected);
+      ArmResult result = ArmResult.of(arm, bot, latency, outcome, dispatches, replies, producedAtMicros, expected);
+      return redisBefore == null ? result
+          : result.withRedis(RedisCalls.between(redisBefore, RedisCalls.commandStats(redis), arm.store()));
     } finally {
       if (recording != null) {
         recording.close();
