@@ -42,6 +42,8 @@ final class Acquisition implements Waiters.Renewable {
   private final long requestedNanos;
   private final long deadlineNanos;
   private final CompletableFuture<HeldLock> result;
+  /** Completes with the number once issued; always before {@link #result}. */
+  final CompletableFuture<Integer> issuedTicket = new CompletableFuture<>();
   /** Starts as LOOKING: issuing the ticket is the first look. */
   private final AtomicInteger state = new AtomicInteger(LOOKING);
   private volatile ScheduledFuture<?> timer;
@@ -67,17 +69,33 @@ final class Acquisition implements Waiters.Renewable {
     this.expiry = new ExpiryBound(clock, lifetime, issueRequestedAtMillis);
   }
 
-  /** The store issued the ticket and looked where it stands: continue as after any look. */
+  /**
+   * The store issued the ticket and looked where it stands: continue as after any look, then
+   * announce the number. A waiting ticket's first answer is taken (the waiter is idle or looking
+   * again) before its caller hears of the issue, so what the caller does next, such as releasing
+   * the turn ahead, meets a settled waiter; when the wait ends at once, {@link #announceIssue}
+   * runs first, since the number is announced before the turn.
+   */
   void issued(LockStore.Issued issued) {
     ticket = issued.ticket();
     waiters.track(this);
     onStatus(issued.status(), null);
+    announceIssue();
   }
 
   /** No ticket was issued, so there is nothing to give back. */
   void issueFailed(LockException e) {
+    issuedTicket.completeExceptionally(e);
     if (markDone()) {
       result.completeExceptionally(e);
+    }
+  }
+
+  /** Completes {@link #issuedTicket} once, before the wait's result: {@link LockRequest#issued} promises that order. */
+  private void announceIssue() {
+    int t = ticket;
+    if (t >= 0) {
+      issuedTicket.complete(t);
     }
   }
 
@@ -203,6 +221,7 @@ final class Acquisition implements Waiters.Renewable {
     RealHeldLock held = new RealHeldLock(store, waiters, conversationId, ticket, lifetime, waited, aheadExpired(),
         expiry);
     waiters.track(held);
+    announceIssue();
     if (Thread.currentThread() == requester) {
       result.complete(held); // cannot be cancelled yet: lockAsync has not returned the future
     } else {
@@ -219,6 +238,7 @@ final class Acquisition implements Waiters.Renewable {
     if (!markDone()) {
       return;
     }
+    announceIssue();
     result.completeExceptionally(e);
     if (giveBack && ticket >= 0) {
       waiters.releaseQuietly(conversationId, ticket, "a failed wait", this::isLocallyExpired);

@@ -90,7 +90,6 @@ final class Waiters {
     long deadline = maxWait == null ? Long.MAX_VALUE : saturatedAdd(requested, nanos(maxWait));
     long issueRequestedAtMillis = store.options().clock().millis();
     CompletableFuture<HeldLock> result = new CompletableFuture<>();
-    CompletableFuture<Integer> issuedTicket = new CompletableFuture<>();
     // Registered before the ticket exists: issuing counts as the first look, and a release signalled
     // while it runs makes the acquisition look again, so no wake-up can fall between issue and wait.
     Acquisition a = new Acquisition(this, store, conversationId, lifetime, requested, deadline, issueRequestedAtMillis,
@@ -106,18 +105,16 @@ final class Waiters {
     issued.whenComplete((i, error) -> {
       if (error != null) {
         LockException e = asLockException(conversationId, "could not issue a ticket", error);
-        issuedTicket.completeExceptionally(e);
         a.issueFailed(e);
         return;
       }
-      issuedTicket.complete(i.ticket());
       a.issued(i);
       // Any completion but the hand-over (cancel, orTimeout, complete by the caller) must give the
       // ticket back; after a hand-over or a failure the acquisition is done and ignores the poke.
       result.whenComplete((held, e) -> a.poke());
     });
     a.requester = null;
-    return new Request(conversationId, issuedTicket, result);
+    return new Request(conversationId, a.issuedTicket, result);
   }
 
   private record Request(String conversationId, CompletableFuture<Integer> issued, CompletableFuture<HeldLock> served)
