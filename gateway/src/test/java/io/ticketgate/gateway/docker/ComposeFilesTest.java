@@ -137,6 +137,22 @@ class ComposeFilesTest {
         .contains("USER 10001")
         .contains("ENTRYPOINT [\"java\", \"-jar\", \"/opt/ticketgate/ticketgate.jar\"]")
         .contains("CMD [\"run\", \"--config\", \"/etc/ticketgate/gateway.yml\"]")
-        .contains("\"healthcheck\", \"--url\", \"http://localhost:9404/health/ready\"");
+        // bash probes readiness: no JVM started every interval (MetricsServerIT runs the script).
+        .contains("COPY docker/healthcheck.sh /opt/ticketgate/healthcheck.sh")
+        .contains("CMD [\"/opt/ticketgate/healthcheck.sh\", \"9404\", \"/health/ready\"]")
+        .doesNotContain("\"java\", \"-XX:TieredStopAtLevel=1\"");
+    assertThat(Files.isExecutable(docker.resolve("healthcheck.sh"))).as("docker/healthcheck.sh is executable").isTrue();
+  }
+
+  @Test
+  void longRunningServicesComeBackAfterTheyExit() {
+    for (String name : List.of("kafka", "redis", "bot", "gateway", "prometheus", "grafana")) {
+      assertThat(services.path(name).path("restart").asText()).as("restart policy of %s", name)
+          .isEqualTo("unless-stopped");
+    }
+    // One-shot jobs run to completion once.
+    for (String name : List.of("traffic", "loadtest")) {
+      assertThat(services.path(name).has("restart")).as("restart policy of %s", name).isFalse();
+    }
   }
 }

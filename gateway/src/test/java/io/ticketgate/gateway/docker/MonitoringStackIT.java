@@ -99,14 +99,26 @@ class MonitoringStackIT {
   }
 
   @Test
-  void theDashboardUsesTheProvisionedDatasource() throws IOException {
+  void theDashboardAsksForItsDatasourceAndJobDefaultingToTheProvisionedOnes() throws IOException {
     String provisioned = Files.readString(root.resolve("docker/grafana/provisioning/datasources/prometheus.yml"));
     assertThat(provisioned).contains("uid: prometheus");
     JsonNode dashboard = JSON.readTree(root.resolve("docker/grafana/dashboards/ticketgate.json").toFile());
+    Map<String, JsonNode> variables = new java.util.HashMap<>();
+    dashboard.path("templating").path("list").forEach(v -> variables.put(v.path("name").asText(), v));
+    assertThat(variables).containsKeys("datasource", "job");
+    assertThat(variables.get("datasource").path("type").asText()).isEqualTo("datasource");
+    assertThat(variables.get("datasource").path("query").asText()).isEqualTo("prometheus");
+    assertThat(variables.get("datasource").path("current").path("value").asText()).isEqualTo("prometheus");
+    assertThat(variables.get("job").path("current").path("value").asText()).isEqualTo("ticketgate");
     for (JsonNode panel : dashboard.path("panels")) {
       assertThat(panel.path("datasource").path("uid").asText()).as("datasource of panel '%s'", panel.path("title"))
-          .isEqualTo("prometheus");
+          .isEqualTo("${datasource}");
       assertThat(panel.path("targets")).as("queries of panel '%s'", panel.path("title")).isNotEmpty();
+      for (JsonNode target : panel.path("targets")) {
+        assertThat(target.path("datasource").path("uid").asText()).isEqualTo("${datasource}");
+        assertThat(target.path("expr").asText()).as("query of panel '%s'", panel.path("title"))
+            .contains("job=~\"$job\"").doesNotContain("job=\"");
+      }
     }
   }
 
@@ -150,8 +162,8 @@ class MonitoringStackIT {
 
         String p99 = queries.stream().filter(q -> q.contains("0.99") && q.contains("ticketgate_lock_wait_seconds"))
             .findFirst().orElseThrow(() -> new AssertionError("the dashboard has no lock-wait p99 query"))
-            // Grafana fills $__rate_interval in; a few 1 s scrapes are enough for rate() here.
-            .replace("$__rate_interval", "10s");
+            // Grafana fills the variables in; a few 1 s scrapes are enough for rate() here.
+            .replace("$__rate_interval", "10s").replace("$job", "ticketgate");
         JsonNode sample = awaitNumericResult(server, prometheusPort, p99, Duration.ofSeconds(40));
         assertThat(Double.parseDouble(sample.path("value").path(1).asText())).as("lock-wait p99").isFinite()
             .isGreaterThanOrEqualTo(0);
@@ -190,6 +202,8 @@ class MonitoringStackIT {
   private static void produce(String topic, AtomicBoolean producing) {
     try (KafkaProducer<String, String> producer = KAFKA.producer()) {
       int round = 0;
+      // One record without a value, so the dead-letter panel's metric is in the scrape too.
+      producer.send(new ProducerRecord<>(topic, "monitoring-empty", null));
       while (producing.get()) {
         round++;
         for (int c = 0; c < 4; c++) {
@@ -214,7 +228,8 @@ class MonitoringStackIT {
       PrometheusText scrape = PrometheusText.parse(last);
       boolean replied = scrape.samples(metric).stream().anyMatch(s -> s.value() > 0);
       boolean waited = scrape.samples("ticketgate_lock_wait_seconds_count").stream().anyMatch(s -> s.value() > 0);
-      if (replied && waited) {
+      boolean deadLettered = scrape.samples("ticketgate_dead_letters_total").stream().anyMatch(s -> s.value() > 0);
+      if (replied && waited && deadLettered) {
         return scrape;
       }
       Thread.sleep(200);

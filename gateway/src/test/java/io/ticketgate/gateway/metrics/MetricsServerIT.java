@@ -14,8 +14,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -68,6 +72,28 @@ class MetricsServerIT {
         "ticketgate_dead_letters_total", "jvm_memory_used_bytes");
     assertThat(text.value("ticketgate_lock_wait_seconds_count", Map.of())).isEqualTo(1);
     assertThat(text.labelNames()).noneMatch(label -> label.contains("conversation"));
+  }
+
+  @Test
+  void theImagesHealthCheckScriptFollowsReadiness() throws Exception {
+    Path script = Path.of("").toAbsolutePath();
+    while (script != null && !Files.isRegularFile(script.resolve("docker/healthcheck.sh"))) {
+      script = script.getParent();
+    }
+    assertThat(script).as("a directory above the working directory holding docker/healthcheck.sh").isNotNull();
+    script = script.resolve("docker/healthcheck.sh");
+
+    assertThat(runProbe(script)).as("exit status while ready").isZero();
+    ready.set(Health.unhealthy("no partitions assigned yet"));
+    assertThat(runProbe(script)).as("exit status while not ready").isNotZero();
+  }
+
+  private int runProbe(Path script) throws Exception {
+    Process p = new ProcessBuilder("bash", script.toString(), Integer.toString(server.port()), "/health/ready")
+        .redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(10, TimeUnit.SECONDS)).as("the probe ended; output: %s", output).isTrue();
+    return p.exitValue();
   }
 
   @Test
