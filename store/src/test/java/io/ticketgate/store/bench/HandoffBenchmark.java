@@ -29,6 +29,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * <ul>
  *   <li>{@code InMemory}, {@code Redis}, {@code ConcurrentRedis}: two store instances, each with
  *       its own Redis connections (two gateway replicas); see {@link StoreHandoff}.
+ *   <li>{@code RedisSameProcess}, {@code ConcurrentRedisSameProcess}: two callers of one store
+ *       instance, the next message of a conversation waiting in the same replica. The release also
+ *       tells where the waiter stands, so the interval holds no release message and no second look.
+ *       ({@code InMemory} is always this case: two instances would share no queue.)
  *   <li>{@code RedissonLock}, {@code RedissonFairLock}: two Redisson clients, each with its own
  *       connections, on the same redis-server; see {@link RedissonHandoff}.
  *   <li>{@code FairReentrantLock}: the floor, a fair lock passed between two threads of this JVM;
@@ -48,8 +52,13 @@ public class HandoffBenchmark {
   /** The one key both clients want. */
   static final String KEY = "bench-handoff";
 
-  @Param({"InMemory", "Redis", "ConcurrentRedis", "RedissonLock", "RedissonFairLock", "FairReentrantLock"})
-  StoreKind store;
+  /** A {@link StoreKind}, or a Redis store's name followed by {@link #SAME_PROCESS}. */
+  @Param({"InMemory", "Redis", "ConcurrentRedis", "RedisSameProcess", "ConcurrentRedisSameProcess", "RedissonLock",
+      "RedissonFairLock", "FairReentrantLock"})
+  String store;
+
+  /** Suffix of the {@code store} values whose two callers share one store instance. */
+  static final String SAME_PROCESS = "SameProcess";
 
   private RedisServer redis;
   private Handoff handoff;
@@ -57,10 +66,12 @@ public class HandoffBenchmark {
   /** Starts Redis when needed, opens the two clients, and gives the first one the lock. */
   @Setup(Level.Trial)
   public void open() {
-    redis = store.usesRedis() ? RedisServer.builder().start() : null;
+    boolean sameProcess = store.endsWith(SAME_PROCESS);
+    StoreKind kind = StoreKind.valueOf(sameProcess ? store.substring(0, store.length() - SAME_PROCESS.length()) : store);
+    redis = kind.usesRedis() ? RedisServer.builder().start() : null;
     try {
-      handoff = switch (store) {
-        case InMemory, Redis, ConcurrentRedis -> new StoreHandoff(store, redis);
+      handoff = switch (kind) {
+        case InMemory, Redis, ConcurrentRedis -> new StoreHandoff(kind, redis, kind.usesRedis() && !sameProcess);
         case RedissonLock -> new RedissonHandoff(redis, false);
         case RedissonFairLock -> new RedissonHandoff(redis, true);
         case FairReentrantLock -> new JvmHandoff();

@@ -9,15 +9,17 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A handoff between two Ticketgate store instances, each with its own Redis connections (two
- * gateway replicas). The in-memory store cannot be shared by two instances, so for it both sides
- * are one instance (two callers in one process).
+ * gateway replicas), or between two callers of one instance (two messages of a conversation in one
+ * replica). The in-memory store cannot be shared by two instances, so for it both sides are always
+ * one instance.
  *
  * <p>A sample runs from the holder's {@link HeldLock#close()} until the benchmark thread has the
  * waiter's {@link HeldLock} from its future. For the Redis stores that holds: the holder's release
  * (one script round trip for the concurrent store, which also publishes the release; a {@code GET}
  * and a compare-and-set script for the Redis store), the release message reaching the waiter's
  * pub/sub connection, the waiter's look at its ticket (one round trip), the future completing on a
- * Lettuce thread, and the benchmark thread waking up from {@code join()}. It does not hold issuing
+ * Lettuce thread, and the benchmark thread waking up from {@code join()}. With one instance, the
+ * release also answers where the waiter stands, and no message or second look follows. It does not hold issuing
  * the waiter's ticket or the waiter's first look, which found the turn taken: {@link #queueWaiter}
  * does both before the clock starts.
  */
@@ -39,12 +41,17 @@ final class StoreHandoff implements Handoff {
   private HeldLock held;
   private CompletableFuture<HeldLock> waiting;
 
-  /** Opens the two clients of {@code kind} and gives the first one the turn. */
-  StoreHandoff(StoreKind kind, RedisServer redis) {
+  /**
+   * Opens the clients of {@code kind} and gives the first one the turn.
+   *
+   * @param twoInstances two store instances (two replicas), or one instance whose two callers hand
+   *     the turn to each other (two messages of one conversation in one replica)
+   */
+  StoreHandoff(StoreKind kind, RedisServer redis, boolean twoInstances) {
     usesRedis = kind.usesRedis();
     first = kind.open(redis);
     try {
-      second = usesRedis ? kind.open(redis) : first;
+      second = twoInstances ? kind.open(redis) : first;
     } catch (RuntimeException e) {
       first.close();
       throw e;
