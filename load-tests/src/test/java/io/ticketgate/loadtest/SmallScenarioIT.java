@@ -24,6 +24,12 @@ class SmallScenarioIT {
    * 2,000 messages through two replicas in child JVMs on concurrent_redis; one replica is SIGKILLed
    * at 30% and started again. Its tickets must expire, its partitions move, and still nothing may be
    * lost, reordered or handled twice at once.
+   *
+   * <p>The tickets live 20 s, not the harness's default 10 s: the survivors' metric counts turns that
+   * waited behind a dead replica's ticket, and the partitions move only after the 6 s session
+   * timeout and a rebalance (7 s on a loaded 2-core machine, then another when the killed replica
+   * comes back). With 10 s, tickets taken a few seconds before the kill could expire before anyone
+   * queued behind them, and the new owner was served without waiting (0 turns in one of 7 runs).
    */
   @Test
   @Timeout(240)
@@ -31,7 +37,7 @@ class SmallScenarioIT {
     Path out = RESULTS.resolve("sigkill");
     JsonNode report = run(out, "--conversations", "100", "--messages", "20", "--partitions", "4",
         "--replicas", "2", "--store", "concurrent_redis", "--bot-latency", "uniform:1ms:5ms",
-        "--kill-replica-at", "0.3", "--restart", "--timeout", "150s");
+        "--lock-lifetime", "20s", "--kill-replica-at", "0.3", "--restart", "--timeout", "150s");
     assertThat(report.path("dispatched_distinct").asLong()).isEqualTo(2000);
     JsonNode kill = report.path("faults").path(0);
     assertThat(kill.path("kind").asText()).isEqualTo("kill");
