@@ -25,11 +25,14 @@ class SmallScenarioIT {
    * at 30% and started again. Its tickets must expire, its partitions move, and still nothing may be
    * lost, reordered or handled twice at once.
    *
-   * <p>The tickets live 20 s, not the harness's default 10 s: the survivors' metric counts turns that
-   * waited behind a dead replica's ticket, and the partitions move only after the 6 s session
-   * timeout and a rebalance (7 s on a loaded 2-core machine, then another when the killed replica
-   * comes back). With 10 s, tickets taken a few seconds before the kill could expire before anyone
-   * queued behind them, and the new owner was served without waiting (0 turns in one of 7 runs).
+   * <p>The tickets live 40 s, not the harness's default 10 s: the survivors' metric counts turns that
+   * waited behind a dead replica's ticket, so some replica must own the partition and have queued
+   * behind the ticket before it expires. The partitions move after the 6 s session timeout and a
+   * rebalance (7 s on a loaded 2-core machine), and again when the restarted replica joins, which
+   * revokes the survivor's queued jobs; that join came up to 19 s after the kill on a machine at load
+   * 8. With 10 s and then 20 s tickets the owner at the expiry had not queued yet and was served
+   * without waiting, which the metric does not count (0 turns in 1 of 7 and 1 of 13 runs). At 40 s
+   * the restarted replica has queued long before the expiry.
    */
   @Test
   @Timeout(240)
@@ -37,7 +40,7 @@ class SmallScenarioIT {
     Path out = RESULTS.resolve("sigkill");
     JsonNode report = run(out, "--conversations", "100", "--messages", "20", "--partitions", "4",
         "--replicas", "2", "--store", "concurrent_redis", "--bot-latency", "uniform:1ms:5ms",
-        "--lock-lifetime", "20s", "--kill-replica-at", "0.3", "--restart", "--timeout", "150s");
+        "--lock-lifetime", "40s", "--kill-replica-at", "0.3", "--restart", "--timeout", "150s");
     assertThat(report.path("dispatched_distinct").asLong()).isEqualTo(2000);
     JsonNode kill = report.path("faults").path(0);
     assertThat(kill.path("kind").asText()).isEqualTo("kill");
