@@ -1,8 +1,7 @@
 package io.ticketgate.store;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.ticketgate.store.internal.SectionReader;
+import io.ticketgate.store.internal.YamlFiles;
 import io.ticketgate.store.memory.InMemoryLockStore;
 import io.ticketgate.store.redis.ConcurrentRedisLockStore;
 import io.ticketgate.store.redis.RedisLockStore;
@@ -11,7 +10,6 @@ import java.io.IOException;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Modifier;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -130,24 +128,11 @@ public final class LockStores {
    */
   @SuppressWarnings("unchecked")
   public static Map<String, Object> readSection(Path endpointsYml) {
-    Object root;
-    if (!Files.isRegularFile(endpointsYml)) {
-      throw new LockStoreConfigException(List.of("cannot read " + endpointsYml + ": no such file"));
-    }
+    Map<String, Object> map;
     try {
-      // readTree, not readValue: an empty or comments-only file is a valid YAML document without
-      // content, which readValue rejects as "No content to map due to end-of-input".
-      ObjectMapper mapper = new ObjectMapper(new YAMLFactory());
-      com.fasterxml.jackson.databind.JsonNode tree = mapper.readTree(endpointsYml.toFile());
-      root = tree == null || tree.isMissingNode() || tree.isNull() ? null : mapper.treeToValue(tree, Object.class);
+      map = YamlFiles.readMapping(endpointsYml);
     } catch (IOException e) {
-      throw new LockStoreConfigException(List.of("cannot read " + endpointsYml + ": " + e.getMessage()), e);
-    }
-    if (root == null) {
-      return Map.of();
-    }
-    if (!(root instanceof Map<?, ?> map)) {
-      throw new LockStoreConfigException(List.of(endpointsYml + " must hold a YAML mapping at the top level"));
+      throw new LockStoreConfigException(List.of(e.getMessage()), e);
     }
     Object section = map.get("lock_store");
     if (section == null) {

@@ -263,6 +263,16 @@ class LockStoresTest {
     }
 
     @Test
+    void thatRepeatAKeyAreRejectedNamingTheKeyAndTheFile() throws IOException {
+      Path file = yaml("endpoints.yml", "lock_store:\n  type: redis\n  host: a\n  host: b\n");
+
+      LockStoreConfigException e = catchThrowableOfType(LockStoreConfigException.class, () -> create(file));
+
+      assertThat(e).hasMessageContaining(file.toString()).hasMessageContaining("host");
+      assertThat(e.problems()).singleElement().asString().containsIgnoringCase("duplicate");
+    }
+
+    @Test
     void thatAreMissingAreRejectedNamingTheFile() {
       Path file = dir.resolve("nope/endpoints.yml");
 

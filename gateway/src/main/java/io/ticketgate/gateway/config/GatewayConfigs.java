@@ -1,15 +1,12 @@
 package io.ticketgate.gateway.config;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.ticketgate.store.LockStoreConfigException;
 import io.ticketgate.store.LockStores;
 import io.ticketgate.store.internal.SectionReader;
+import io.ticketgate.store.internal.YamlFiles;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -125,10 +122,13 @@ public final class GatewayConfigs {
     // well reported every unset variable in it twice.
     Map<String, Object> withoutLockStore = new LinkedHashMap<>(root);
     Object inline = withoutLockStore.remove("lock_store");
-    SectionReader top = new SectionReader("gateway", withoutLockStore, source, env);
+    // Named from the file's top level, as the README spells keys: kafka.output_topic.
+    SectionReader top = new SectionReader("", withoutLockStore, source, env);
     for (String key : root.keySet()) {
       if (!SECTIONS.contains(key)) {
-        top.warn("ignoring unknown section '" + key + "' (known: " + new java.util.TreeSet<>(SECTIONS) + ")");
+        String near = SectionReader.nearest(key, SECTIONS);
+        top.warn("ignoring unknown section '" + key + "'" + (near == null ? "" : "; did you mean '" + near + "'?")
+            + " (known: " + new java.util.TreeSet<>(SECTIONS) + ")");
       }
     }
     KafkaSettings kafka = readKafka(section(top, "kafka"));
@@ -182,7 +182,7 @@ public final class GatewayConfigs {
 
   private static SectionReader section(SectionReader top, String name) {
     SectionReader s = top.section(name);
-    return s != null ? s : top.sibling("gateway." + name, Map.of());
+    return s != null ? s : top.sibling(name, Map.of());
   }
 
   private static KafkaSettings readKafka(SectionReader r) {
@@ -355,27 +355,11 @@ public final class GatewayConfigs {
     return m;
   }
 
-  @SuppressWarnings("unchecked")
   private static Map<String, Object> readYaml(Path file, List<String> problems) {
-    if (!Files.isRegularFile(file)) {
-      problems.add("cannot read " + file + ": no such file");
-      return Map.of();
-    }
     try {
-      // readTree, not readValue: an empty file (or only comments) is a missing node, not an error.
-      ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
-      JsonNode tree = yaml.readTree(file.toFile());
-      if (tree == null || tree.isMissingNode() || tree.isNull()) {
-        return Map.of();
-      }
-      Object root = yaml.treeToValue(tree, Object.class);
-      if (!(root instanceof Map<?, ?>)) {
-        problems.add(file + " must hold a YAML mapping at the top level");
-        return Map.of();
-      }
-      return (Map<String, Object>) root;
+      return YamlFiles.readMapping(file);
     } catch (IOException e) {
-      problems.add("cannot read " + file + ": " + e.getMessage());
+      problems.add(e.getMessage());
       return Map.of();
     }
   }

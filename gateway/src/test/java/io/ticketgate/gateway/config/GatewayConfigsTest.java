@@ -94,6 +94,21 @@ class GatewayConfigsTest {
         .isEqualTo(GatewayConfigs.defaults());
   }
 
+  @Test
+  void aKeyWrittenTwiceIsAProblemNotTheLastOneWinning() throws IOException {
+    GatewayConfigs.Result r = check("kafka:\n  group_id: a\n  group_id: b\n");
+
+    assertThat(r.config()).isNull();
+    assertThat(r.problems()).singleElement().asString().containsIgnoringCase("duplicate").contains("group_id");
+  }
+
+  @Test
+  void anUnknownSectionGetsASuggestion() throws IOException {
+    GatewayConfigs.Result r = check("kafak:\n  group_id: a\n");
+
+    assertThat(r.warnings()).anySatisfy(w -> assertThat(w).contains("'kafak'").contains("did you mean 'kafka'"));
+  }
+
   // --- A full file -----------------------------------------------------------------------------
 
   @Test
@@ -173,7 +188,7 @@ class GatewayConfigsTest {
 
     GatewayConfigs.Result http = check("bot: {type: HTTP, url: 'ftp://bots'}\n");
     assertThat(http.problems()).singleElement().satisfies(p -> assertThat(p)
-        .contains("gateway.bot.url").contains("'ftp://bots'").contains("http:// or https://"));
+        .contains("bot.url").contains("'ftp://bots'").contains("http:// or https://"));
   }
 
   // --- ${VAR} ----------------------------------------------------------------------------------
@@ -253,16 +268,16 @@ class GatewayConfigsTest {
     assertThat(r.config()).isNull();
     List<String> p = r.problems();
     assertThat(p).allSatisfy(m -> assertThat(m).endsWith("(in " + path + ")"));
-    assertProblem(p, "gateway.kafka.group_id", "''", "must not be empty");
-    assertProblem(p, "gateway.kafka.input_topics", "'bad topic'", "not a legal Kafka topic name");
-    assertProblem(p, "gateway.kafka.output_topic", "'chat'", "also an input topic");
-    assertProblem(p, "gateway.kafka.dead_letter_topic", "'chat-2'", "also an input topic");
-    assertProblem(p, "gateway.kafka.conversation_id.source", "'cookie'", "key, json_field or header");
-    assertProblem(p, "gateway.kafka.max_message_bytes", "'0'", "between 1 and");
-    assertProblem(p, "gateway.kafka.consumer.enable.auto.commit", "'true'", "set by Ticketgate itself");
-    assertProblem(p, "gateway.kafka.consumer.group.id", "'other'", "set by Ticketgate itself");
-    assertProblem(p, "gateway.kafka.producer.acks", "'1'", "set by Ticketgate itself");
-    assertProblem(p, "gateway.kafka.producer.enable.idempotence", "'false'", "set by Ticketgate itself");
+    assertProblem(p, "kafka.group_id", "''", "must not be empty");
+    assertProblem(p, "kafka.input_topics", "'bad topic'", "not a legal Kafka topic name");
+    assertProblem(p, "kafka.output_topic", "'chat'", "also an input topic");
+    assertProblem(p, "kafka.dead_letter_topic", "'chat-2'", "also an input topic");
+    assertProblem(p, "kafka.conversation_id.source", "'cookie'", "key, json_field or header");
+    assertProblem(p, "kafka.max_message_bytes", "'0'", "between 1 and");
+    assertProblem(p, "kafka.consumer.enable.auto.commit", "'true'", "set by Ticketgate itself");
+    assertProblem(p, "kafka.consumer.group.id", "'other'", "set by Ticketgate itself");
+    assertProblem(p, "kafka.producer.acks", "'1'", "set by Ticketgate itself");
+    assertProblem(p, "kafka.producer.enable.idempotence", "'false'", "set by Ticketgate itself");
     assertThat(p).hasSize(10);
     assertThat(p).noneMatch(m -> m.contains("fetch.min.bytes") || m.contains("linger.ms"));
   }
@@ -271,12 +286,12 @@ class GatewayConfigsTest {
   void theGroupProtocolIsClassicOrConsumerAndTheBrokerAssignsUnderConsumer() throws IOException {
     List<String> unknown = GatewayConfigs.check(file("a.yml", "kafka: {consumer: {group.protocol: eager}}\n"), null)
         .problems();
-    assertProblem(unknown, "gateway.kafka.consumer.group.protocol", "'eager'", "must be classic or consumer");
+    assertProblem(unknown, "kafka.consumer.group.protocol", "'eager'", "must be classic or consumer");
     List<String> both = GatewayConfigs.check(file("b.yml", """
         kafka:
           consumer: {group.protocol: consumer, partition.assignment.strategy: range}
         """), null).problems();
-    assertProblem(both, "gateway.kafka.consumer.partition.assignment.strategy", "'range'", "the broker assigns");
+    assertProblem(both, "kafka.consumer.partition.assignment.strategy", "'range'", "the broker assigns");
     assertThat(GatewayConfigs.check(file("c.yml", "kafka: {consumer: {group.protocol: consumer}}\n"), null).isValid())
         .isTrue();
   }
@@ -288,10 +303,10 @@ class GatewayConfigsTest {
         + " dead_letter_topic: '.'}\n");
 
     List<String> p = r.problems();
-    assertProblem(p, "gateway.kafka.input_topics", "'..'", "not a legal Kafka topic name");
-    assertProblem(p, "gateway.kafka.input_topics", "'" + longName + "'", "at most 249");
-    assertProblem(p, "gateway.kafka.output_topic", "'a/b'", "not a legal Kafka topic name");
-    assertProblem(p, "gateway.kafka.dead_letter_topic", "'.'", "not a legal Kafka topic name");
+    assertProblem(p, "kafka.input_topics", "'..'", "not a legal Kafka topic name");
+    assertProblem(p, "kafka.input_topics", "'" + longName + "'", "at most 249");
+    assertProblem(p, "kafka.output_topic", "'a/b'", "not a legal Kafka topic name");
+    assertProblem(p, "kafka.dead_letter_topic", "'.'", "not a legal Kafka topic name");
     assertThat(p).hasSize(4);
   }
 
@@ -300,13 +315,13 @@ class GatewayConfigsTest {
     GatewayConfigs.Result r = check("kafka: {conversation_id: {source: header}}\n");
 
     assertThat(r.problems()).singleElement().satisfies(m -> assertThat(m)
-        .contains("gateway.kafka.conversation_id.header").contains("must name the header").contains("gateway.yml"));
+        .contains("kafka.conversation_id.header").contains("must name the header").contains("gateway.yml"));
   }
 
   @Test
   void maxMessageBytesHasAnUpperBoundToo() throws IOException {
     assertThat(check("kafka: {max_message_bytes: 104857601}\n").problems()).singleElement().satisfies(m ->
-        assertThat(m).contains("gateway.kafka.max_message_bytes").contains("'104857601'")
+        assertThat(m).contains("kafka.max_message_bytes").contains("'104857601'")
             .contains("between 1 and 104857600"));
     assertThat(check("kafka: {max_message_bytes: 104857600}\n").problems()).isEmpty();
   }
@@ -328,26 +343,26 @@ class GatewayConfigsTest {
     List<String> p = GatewayConfigs.check(path, null).problems();
 
     assertThat(p).allSatisfy(m -> assertThat(m).endsWith("(in " + path + ")"));
-    assertProblem(p, "gateway.bot.type", "'telepathy'", "must be rasa, http, echo, or the class name of a BotHandler");
-    assertProblem(p, "gateway.bot.timeout", "'-1'", "greater than 0");
-    assertProblem(p, "gateway.dispatch.max_in_flight", "'0'", "between 1 and 1000000");
-    assertProblem(p, "gateway.dispatch.retries", "'1001'", "between 0 and 1000");
-    assertProblem(p, "gateway.dispatch.retry_backoff_max", "'2.0'", "must not be below retry_backoff (5.0)");
-    assertProblem(p, "gateway.dispatch.shutdown_timeout", "'soon'", "number of seconds");
-    assertProblem(p, "gateway.metrics.port", "'65536'", "between 0 and 65535");
-    assertProblem(p, "gateway.metrics.enabled", "'maybe'", "true or false");
-    assertProblem(p, "gateway.logging.format", "'xml'", "text or json");
+    assertProblem(p, "bot.type", "'telepathy'", "must be rasa, http, echo, or the class name of a BotHandler");
+    assertProblem(p, "bot.timeout", "'-1'", "greater than 0");
+    assertProblem(p, "dispatch.max_in_flight", "'0'", "between 1 and 1000000");
+    assertProblem(p, "dispatch.retries", "'1001'", "between 0 and 1000");
+    assertProblem(p, "dispatch.retry_backoff_max", "'2.0'", "must not be below retry_backoff (5.0)");
+    assertProblem(p, "dispatch.shutdown_timeout", "'soon'", "number of seconds");
+    assertProblem(p, "metrics.port", "'65536'", "between 0 and 65535");
+    assertProblem(p, "metrics.enabled", "'maybe'", "true or false");
+    assertProblem(p, "logging.format", "'xml'", "text or json");
     assertThat(p).hasSize(9);
   }
 
   @Test
   void botUrlsMustBeHttpWithAHost() throws IOException {
-    assertProblem(check("bot: {type: rasa, url: 'ftp://rasa:5005'}\n").problems(), "gateway.bot.url",
+    assertProblem(check("bot: {type: rasa, url: 'ftp://rasa:5005'}\n").problems(), "bot.url",
         "'ftp://rasa:5005'", "http:// or https://");
-    assertProblem(check("bot: {type: rasa, url: 'rasa:5005'}\n").problems(), "gateway.bot.url", "'rasa:5005'",
+    assertProblem(check("bot: {type: rasa, url: 'rasa:5005'}\n").problems(), "bot.url", "'rasa:5005'",
         "http:// or https://");
-    assertProblem(check("bot: {type: http, url: 'http://'}\n").problems(), "gateway.bot.url", "'http://'", "");
-    assertProblem(check("bot: {type: http, url: 'http://bad host/x'}\n").problems(), "gateway.bot.url",
+    assertProblem(check("bot: {type: http, url: 'http://'}\n").problems(), "bot.url", "'http://'", "");
+    assertProblem(check("bot: {type: http, url: 'http://bad host/x'}\n").problems(), "bot.url",
         "'http://bad host/x'", "not a URL");
     assertThat(check("bot: {type: rasa, url: 'https://rasa.internal:443/base'}\n").problems()).isEmpty();
   }
@@ -359,25 +374,25 @@ class GatewayConfigsTest {
     GatewayConfigs.Result none = check("bot: {type: http, url: 'http://bot/x', fencing_status: none}\n");
     assertThat(none.warnings()).noneSatisfy(w -> assertThat(w).contains("fencing_status"));
     assertThat(none.config().bot().fencingStatus()).isNull();
-    assertProblem(check("bot: {fencing_status: 429}\n").problems(), "gateway.bot.fencing_status", "'429'",
+    assertProblem(check("bot: {fencing_status: 429}\n").problems(), "bot.fencing_status", "'429'",
         "other than 408 and 429");
-    assertProblem(check("bot: {fencing_status: 500}\n").problems(), "gateway.bot.fencing_status", "'500'",
+    assertProblem(check("bot: {fencing_status: 500}\n").problems(), "bot.fencing_status", "'500'",
         "between 400 and 499");
-    assertProblem(check("bot: {fencing_status: sometimes}\n").problems(), "gateway.bot.fencing_status",
+    assertProblem(check("bot: {fencing_status: sometimes}\n").problems(), "bot.fencing_status",
         "'sometimes'", "whole number");
   }
 
   @Test
   void anHttpBotNeedsAUrl() throws IOException {
     assertThat(check("bot: {type: http}\n").problems()).singleElement().satisfies(m -> assertThat(m)
-        .contains("gateway.bot.url").contains("required for an http bot").contains("gateway.yml"));
+        .contains("bot.url").contains("required for an http bot").contains("gateway.yml"));
   }
 
   @Test
   void aClassNameMustBeALoadableBotHandler() throws IOException {
-    assertProblem(check("bot: {type: com.example.NoSuchBot}\n").problems(), "gateway.bot.type",
+    assertProblem(check("bot: {type: com.example.NoSuchBot}\n").problems(), "bot.type",
         "'com.example.NoSuchBot'", "cannot be loaded");
-    assertProblem(check("bot: {type: java.lang.String}\n").problems(), "gateway.bot.type", "'java.lang.String'",
+    assertProblem(check("bot: {type: java.lang.String}\n").problems(), "bot.type", "'java.lang.String'",
         "does not implement io.ticketgate.gateway.BotHandler");
     GatewayConfigs.Result echo = check("bot: {type: io.ticketgate.gateway.bot.EchoBot, delay_max: 0.1}\n");
     assertThat(echo.problems()).isEmpty();
@@ -397,7 +412,7 @@ class GatewayConfigsTest {
     assertProblem(p, "lock_store.port", "'0'", "between 1 and 65535");
     assertProblem(p, "lock_store.db", "'-1'", "between 0 and");
     assertProblem(p, "lock_store.lock_lifetime", "'never'", "number of seconds");
-    assertProblem(p, "gateway.kafka.output_topic", "'bad topic'", "not a legal Kafka topic name");
+    assertProblem(p, "kafka.output_topic", "'bad topic'", "not a legal Kafka topic name");
     assertThat(p).hasSize(4);
   }
 
@@ -411,7 +426,7 @@ class GatewayConfigsTest {
 
   @Test
   void aLockStoreThatIsNotAMappingIsAProblem() throws IOException {
-    assertProblem(check("lock_store: redis\n").problems(), "gateway.lock_store", "'redis'", "must be a mapping");
+    assertProblem(check("lock_store: redis\n").problems(), "lock_store", "'redis'", "must be a mapping");
   }
 
   @Test
@@ -432,8 +447,8 @@ class GatewayConfigsTest {
     assertThatThrownBy(() -> GatewayConfigs.load(path, null))
         .isInstanceOfSatisfying(GatewayConfigException.class, e -> assertThat(e.problems()).hasSize(2))
         .hasMessageContaining("2 problems")
-        .hasMessageContaining("gateway.metrics.port")
-        .hasMessageContaining("gateway.logging.format");
+        .hasMessageContaining("metrics.port")
+        .hasMessageContaining("logging.format");
   }
 
   // --- Warnings --------------------------------------------------------------------------------
@@ -453,13 +468,16 @@ class GatewayConfigsTest {
     assertThat(r.problems()).isEmpty();
     List<String> w = r.warnings();
     assertWarning(w, "unknown section 'kafak'");
-    assertWarning(w, "gateway.kafka:", "[grup_id]");
-    assertWarning(w, "gateway.kafka.conversation_id:", "[fielld]");
-    assertWarning(w, "gateway.bot:", "[timout]");
-    assertWarning(w, "gateway.dispatch:", "[max_inflight]");
-    assertWarning(w, "gateway.metrics:", "[prot]");
-    assertWarning(w, "gateway.logging:", "[level]");
+    assertWarning(w, "kafka:", "[grup_id]");
+    assertWarning(w, "kafka.conversation_id:", "[fielld]");
+    assertWarning(w, "bot:", "[timout]");
+    assertWarning(w, "dispatch:", "[max_inflight]");
+    assertWarning(w, "metrics:", "[prot]");
+    assertWarning(w, "logging:", "[level]");
     assertWarning(w, "lock_store:", "[hots]");
+    assertWarning(w, "kafka:", "did you mean 'group_id' for 'grup_id'");
+    assertWarning(w, "bot:", "did you mean 'timeout' for 'timout'");
+    assertWarning(w, "lock_store:", "did you mean 'host' for 'hots'");
     assertThat(w).allSatisfy(m -> assertThat(m).contains("gateway.yml"));
     assertThat(w).hasSize(8);
   }
@@ -494,8 +512,8 @@ class GatewayConfigsTest {
         "db", 1, "key_prefix", "prod"));
     assertThat(c.lockStoreSource()).isEqualTo(endpoints.toString());
     assertThat(c.kafka().groupId()).isEqualTo("g");
-    assertThat(r.warnings()).as("'url' is Rasa's deprecated name of host")
-        .anySatisfy(w -> assertThat(w).contains("'url' is deprecated").contains(endpoints.toString()))
+    assertThat(r.warnings()).as("Rasa's concurrent store reads 'host', not 'url'")
+        .anySatisfy(w -> assertThat(w).contains("rename it to 'host'").contains(endpoints.toString()))
         .noneMatch(w -> w.contains("replicas"));
   }
 

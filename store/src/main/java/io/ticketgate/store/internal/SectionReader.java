@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
  */
 public final class SectionReader {
 
-  private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
+  /** {@code ${VAR}}, or {@code ${VAR:-default}} as in a shell: the default when VAR is unset or empty. */
+  private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?}");
 
   private final String sectionName;
   private final String source;
@@ -32,8 +33,10 @@ public final class SectionReader {
   private List<String> warnings = new ArrayList<>();
 
   /**
-   * @param sectionName the section's name in messages, such as {@code lock_store}
-   * @param section the raw section; {@code ${VAR}} in its strings is replaced from {@code env}
+   * @param sectionName the section's name in messages, such as {@code lock_store}; empty for a
+   *     file's top level, whose keys are then named alone ({@code kafka.group_id})
+   * @param section the raw section; {@code ${VAR}} and {@code ${VAR:-default}} in its strings are
+   *     replaced from {@code env}
    * @param source the file it came from, or null
    * @param env the environment to substitute from
    */
@@ -193,7 +196,7 @@ public final class SectionReader {
       problem(key, v, "must be a mapping");
       return null;
     }
-    SectionReader nested = new SectionReader(sectionName + "." + key, Map.of(), source, name -> null);
+    SectionReader nested = new SectionReader(qualified(key), Map.of(), source, name -> null);
     map.forEach((k, val) -> nested.values.put(String.valueOf(k), val));
     nested.problems = problems;
     nested.warnings = warnings;
@@ -223,17 +226,17 @@ public final class SectionReader {
 
   /** Records a problem with {@code key}'s value. */
   public void problem(String key, Object value, String reason) {
-    problems.add(sectionName + "." + key + " was '" + value + "' but it " + reason + where());
+    problems.add(qualified(key) + " was '" + value + "' but it " + reason + where());
   }
 
   /** Records a problem that concerns the section as a whole or several keys. */
   public void problem(String message) {
-    problems.add(sectionName + ": " + message + where());
+    problems.add(prefix() + message + where());
   }
 
   /** Records a warning, for the caller to log or print. */
   public void warn(String message) {
-    warnings.add(sectionName + ": " + message + where());
+    warnings.add(prefix() + message + where());
   }
 
   /** Warns about every key that no reader asked for, naming them. */
@@ -245,8 +248,63 @@ public final class SectionReader {
       }
     }
     if (!unknown.isEmpty()) {
-      warn("ignoring unknown key(s) " + unknown + " " + context);
+      StringBuilder hints = new StringBuilder();
+      for (String k : unknown) {
+        String near = nearest(k, read);
+        if (near != null) {
+          hints.append(hints.isEmpty() ? "; did you mean " : ", ").append("'").append(near).append("' for '")
+              .append(k).append("'");
+        }
+      }
+      warn("ignoring unknown key(s) " + unknown + (context.isEmpty() ? "" : " " + context) + hints);
     }
+  }
+
+  /**
+   * The candidate closest to {@code word} by edit distance, when it is close enough to be a typo
+   * (at most a third of the word's length, at least one edit), else null.
+   */
+  public static String nearest(String word, Collection<String> candidates) {
+    String best = null;
+    int bestDistance = Integer.MAX_VALUE;
+    for (String c : candidates) {
+      int d = editDistance(word.toLowerCase(java.util.Locale.ROOT), c.toLowerCase(java.util.Locale.ROOT));
+      if (d < bestDistance) {
+        best = c;
+        bestDistance = d;
+      }
+    }
+    return best != null && bestDistance <= Math.max(1, word.length() / 3) ? best : null;
+  }
+
+  /** Levenshtein distance, with a swap of two neighbours counted as one edit. */
+  static int editDistance(String a, String b) {
+    int[][] d = new int[a.length() + 1][b.length() + 1];
+    for (int i = 0; i <= a.length(); i++) {
+      d[i][0] = i;
+    }
+    for (int j = 0; j <= b.length(); j++) {
+      d[0][j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+        if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+          d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+      }
+    }
+    return d[a.length()][b.length()];
+  }
+
+  /** How messages name {@code key} of this section. */
+  private String qualified(String key) {
+    return sectionName.isEmpty() ? key : sectionName + "." + key;
+  }
+
+  private String prefix() {
+    return sectionName.isEmpty() ? "" : sectionName + ": ";
   }
 
   /** A reader over {@code section} that shares this reader's problems, warnings and source. */
@@ -288,8 +346,12 @@ public final class SectionReader {
       while (m.find()) {
         String name = m.group(1);
         String replacement = env.apply(name);
+        if (m.group(2) != null && (replacement == null || replacement.isEmpty())) {
+          replacement = m.group(3);
+        }
         if (replacement == null) {
-          problems.add(sectionName + "." + key + " refers to ${" + name + "}, which is not set in the environment" + where());
+          problems.add(qualified(key) + " refers to ${" + name + "}, which is not set in the environment (give a "
+              + "default with ${" + name + ":-value})" + where());
           replacement = m.group(); // left as written, so the value's own check does not pile a second problem on it
         }
         m.appendReplacement(out, Matcher.quoteReplacement(replacement));

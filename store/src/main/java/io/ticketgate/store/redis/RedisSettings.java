@@ -158,10 +158,16 @@ public record RedisSettings(
   public static RedisSettings read(SectionReader r, boolean concurrent) {
     String host = r.string("host", null);
     String url = r.string("url", null);
+    // Rasa documents `url` (the Redis host) for its RedisLockStore and `host` for the concurrent
+    // one, whose migration note says to rename it. A file shared with a Rasa server must keep
+    // Rasa's spelling, so `url` is only questioned where Rasa itself no longer takes it.
     if (host != null && url != null) {
-      r.problem("url", url, "cannot be combined with host ('" + host + "'); url is the deprecated name of host, keep only host");
+      r.problem("url", url, "cannot be combined with host ('" + host + "'); both name the Redis host, keep one");
     } else if (url != null) {
-      r.warn("'url' is deprecated for the lock store; rename it to 'host' (it names the Redis host, not a URL)");
+      if (concurrent) {
+        r.warn("'url' is the redis store's name for the Redis host; Rasa's concurrent lock store reads 'host', so "
+            + "rename it to 'host' (as Rasa's migration note says) if a Rasa server shares this file");
+      }
       host = url;
     }
     String hostKey = r.has("host") ? "host" : "url";

@@ -96,9 +96,20 @@ class SectionReaderTest {
       SectionReader r = reader("password", "${NOT_SET}");
 
       assertThat(r.problems()).containsExactly(
-          "lock_store.password refers to ${NOT_SET}, which is not set in the environment (in endpoints.yml)");
+          "lock_store.password refers to ${NOT_SET}, which is not set in the environment (give a default with "
+              + "${NOT_SET:-value}) (in endpoints.yml)");
       // Left as written, so the value's own check does not report the same mistake twice.
       assertThat(r.values()).containsEntry("password", "${NOT_SET}");
+    }
+
+    @Test
+    void takesTheDefaultOfAnUnsetOrEmptyVariableAsAShellDoes() {
+      SectionReader r = reader("a", "${NOT_SET:-fallback}", "b", "${EMPTY:-fallback}", "c", "${HOST:-fallback}",
+          "d", "${NOT_SET:-}", "e", "x${NOT_SET:-redis:6379}y");
+
+      assertThat(r.values()).containsEntry("a", "fallback").containsEntry("b", "fallback")
+          .containsEntry("c", "redis.internal").containsEntry("d", "").containsEntry("e", "xredis:6379y");
+      assertThat(r.problems()).isEmpty();
     }
 
     @Test
@@ -293,6 +304,37 @@ class SectionReaderTest {
 
       assertThat(r.warnings()).containsExactly(
           "lock_store: ignoring unknown key(s) [unknown1, unknown2] (context) (in endpoints.yml)");
+    }
+
+    @Test
+    void suggestsTheKnownKeyAnUnknownOneIsATypoOf() {
+      SectionReader r = reader("lock_lifetim", 1, "hots", "a", "something_else", 2);
+      r.raw("lock_lifetime");
+      r.raw("host");
+
+      r.warnUnknownKeys("");
+
+      assertThat(r.warnings()).containsExactly("lock_store: ignoring unknown key(s) [lock_lifetim, hots, "
+          + "something_else]; did you mean 'lock_lifetime' for 'lock_lifetim', 'host' for 'hots' (in endpoints.yml)");
+    }
+
+    @Test
+    void aTopLevelReaderNamesKeysAlone() {
+      SectionReader top = new SectionReader("", Map.of("kafka", Map.of("group_id", "")), "gateway.yml", env);
+      SectionReader kafka = top.section("kafka");
+
+      kafka.problem("group_id", "", "must not be empty");
+      top.problem("something is off");
+
+      assertThat(top.problems()).containsExactly("kafka.group_id was '' but it must not be empty (in gateway.yml)",
+          "something is off (in gateway.yml)");
+    }
+
+    @Test
+    void nearestIgnoresCaseAndCountsASwapAsOneEdit() {
+      assertThat(SectionReader.nearest("GROUP_ID", List.of("group_id", "topic"))).isEqualTo("group_id");
+      assertThat(SectionReader.nearest("gorup_id", List.of("group_id", "topic"))).isEqualTo("group_id");
+      assertThat(SectionReader.nearest("bootstrap", List.of("group_id", "topic"))).isNull();
     }
 
     @Test

@@ -70,11 +70,26 @@ class RedisConfigTest {
   }
 
   @Test
-  void urlIsTheDeprecatedNameOfHost() {
+  void urlNamesTheHostOfTheRedisStoreAsInRasasDocs() {
     Map<String, Object> s = section("type", "redis", "url", "redis.internal");
     assertThat(read(s).host()).isEqualTo("redis.internal");
+    assertThat(LockStores.validate(s, "endpoints.yml").warnings()).isEmpty();
+  }
+
+  @Test
+  void urlOfTheConcurrentStoreWorksWithRasasMigrationNote() {
+    Map<String, Object> s = section("type", "concurrent_redis", "url", "redis.internal");
+    assertThat(read(s).host()).isEqualTo("redis.internal");
     assertThat(LockStores.validate(s, "endpoints.yml").warnings())
-        .anySatisfy(w -> assertThat(w).contains("'url' is deprecated").contains("endpoints.yml"));
+        .anySatisfy(w -> assertThat(w).contains("rename it to 'host'").contains("endpoints.yml"));
+  }
+
+  @Test
+  void urlAndHostTogetherAreAnError() {
+    for (String type : List.of("redis", "concurrent_redis")) {
+      assertThat(LockStores.validate(section("type", type, "url", "a", "host", "b"), "endpoints.yml").problems())
+          .as(type).anySatisfy(p -> assertThat(p).contains("lock_store.url").contains("keep one"));
+    }
   }
 
   @Test
