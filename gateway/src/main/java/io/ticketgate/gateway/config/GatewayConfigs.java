@@ -32,7 +32,7 @@ import java.util.regex.Pattern;
  *   output_topic: bot-replies
  *   dead_letter_topic: ticketgate-dead-letters
  *   conversation_id: {source: key}        # or {source: json_field, field: sender} or {source: header, header: conversation-id}
- *   consumer: {security.protocol: SASL_SSL}
+ *   properties: {security.protocol: SASL_SSL}   # every client; consumer: and producer: override it
  * lock_store: {type: concurrent_redis, host: redis}
  * bot: {type: rasa, url: http://rasa:5005, timeout: 30}
  * dispatch: {max_in_flight: 1000, retries: 3}
@@ -235,12 +235,20 @@ public final class GatewayConfigs {
       cid.warnUnknownKeys("");
     }
     int maxBytes = r.integer("max_message_bytes", KafkaSettings.DEFAULT_MAX_MESSAGE_BYTES, 1, 100 << 20);
-    Map<String, String> consumer = r.stringMap("consumer");
-    Map<String, String> producer = r.stringMap("producer");
+    // One map for what every client needs (security, client.rack, ...), written once; the
+    // per-client maps override it key by key.
+    Map<String, String> common = r.stringMap("properties");
+    Map<String, String> consumerOwn = r.stringMap("consumer");
+    Map<String, String> producerOwn = r.stringMap("producer");
+    Map<String, String> consumer = new LinkedHashMap<>(common);
+    consumer.putAll(consumerOwn);
+    Map<String, String> producer = new LinkedHashMap<>(common);
+    producer.putAll(producerOwn);
     for (String k : consumer.keySet()) {
       if (MANAGED_CONSUMER_KEYS.contains(k)) {
-        r.problem("consumer." + k, consumer.get(k), "is set by Ticketgate itself (offsets are committed only after "
-            + "replies are acknowledged); use the kafka section's own keys");
+        r.problem((consumerOwn.containsKey(k) ? "consumer." : "properties.") + k, consumer.get(k),
+            "is set by Ticketgate itself (offsets are committed only after replies are acknowledged); use the kafka "
+            + "section's own keys");
       }
     }
     String protocol = consumer.get("group.protocol");
@@ -252,8 +260,9 @@ public final class GatewayConfigs {
           "cannot be set with group.protocol consumer (the broker assigns); remove it, or use group.protocol classic");
     }
     for (String k : producer.keySet()) {
-      if (MANAGED_PRODUCER_KEYS.contains(k)) {
-        r.problem("producer." + k, producer.get(k), "is set by Ticketgate itself (idempotent, acks=all)");
+      if (MANAGED_PRODUCER_KEYS.contains(k) && !(common.containsKey(k) && MANAGED_CONSUMER_KEYS.contains(k))) {
+        r.problem((producerOwn.containsKey(k) ? "producer." : "properties.") + k, producer.get(k),
+            "is set by Ticketgate itself (idempotent, acks=all)");
       }
     }
     r.warnUnknownKeys("");

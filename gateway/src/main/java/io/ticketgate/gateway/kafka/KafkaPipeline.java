@@ -152,7 +152,7 @@ public final class KafkaPipeline implements AutoCloseable {
     // max_in_flight (applyBackpressure) can only be checked between polls, so a poll of 500 would let
     // one partition's few conversations fill half the window.
     p.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(Math.max(1, Math.min(500, dispatch.maxInFlight() / 20))));
-    p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "ticketgate-" + ProcessHandle.current().pid());
+    p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, defaultClientId());
     return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 
@@ -164,8 +164,25 @@ public final class KafkaPipeline implements AutoCloseable {
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "1");
-    p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "ticketgate-" + ProcessHandle.current().pid() + "-producer");
+    p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, defaultClientId() + "-producer");
     return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  /**
+   * {@code ticketgate-<host>-<pid>}: distinct per replica in broker logs and quotas also in
+   * containers, where every replica's pid is 1 but the host name is the container's.
+   */
+  static String defaultClientId() {
+    String host = System.getenv("HOSTNAME");
+    if (host == null || host.isBlank()) {
+      try {
+        host = java.net.InetAddress.getLocalHost().getHostName();
+      } catch (java.io.IOException e) {
+        log.debug("no host name for the Kafka client id: {}", e.toString());
+        host = "unknown-host";
+      }
+    }
+    return "ticketgate-" + host.replaceAll("[^A-Za-z0-9._-]", "_") + "-" + ProcessHandle.current().pid();
   }
 
   /** Starts consuming. */

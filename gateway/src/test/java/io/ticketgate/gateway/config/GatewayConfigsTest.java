@@ -103,6 +103,31 @@ class GatewayConfigsTest {
   }
 
   @Test
+  void kafkaPropertiesGoToEveryClientAndThePerClientMapsOverrideThem() throws IOException {
+    GatewayConfigs.Result r = check("""
+        kafka:
+          properties: {security.protocol: SASL_SSL, client.rack: a}
+          consumer: {client.rack: b}
+          producer: {compression.type: zstd}
+        """);
+
+    assertThat(r.problems()).isEmpty();
+    assertThat(r.config().kafka().consumer()).containsEntry("security.protocol", "SASL_SSL")
+        .containsEntry("client.rack", "b").doesNotContainKey("compression.type");
+    assertThat(r.config().kafka().producer()).containsEntry("security.protocol", "SASL_SSL")
+        .containsEntry("client.rack", "a").containsEntry("compression.type", "zstd");
+  }
+
+  @Test
+  void aKeyTicketgateSetsItselfIsRefusedInKafkaPropertiesOnce() throws IOException {
+    GatewayConfigs.Result r = check("kafka: {properties: {bootstrap.servers: 'x:1', acks: '1'}}\n");
+
+    assertThat(r.problems()).hasSize(2);
+    assertProblem(r.problems(), "kafka.properties.bootstrap.servers", "'x:1'", "set by Ticketgate itself");
+    assertProblem(r.problems(), "kafka.properties.acks", "'1'", "set by Ticketgate itself");
+  }
+
+  @Test
   void anUnknownSectionGetsASuggestion() throws IOException {
     GatewayConfigs.Result r = check("kafak:\n  group_id: a\n");
 
