@@ -149,7 +149,9 @@ public final class Main {
   private static int checkConfig(Args args, PrintStream out) {
     args.expectNoPositionals();
     GatewayConfigs.Result r = GatewayConfigs.check(args.config(), args.endpoints());
-    String what = args.config() == null ? "defaults" : args.config().toString();
+    // Names every file that was read, so the verdict cannot be mistaken for another file's.
+    String what = (args.config() == null ? "defaults" : args.config().toString())
+        + (args.endpoints() == null ? "" : " with lock_store from " + args.endpoints());
     for (String w : r.warnings()) {
       out.println("warning: " + w);
     }
@@ -179,6 +181,8 @@ public final class Main {
     }
     try (LockStore store = LockStores.create(config.lockStore(), config.lockStoreSource())) {
       Optional<TicketLock> lock = store.getLock(id);
+      // Counted before anything queries the lock: TicketLock drops expired tickets as it answers.
+      int listed = lock.map(l -> l.tickets().size()).orElse(0);
       out.println("lock store: " + store);
       printLock(id, lock, out);
       if (p.get(0).equals("clear")) {
@@ -189,7 +193,7 @@ public final class Main {
               + "concurrent_redis, whose numbers never repeat.");
         }
         store.deleteLock(id);
-        out.println("cleared " + lock.map(l -> l.tickets().size()).orElse(0) + " ticket(s) of conversation '" + id + "'");
+        out.println("cleared " + listed + " ticket(s) of conversation '" + id + "'");
       }
     }
     return 0;

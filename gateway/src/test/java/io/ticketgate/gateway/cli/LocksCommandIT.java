@@ -9,6 +9,7 @@ import io.ticketgate.store.LockRequest;
 import io.ticketgate.store.LockStore;
 import io.ticketgate.store.LockStores;
 import io.ticketgate.store.Ticket;
+import io.ticketgate.store.TicketLock;
 import io.ticketgate.store.testing.RedisServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -172,6 +173,26 @@ class LocksCommandIT {
       try (HeldLock served = behind.served().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
         assertThat(served.conversationId()).isEqualTo(id);
       }
+    }
+  }
+
+  @Test
+  void clearCountsTheTicketsItListedExpiredOnesIncluded() throws Exception {
+    String config = gatewayYml("redis").toString();
+    String id = conversation();
+    try (LockStore store = LockStores.create(section("redis"))) {
+      double now = System.currentTimeMillis() / 1000.0;
+      // Rasa's layout keeps an expired ticket in the lock until someone rewrites it.
+      store.saveLock(new TicketLock(id, List.of(new Ticket(0, now - 5), new Ticket(1, now + 60),
+          new Ticket(2, now + 60)), java.time.Clock.systemUTC()));
+
+      Outcome clear = run("locks", "clear", id, "--config", config);
+
+      assertThat(clear.exit()).as(clear.err()).isZero();
+      assertThat(clear.lines()).contains("conversation '" + id + "': 3 ticket(s)")
+          .contains("cleared 3 ticket(s) of conversation '" + id + "'");
+      assertRow(clear.lines(), 0, "expired");
+      assertThat(store.getLock(id)).isEmpty();
     }
   }
 

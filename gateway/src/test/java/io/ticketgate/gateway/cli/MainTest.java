@@ -183,7 +183,10 @@ class MainTest {
     Outcome o = run("check-config", "-c", config.toString(), "--endpoints", endpoints.toString());
 
     assertThat(o.exit()).isZero();
-    assertThat(o.outLines()).containsExactly(config + ": OK");
+    assertThat(o.outLines()).containsExactly(config + " with lock_store from " + endpoints + ": OK");
+
+    Outcome endpointsOnly = run("check-config", "--endpoints", endpoints.toString());
+    assertThat(endpointsOnly.outLines()).last().isEqualTo("defaults with lock_store from " + endpoints + ": OK");
   }
 
   @Test
@@ -202,14 +205,14 @@ class MainTest {
     List<String> errors = lines.stream().filter(l -> l.startsWith("error: ")).toList();
     List<String> warnings = lines.stream().filter(l -> l.startsWith("warning: ")).toList();
     assertThat(errors).hasSize(4).allSatisfy(l -> assertThat(l).endsWith("(in " + config + ")"));
-    assertThat(errors).anySatisfy(l -> assertThat(l).startsWith("error: gateway.kafka.output_topic was 'chat'"));
+    assertThat(errors).anySatisfy(l -> assertThat(l).startsWith("error: kafka.output_topic was 'chat'"));
     assertThat(errors).anySatisfy(l -> assertThat(l)
-        .startsWith("error: gateway.kafka.consumer.enable.auto.commit was 'true'"));
-    assertThat(errors).anySatisfy(l -> assertThat(l).startsWith("error: gateway.bot.url was 'null'")
+        .startsWith("error: kafka.consumer.enable.auto.commit was 'true'"));
+    assertThat(errors).anySatisfy(l -> assertThat(l).startsWith("error: bot.url was 'null'")
         .contains("required for an http bot"));
-    assertThat(errors).anySatisfy(l -> assertThat(l).startsWith("error: gateway.metrics.port was '99999'"));
+    assertThat(errors).anySatisfy(l -> assertThat(l).startsWith("error: metrics.port was '99999'"));
     assertThat(warnings).anySatisfy(l -> assertThat(l).contains("unknown section 'extras'"));
-    assertThat(warnings).anySatisfy(l -> assertThat(l).contains("gateway.kafka").contains("[colour]"));
+    assertThat(warnings).anySatisfy(l -> assertThat(l).contains("kafka").contains("[colour]"));
     assertThat(warnings).anySatisfy(l -> assertThat(l).contains("in-memory store"));
     assertThat(lines).last().isEqualTo(config + ": 4 problem(s)");
     assertThat(lines).hasSize(errors.size() + warnings.size() + 1);
@@ -236,7 +239,7 @@ class MainTest {
 
     assertThat(o.exit()).isEqualTo(1);
     assertThat(o.err()).startsWith("ticketgate: invalid configuration (2 problems)")
-        .contains("gateway.metrics.port").contains("gateway.logging.format");
+        .contains("metrics.port").contains("logging.format");
   }
 
   @Test
