@@ -9,7 +9,7 @@ import io.ticketgate.gateway.config.KafkaSettings;
 import io.ticketgate.gateway.config.MetricsSettings;
 import io.ticketgate.gateway.embedded.EmbeddedKafka;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -43,10 +43,7 @@ final class Demo {
 
   private Demo() {}
 
-  static int run(Main.Args args, PrintStream out) {
-    args.expectNoPositionals();
-    int conversations = args.conversations();
-    int messages = args.messages();
+  static int run(int conversations, int messages, boolean keepRunning, PrintWriter out) {
     out.println("Starting an embedded Kafka broker ...");
     try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
       KafkaSettings defaults = GatewayConfigs.defaults().kafka();
@@ -64,7 +61,7 @@ final class Demo {
         produceScript(kafka.bootstrapServers(), defaults.inputTopics().get(0), ids, messages, out);
         boolean ordered = printReplies(kafka.bootstrapServers(), defaults.outputTopic(), ids, messages, out);
         printLockWaitMetrics(gateway.metricsPort(), out);
-        if (args.keepRunning()) {
+        if (keepRunning) {
           out.println("Still running (--keep-running); stop with Ctrl-C or SIGTERM.");
           CountDownLatch stop = new CountDownLatch(1);
           Signals.onTermination(stop::countDown);
@@ -103,7 +100,7 @@ final class Demo {
   }
 
   /** Interleaves conversations in bursts, so several messages of one conversation are queued at once. */
-  private static void produceScript(String bootstrap, String topic, List<String> ids, int messages, PrintStream out)
+  private static void produceScript(String bootstrap, String topic, List<String> ids, int messages, PrintWriter out)
       throws InterruptedException {
     Properties p = new Properties();
     p.put("bootstrap.servers", bootstrap);
@@ -124,7 +121,7 @@ final class Demo {
     }
   }
 
-  private static boolean printReplies(String bootstrap, String topic, List<String> ids, int messages, PrintStream out) {
+  private static boolean printReplies(String bootstrap, String topic, List<String> ids, int messages, PrintWriter out) {
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ConsumerConfig.GROUP_ID_CONFIG, "ticketgate-demo-reader-" + UUID.randomUUID());
@@ -175,7 +172,7 @@ final class Demo {
     return h == null ? "?" : new String(h.value(), StandardCharsets.UTF_8);
   }
 
-  private static void printLockWaitMetrics(int port, PrintStream out) throws InterruptedException {
+  private static void printLockWaitMetrics(int port, PrintWriter out) throws InterruptedException {
     try (HttpClient http = HttpClient.newHttpClient()) {
       HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
           HttpResponse.BodyHandlers.ofString());

@@ -13,54 +13,58 @@ import io.ticketgate.store.LockStoreConfigException;
 import io.ticketgate.store.LockStores;
 import io.ticketgate.store.Ticket;
 import io.ticketgate.store.TicketLock;
+import io.ticketgate.store.internal.SectionReader;
+import java.io.OutputStreamWriter;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.LoggerFactory;
+import picocli.AutoComplete;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
- * The {@code ticketgate} command. Exit codes: 0 success, 1 failure (including an invalid
- * configuration), 2 wrong usage.
+ * The {@code ticketgate} command line: one small class per command, parsed by picocli. Every
+ * command takes {@code --help}; {@code --opt=value} and {@code --opt value} both work; an unknown
+ * option or command gets the nearest known ones as suggestions. Exit codes: 0 success, 1 failure
+ * (an invalid configuration, an unreachable store or broker, a port in use: one line on stderr), 2
+ * wrong usage (one line naming the mistake, then where to find help).
  */
-public final class Main {
+@Command(name = "ticketgate", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT,
+    versionProvider = Main.Version.class, synopsisSubcommandLabel = "COMMAND",
+    description = "Feeds chat messages from Kafka to a bot, one message of a conversation at a time and in order, "
+        + "across replicas.",
+    subcommands = {Main.Run.class, Main.CheckConfig.class, Main.Locks.class, Main.DemoCommand.class,
+        Main.EchoBotCommand.class, Main.ProduceCommand.class, Main.HealthcheckCommand.class, HelpCommand.class,
+        AutoComplete.GenerateCompletion.class},
+    footer = {"", "Without --config, run uses Kafka on localhost:9092, the in-memory lock store and Rasa on "
+        + "http://localhost:5005. $${VAR} and $${VAR:-default} in configuration values are read from the environment.",
+        "Exit codes: 0 success, 1 failure, 2 wrong usage."})
+public final class Main implements Runnable {
 
-  static final String USAGE = """
-      usage: ticketgate <command> [options]
-
-      commands:
-        run [--config gateway.yml] [--endpoints endpoints.yml]
-                      consume, take tickets, dispatch to the bot, publish replies
-        check-config [--config gateway.yml] [--endpoints endpoints.yml]
-                      validate the configuration and print every problem with its key
-        locks show <conversation> [--config ...] [--endpoints ...]
-                      print the conversation's tickets in the configured lock store
-        locks clear <conversation> [--config ...] [--endpoints ...]
-                      delete the conversation's tickets (a stuck lock)
-        demo [--keep-running] [--conversations N] [--messages N]
-                      run the whole pipeline on an embedded Kafka broker, the in-memory
-                      store and a built-in echo bot, print the replies, and exit
-        echo-bot [--port 5005] [--delay-min S --delay-max S]
-                      serve Rasa's REST webhook (POST /webhooks/rest/webhook) answering
-                      "echo: <text>", until SIGTERM; a stand-in bot for the stack
-        produce --bootstrap HOST:PORT --topic T [--conversations N] [--messages N]
-                      produce Rasa-shaped JSON messages keyed by conversation, interleaved
-        healthcheck [--url http://localhost:9404/health/ready]
-                      exit 0 when the URL answers 200, 1 otherwise (for container checks)
-        help          this text
-
-      Without --config, run uses Kafka on localhost:9092, the in-memory lock store and
-      Rasa on http://localhost:5005. ${VAR} in configuration values is read from the environment.
-      """;
-
-  /** Commands that read only the shared options, so --port and friends are a mistake there. */
-  private static final Set<String> COMMANDS_WITHOUT_OWN_OPTIONS = Set.of("run", "check-config", "locks", "demo");
+  @Spec
+  CommandSpec spec;
 
   private Main() {}
 
@@ -68,112 +72,272 @@ public final class Main {
     System.exit(run(args, System.out, System.err));
   }
 
-  /** Runs a command; returns the exit code. */
+  /** Runs a command with its output on {@code out} and diagnostics on {@code err}; returns the exit code. */
   static int run(String[] argv, PrintStream out, PrintStream err) {
-    Args args;
+    PrintWriter o = new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true);
+    PrintWriter e = new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true);
+    CommandLine cl = commandLine().setOut(o).setErr(e);
     try {
-      args = Args.parse(argv);
-    } catch (UsageException e) {
-      return usageError(e, err);
+      return cl.execute(argv);
+    } finally {
+      o.flush();
+      e.flush();
     }
-    try {
-      if (COMMANDS_WITHOUT_OWN_OPTIONS.contains(args.command())) {
-        args.expectOnlyOptions();
+  }
+
+  /** The command tree with this project's handling of mistakes and failures. */
+  static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setParameterExceptionHandler(Main::usageError);
+    cl.setExecutionExceptionHandler(Main::failure);
+    // picocli hides its completion command; listed, users find the script without the docs.
+    cl.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(false);
+    return cl;
+  }
+
+  /** {@code ticketgate} alone: name the mistake like any other usage error. */
+  @Override
+  public void run() {
+    throw new ParameterException(spec.commandLine(), "no command given");
+  }
+
+  private static int usageError(ParameterException e, String[] args) {
+    CommandLine cmd = e.getCommandLine();
+    PrintWriter err = cmd.getErr();
+    err.println(cmd.getCommandSpec().qualifiedName() + ": " + e.getMessage());
+    if (e instanceof UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
+      // picocli offers every name it knows; only a near one helps ("serve" is not "generate-completion").
+      String near = SectionReader.nearest(u.getUnmatched().get(0), u.getSuggestions());
+      if (near != null) {
+        err.println("Did you mean '" + near + "'?");
       }
-      return switch (args.command()) {
-        case "run" -> runGateway(args);
-        case "check-config" -> checkConfig(args, out);
-        case "locks" -> locks(args, out, err);
-        case "demo" -> Demo.run(args, out);
-        case "echo-bot" -> Tools.echoBot(args, out);
-        case "produce" -> Tools.produce(args, out);
-        case "healthcheck" -> Tools.healthcheck(args, out, err);
-        case "help", "--help", "-h" -> {
-          out.print(USAGE);
-          yield 0;
-        }
-        default -> {
-          err.println("ticketgate: unknown command '" + args.command() + "'");
-          err.println();
-          err.print(USAGE);
-          yield 2;
-        }
-      };
-    } catch (UsageException e) {
-      // Thrown by a command that checks its own arguments, such as unexpected positionals.
-      return usageError(e, err);
-    } catch (GatewayConfigException | LockStoreConfigException e) {
-      err.println("ticketgate: " + e.getMessage());
-      return 1;
-    } catch (LockException e) {
-      err.println("ticketgate: " + e.getMessage());
-      return 1;
     }
+    err.println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
+    return cmd.getCommandSpec().exitCodeOnInvalidInput();
   }
 
-  private static int usageError(UsageException e, PrintStream err) {
-    err.println("ticketgate: " + e.getMessage());
-    err.println();
-    err.print(USAGE);
-    return 2;
-  }
-
-  private static int runGateway(Args args) {
-    args.expectNoPositionals();
-    GatewayConfigs.Result checked = GatewayConfigs.check(args.config(), args.endpoints());
-    if (!checked.isValid()) {
-      throw new GatewayConfigException(checked.problems());
+  /** Expected failures are one line; anything else is a bug and keeps its stack trace. */
+  private static int failure(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) throws Exception {
+    if (e instanceof UsageException u) {
+      return usageError(new ParameterException(cmd, u.getMessage(), u), null);
     }
-    GatewayConfig config = checked.config();
-    configureLogging(config.logFormat());
-    var log = LoggerFactory.getLogger(Main.class);
-    checked.warnings().forEach(log::warn);
-    Gateway gateway = Gateway.start(config);
-    CountDownLatch stopping = new CountDownLatch(1);
-    Signals.onTermination(stopping::countDown);
-    Thread waiter = Thread.ofPlatform().name("ticketgate-main-wait").start(() -> {
-      gateway.stopped().join();
-      stopping.countDown();
-    });
-    try {
-      stopping.await();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    String message;
+    if (e instanceof GatewayConfigException || e instanceof LockStoreConfigException || e instanceof LockException
+        || e instanceof CommandFailure) {
+      message = e.getMessage();
+    } else if (e instanceof UncheckedIOException io) {
+      message = io.getMessage();
+    } else {
+      throw e;
     }
-    waiter.interrupt();
-    boolean failed = gateway.pipeline().failure() != null;
-    gateway.stop();
-    return failed ? 1 : 0;
-  }
-
-  private static int checkConfig(Args args, PrintStream out) {
-    args.expectNoPositionals();
-    GatewayConfigs.Result r = GatewayConfigs.check(args.config(), args.endpoints());
-    // Names every file that was read, so the verdict cannot be mistaken for another file's.
-    String what = (args.config() == null ? "defaults" : args.config().toString())
-        + (args.endpoints() == null ? "" : " with lock_store from " + args.endpoints());
-    for (String w : r.warnings()) {
-      out.println("warning: " + w);
-    }
-    for (String p : r.problems()) {
-      out.println("error: " + p);
-    }
-    if (r.isValid()) {
-      out.println(what + ": OK" + (r.warnings().isEmpty() ? "" : " (" + r.warnings().size() + " warning(s))"));
-      return 0;
-    }
-    out.println(what + ": " + r.problems().size() + " problem(s)");
+    cmd.getErr().println("ticketgate: " + message);
     return 1;
   }
 
-  private static int locks(Args args, PrintStream out, PrintStream err) {
-    List<String> p = args.positionals();
-    if (p.size() != 2 || !(p.get(0).equals("show") || p.get(0).equals("clear")) || p.get(1).isEmpty()) {
-      err.println("ticketgate: usage: ticketgate locks show|clear <conversation> [--config ...] [--endpoints ...]");
-      return 2;
+  /** Where each command's configuration comes from. */
+  static final class ConfigFiles {
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+        description = "gateway.yml (default: every setting at its default)")
+    Path config;
+
+    @Option(names = "--endpoints", paramLabel = "FILE",
+        description = "Rasa's endpoints.yml, whose lock_store section is then used")
+    Path endpoints;
+  }
+
+  @Command(name = "run", description = "Consume, take tickets, dispatch to the bot and publish replies, until "
+      + "SIGTERM or SIGINT.")
+  static final class Run implements Callable<Integer> {
+    @Mixin
+    ConfigFiles files;
+
+    @Override
+    public Integer call() {
+      GatewayConfigs.Result checked = GatewayConfigs.check(files.config, files.endpoints);
+      if (!checked.isValid()) {
+        throw new GatewayConfigException(checked.problems());
+      }
+      GatewayConfig config = checked.config();
+      configureLogging(config.logFormat());
+      var log = LoggerFactory.getLogger(Main.class);
+      checked.warnings().forEach(log::warn);
+      Gateway gateway = Gateway.start(config);
+      CountDownLatch stopping = new CountDownLatch(1);
+      Signals.onTermination(stopping::countDown);
+      Thread waiter = Thread.ofPlatform().name("ticketgate-main-wait").start(() -> {
+        gateway.stopped().join();
+        stopping.countDown();
+      });
+      try {
+        stopping.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      waiter.interrupt();
+      boolean failed = gateway.pipeline().failure() != null;
+      gateway.stop();
+      return failed ? 1 : 0;
     }
-    GatewayConfig config = GatewayConfigs.load(args.config(), args.endpoints());
-    String id = p.get(1);
+  }
+
+  @Command(name = "check-config", description = "Validate the configuration and print every problem with its key, "
+      + "value and file.")
+  static final class CheckConfig implements Callable<Integer> {
+    @Mixin
+    ConfigFiles files;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      GatewayConfigs.Result r = GatewayConfigs.check(files.config, files.endpoints);
+      // Names every file that was read, so the verdict cannot be mistaken for another file's.
+      String what = (files.config == null ? "defaults" : files.config.toString())
+          + (files.endpoints == null ? "" : " with lock_store from " + files.endpoints);
+      for (String w : r.warnings()) {
+        out.println("warning: " + w);
+      }
+      for (String p : r.problems()) {
+        out.println("error: " + p);
+      }
+      if (r.isValid()) {
+        out.println(what + ": OK" + (r.warnings().isEmpty() ? "" : " (" + r.warnings().size() + " warning(s))"));
+        return 0;
+      }
+      out.println(what + ": " + r.problems().size() + " problem(s)");
+      return 1;
+    }
+  }
+
+  @Command(name = "locks", description = "Inspect or clear a conversation's tickets in the configured lock store.",
+      synopsisSubcommandLabel = "(show | clear)", subcommands = {Locks.Show.class, Locks.Clear.class})
+  static final class Locks implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+      throw new ParameterException(spec.commandLine(), "missing subcommand: show or clear");
+    }
+
+    /** What both subcommands take. */
+    abstract static class Target implements Callable<Integer> {
+      @Parameters(paramLabel = "CONVERSATION", description = "the conversation id")
+      String conversation;
+
+      @Mixin
+      ConfigFiles files;
+
+      @Spec
+      CommandSpec spec;
+
+      @Override
+      public Integer call() {
+        if (conversation.isEmpty()) {
+          throw new ParameterException(spec.commandLine(), "the conversation id must not be empty");
+        }
+        return locks(conversation, this instanceof Clear, files, spec.commandLine().getOut(),
+            spec.commandLine().getErr());
+      }
+    }
+
+    @Command(name = "show", description = "Print the conversation's tickets.")
+    static final class Show extends Target {}
+
+    @Command(name = "clear", description = "Delete the conversation's tickets (a stuck lock).")
+    static final class Clear extends Target {}
+  }
+
+  @Command(name = "demo", description = "Run the whole pipeline on an embedded Kafka broker, the in-memory store and "
+      + "a built-in echo bot, print the replies, and exit.")
+  static final class DemoCommand implements Callable<Integer> {
+    @Option(names = "--keep-running", description = "keep the gateway running after the replies")
+    boolean keepRunning;
+
+    @Option(names = "--conversations", paramLabel = "N", defaultValue = "4", converter = PositiveInt.class,
+        description = "conversations (default: ${DEFAULT-VALUE})")
+    int conversations;
+
+    @Option(names = "--messages", paramLabel = "N", defaultValue = "5", converter = PositiveInt.class,
+        description = "messages per conversation (default: ${DEFAULT-VALUE})")
+    int messages;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      return Demo.run(conversations, messages, keepRunning, spec.commandLine().getOut());
+    }
+  }
+
+  @Command(name = "echo-bot", description = "Serve Rasa's REST webhook (POST " + Tools.WEBHOOK_PATH + ") answering "
+      + "\"echo: <text>\" until SIGTERM: a stand-in bot for the stack.")
+  static final class EchoBotCommand implements Callable<Integer> {
+    @Option(names = "--port", defaultValue = "5005", converter = Port.class,
+        description = "port to listen on, 0 for any (default: ${DEFAULT-VALUE})")
+    int port;
+
+    @Option(names = "--delay-min", paramLabel = "SECONDS", description = "shortest pretended work, with --delay-max")
+    String delayMin;
+
+    @Option(names = "--delay-max", paramLabel = "SECONDS", description = "longest pretended work, with --delay-min")
+    String delayMax;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      return Tools.echoBot(port, delayMin, delayMax, spec.commandLine().getOut());
+    }
+  }
+
+  @Command(name = "produce", description = "Produce Rasa-shaped JSON messages keyed by conversation, interleaved so "
+      + "each conversation has several queued at once.")
+  static final class ProduceCommand implements Callable<Integer> {
+    @Option(names = "--bootstrap", required = true, paramLabel = "HOST:PORT", description = "the Kafka cluster")
+    String bootstrap;
+
+    @Option(names = "--topic", required = true, paramLabel = "TOPIC", description = "the input topic")
+    String topic;
+
+    @Option(names = "--conversations", paramLabel = "N", defaultValue = "4", converter = PositiveInt.class,
+        description = "conversations (default: ${DEFAULT-VALUE})")
+    int conversations;
+
+    @Option(names = "--messages", paramLabel = "N", defaultValue = "5", converter = PositiveInt.class,
+        description = "messages per conversation (default: ${DEFAULT-VALUE})")
+    int messages;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      return Tools.produce(bootstrap, topic, conversations, messages, spec.commandLine().getOut());
+    }
+  }
+
+  @Command(name = "healthcheck", description = "Exit 0 when the URL answers 200, 1 otherwise (for container checks).")
+  static final class HealthcheckCommand implements Callable<Integer> {
+    @Option(names = "--url", defaultValue = "http://localhost:9404/health/ready", converter = HttpUrl.class,
+        description = "what to GET (default: ${DEFAULT-VALUE})")
+    URI url;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      return Tools.healthcheck(url, spec.commandLine().getOut(), spec.commandLine().getErr());
+    }
+  }
+
+  private static int locks(String id, boolean clear, ConfigFiles files, PrintWriter out, PrintWriter err) {
+    GatewayConfig config = GatewayConfigs.load(files.config, files.endpoints);
     LockStores.Kind kind = LockStores.validate(config.lockStore(), config.lockStoreSource()).kind();
     if (kind == LockStores.Kind.IN_MEMORY) {
       err.println("ticketgate: warning: the in-memory lock store lives inside each gateway process; this command "
@@ -185,7 +349,7 @@ public final class Main {
       int listed = lock.map(l -> l.tickets().size()).orElse(0);
       out.println("lock store: " + store);
       printLock(id, lock, out);
-      if (p.get(0).equals("clear")) {
+      if (clear) {
         if (kind == LockStores.Kind.REDIS && lock.isPresent() && lock.get().isSomeoneWaiting()) {
           // Rasa's layout numbers tickets from the live ones, so numbers restart at 0 after a clear.
           err.println("ticketgate: warning: with type redis, numbering restarts after a clear; a holder that is still "
@@ -199,7 +363,7 @@ public final class Main {
     return 0;
   }
 
-  private static void printLock(String id, Optional<TicketLock> lock, PrintStream out) {
+  private static void printLock(String id, Optional<TicketLock> lock, PrintWriter out) {
     if (lock.isEmpty() || lock.get().tickets().isEmpty()) {
       out.println("conversation '" + id + "': no tickets");
       return;
@@ -238,7 +402,66 @@ public final class Main {
     }
   }
 
-  /** Wrong usage of the command line; {@link #run} prints it with the usage text and exits 2. */
+  /** The jar's version (its manifest) and the Java running it. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"ticketgate " + (v == null ? "(development build)" : v),
+          "Java " + Runtime.version() + " (" + System.getProperty("java.vendor") + ")"};
+    }
+  }
+
+  /** A whole number above zero. */
+  static final class PositiveInt implements ITypeConverter<Integer> {
+    @Override
+    public Integer convert(String value) {
+      try {
+        int n = Integer.parseInt(value);
+        if (n > 0) {
+          return n;
+        }
+      } catch (NumberFormatException e) {
+        // reported below with the value
+      }
+      throw new TypeConversionException("'" + value + "' is not a positive whole number");
+    }
+  }
+
+  /** A TCP port, 0 meaning any free one. */
+  static final class Port implements ITypeConverter<Integer> {
+    @Override
+    public Integer convert(String value) {
+      try {
+        int port = Integer.parseInt(value);
+        if (port >= 0 && port <= 65535) {
+          return port;
+        }
+      } catch (NumberFormatException e) {
+        // reported below with the value
+      }
+      throw new TypeConversionException("'" + value + "' is not a number from 0 to 65535");
+    }
+  }
+
+  /** An absolute http(s) URL with a host. */
+  static final class HttpUrl implements ITypeConverter<URI> {
+    @Override
+    public URI convert(String value) {
+      try {
+        URI uri = new URI(value);
+        if (("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme()))
+            && uri.getHost() != null) {
+          return uri;
+        }
+      } catch (URISyntaxException e) {
+        // reported below with the value
+      }
+      throw new TypeConversionException("'" + value + "' is not an http:// or https:// URL with a host");
+    }
+  }
+
+  /** Wrong usage found by a command itself; printed like picocli's own usage errors, exit 2. */
   static final class UsageException extends IllegalArgumentException {
 
     private static final long serialVersionUID = 1L;
@@ -248,86 +471,13 @@ public final class Main {
     }
   }
 
-  /** Parsed command line: a command, positionals, and the shared options. */
-  record Args(String command, List<String> positionals, Path config, Path endpoints, boolean keepRunning,
-      int conversations, int messages, Map<String, String> options) {
+  /** A command could not do its job for a reason the user can act on; one line on stderr, exit 1. */
+  static final class CommandFailure extends RuntimeException {
 
-    /** Options that only one command reads; each command checks its own values. */
-    static final Set<String> COMMAND_OPTIONS =
-        Set.of("--port", "--delay-min", "--delay-max", "--bootstrap", "--topic", "--url");
+    private static final long serialVersionUID = 1L;
 
-    static Args parse(String[] argv) {
-      if (argv.length == 0) {
-        throw new UsageException("no command given");
-      }
-      List<String> positionals = new ArrayList<>();
-      Path config = null;
-      Path endpoints = null;
-      boolean keepRunning = false;
-      int conversations = 4;
-      int messages = 5;
-      Map<String, String> options = new LinkedHashMap<>();
-      for (int i = 1; i < argv.length; i++) {
-        String a = argv[i];
-        if (COMMAND_OPTIONS.contains(a)) {
-          options.put(a, value(argv, ++i, a));
-          continue;
-        }
-        switch (a) {
-          case "--config", "-c" -> config = Path.of(value(argv, ++i, a));
-          case "--endpoints" -> endpoints = Path.of(value(argv, ++i, a));
-          case "--keep-running" -> keepRunning = true;
-          case "--conversations" -> conversations = positiveInt(value(argv, ++i, a), a);
-          case "--messages" -> messages = positiveInt(value(argv, ++i, a), a);
-          default -> {
-            if (a.startsWith("-")) {
-              throw new UsageException("unknown option '" + a + "'");
-            }
-            positionals.add(a);
-          }
-        }
-      }
-      return new Args(argv[0], positionals, config, endpoints, keepRunning, conversations, messages,
-          Map.copyOf(options));
-    }
-
-    /** The value of a command-specific option, or {@code fallback} when it was not given. */
-    String option(String name, String fallback) {
-      return options.getOrDefault(name, fallback);
-    }
-
-    /** Refuses command-specific options that {@code command} does not read. */
-    void expectOnlyOptions(String... allowed) {
-      Set<String> extra = new java.util.TreeSet<>(options.keySet());
-      List.of(allowed).forEach(extra::remove);
-      if (!extra.isEmpty()) {
-        throw new UsageException("option(s) " + extra + " do not apply to '" + command + "'");
-      }
-    }
-
-    void expectNoPositionals() {
-      if (!positionals.isEmpty()) {
-        throw new UsageException("unexpected argument(s) " + positionals + " for '" + command + "'");
-      }
-    }
-
-    private static String value(String[] argv, int i, String option) {
-      if (i >= argv.length) {
-        throw new UsageException(option + " needs a value");
-      }
-      return argv[i];
-    }
-
-    static int positiveInt(String v, String option) {
-      try {
-        int n = Integer.parseInt(v);
-        if (n > 0) {
-          return n;
-        }
-      } catch (NumberFormatException e) {
-        // reported below with the value
-      }
-      throw new UsageException(option + " was '" + v + "' but it must be a positive whole number");
+    CommandFailure(String message, Throwable cause) {
+      super(message, cause);
     }
   }
 }

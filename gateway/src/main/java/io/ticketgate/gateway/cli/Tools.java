@@ -13,7 +13,7 @@ import io.ticketgate.gateway.bot.EchoBot;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -46,17 +46,18 @@ final class Tools {
 
   private Tools() {}
 
-  /** {@code echo-bot}: serves Rasa's REST webhook with {@link EchoBot} until SIGTERM or SIGINT. */
-  static int echoBot(Main.Args args, PrintStream out) {
-    args.expectNoPositionals();
-    args.expectOnlyOptions("--port", "--delay-min", "--delay-max");
-    int port = port(args.option("--port", "5005"));
+  /**
+   * {@code echo-bot}: serves Rasa's REST webhook with {@link EchoBot} until SIGTERM or SIGINT.
+   *
+   * @param delayMin seconds, or null; given together with {@code delayMax}
+   */
+  static int echoBot(int port, String delayMin, String delayMax, PrintWriter out) {
     Map<String, Object> section = new LinkedHashMap<>();
-    if (args.options().containsKey("--delay-min")) {
-      section.put("delay_min", args.option("--delay-min", null));
+    if (delayMin != null) {
+      section.put("delay_min", delayMin);
     }
-    if (args.options().containsKey("--delay-max")) {
-      section.put("delay_max", args.option("--delay-max", null));
+    if (delayMax != null) {
+      section.put("delay_max", delayMax);
     }
     EchoBot bot;
     try {
@@ -71,7 +72,7 @@ final class Tools {
     try {
       server = HttpServer.create(new InetSocketAddress(port), 0);
     } catch (IOException e) {
-      throw new IllegalStateException("echo-bot cannot listen on port " + port + ": " + e.getMessage(), e);
+      throw new Main.CommandFailure("echo-bot cannot listen on port " + port + ": " + e.getMessage(), e);
     }
     // The bot sleeps to pretend work; virtual threads keep many sleeping calls cheap.
     ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -148,14 +149,7 @@ final class Tools {
    * conversations, interleaved so every conversation has several messages queued at once, which is
    * what makes the gateway's tickets wait.
    */
-  static int produce(Main.Args args, PrintStream out) {
-    args.expectNoPositionals();
-    args.expectOnlyOptions("--bootstrap", "--topic");
-    String bootstrap = args.option("--bootstrap", null);
-    String topic = args.option("--topic", null);
-    if (bootstrap == null || topic == null) {
-      throw new Main.UsageException("produce needs --bootstrap HOST:PORT and --topic T");
-    }
+  static int produce(String bootstrap, String topic, int conversations, int messages, PrintWriter out) {
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -165,12 +159,12 @@ final class Tools {
     int sent = 0;
     java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
     try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
-      for (int m = 1; m <= args.messages(); m++) {
-        for (int c = 1; c <= args.conversations(); c++) {
+      for (int m = 1; m <= messages; m++) {
+        for (int c = 1; c <= conversations; c++) {
           String id = "load-" + run + "-" + c;
           ObjectNode message = JSON.createObjectNode();
           message.put("sender", id);
-          message.put("message", "message " + m + " of " + args.messages());
+          message.put("message", "message " + m + " of " + messages);
           message.putObject("metadata").put("source", "ticketgate produce");
           producer.send(new ProducerRecord<>(topic, id, message.toString()), (meta, e) -> {
             if (e != null) {
@@ -185,21 +179,13 @@ final class Tools {
     }
     // close() above waited for every send's callback, so the count of failures is final here.
     int lost = failed.get();
-    out.println("produced " + (sent - lost) + " message(s) for " + args.conversations() + " conversation(s) to " + topic
+    out.println("produced " + (sent - lost) + " message(s) for " + conversations + " conversation(s) to " + topic
         + (lost == 0 ? "" : "; " + lost + " could not be produced (see the errors above)"));
     return lost == 0 ? 0 : 1;
   }
 
   /** {@code healthcheck}: GET the URL; 0 on 200, 1 with the reason otherwise. */
-  static int healthcheck(Main.Args args, PrintStream out, PrintStream err) {
-    args.expectNoPositionals();
-    args.expectOnlyOptions("--url");
-    URI url;
-    try {
-      url = URI.create(args.option("--url", "http://localhost:9404/health/ready"));
-    } catch (IllegalArgumentException e) {
-      throw new Main.UsageException("--url was '" + args.option("--url", "") + "' but it is not a URL");
-    }
+  static int healthcheck(URI url, PrintWriter out, PrintWriter err) {
     HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
     try {
       HttpResponse<String> response = client.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(5)).build(),
@@ -218,17 +204,5 @@ final class Tools {
       err.println("ticketgate: interrupted while checking " + url);
       return 1;
     }
-  }
-
-  private static int port(String value) {
-    try {
-      int port = Integer.parseInt(value);
-      if (port >= 0 && port <= 65535) {
-        return port;
-      }
-    } catch (NumberFormatException e) {
-      // reported below with the value
-    }
-    throw new Main.UsageException("--port was '" + value + "' but it must be a number from 0 to 65535");
   }
 }

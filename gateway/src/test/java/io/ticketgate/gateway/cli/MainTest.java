@@ -42,39 +42,69 @@ class MainTest {
     return Files.writeString(dir.resolve(name), yaml);
   }
 
-  private static void assertUsageError(Outcome o, String message) {
+  /** A usage error: exit 2, nothing on stdout, the mistake on one line, then where to find help. */
+  private static void assertUsageError(Outcome o, String command, String message) {
     assertThat(o.exit()).as("exit code of a usage error; stderr: %s", o.err()).isEqualTo(2);
-    assertThat(o.err()).startsWith("ticketgate: " + message).contains(Main.USAGE);
     assertThat(o.out()).isEmpty();
+    List<String> lines = o.err().lines().toList();
+    assertThat(lines.get(0)).startsWith(command + ": ").contains(message);
+    assertThat(lines).last().isEqualTo("Try '" + command + " --help' for more information.");
+    assertThat(o.err()).doesNotContain("\tat ").doesNotContain("Exception");
   }
 
   // --- usage errors ----------------------------------------------------------------------------
 
   @Test
   void noCommandIsAUsageError() {
-    assertUsageError(run(), "no command given");
+    assertUsageError(run(), "ticketgate", "no command given");
   }
 
   @Test
-  void anUnknownCommandIsAUsageError() {
-    assertUsageError(run("serve"), "unknown command 'serve'");
+  void anUnknownCommandIsAUsageErrorWithASuggestionWhenOneIsNear() {
+    Outcome near = run("chek-config");
+    assertUsageError(near, "ticketgate", "'chek-config'");
+    assertThat(near.err()).contains("Did you mean 'check-config'?");
+
+    Outcome far = run("serve");
+    assertUsageError(far, "ticketgate", "'serve'");
+    assertThat(far.err()).doesNotContain("Did you mean");
   }
 
   @Test
   void anOptionOfAnotherCommandIsAUsageError() {
-    assertUsageError(run("run", "--port", "5005"), "option(s) [--port] do not apply to 'run'");
-    assertUsageError(run("echo-bot", "--topic", "t"), "option(s) [--topic] do not apply to 'echo-bot'");
+    assertUsageError(run("run", "--port", "5005"), "ticketgate run", "'--port'");
+    assertUsageError(run("echo-bot", "--topic", "t"), "ticketgate echo-bot", "'--topic'");
+    assertUsageError(run("check-config", "--keep-running", "--conversations", "3"), "ticketgate check-config",
+        "'--keep-running'");
+    assertUsageError(run("healthcheck", "--config", "nonexist.yml"), "ticketgate healthcheck", "'--config'");
+  }
+
+  @Test
+  void aMistypedOptionGetsTheNearestOne() {
+    Outcome o = run("run", "--confg", "x.yml");
+
+    assertUsageError(o, "ticketgate run", "'--confg'");
+    assertThat(o.err()).contains("Did you mean '--config'?");
   }
 
   @Test
   void produceNeedsABootstrapAndATopic() {
-    assertUsageError(run("produce", "--topic", "t"), "produce needs --bootstrap HOST:PORT and --topic T");
+    assertUsageError(run("produce", "--topic", "t"), "ticketgate produce", "--bootstrap");
+    assertUsageError(run("produce", "--bootstrap", "k:9092"), "ticketgate produce", "--topic");
   }
 
   @Test
   void echoBotRefusesABadPortAndAHalfDelayRange() {
-    assertUsageError(run("echo-bot", "--port", "70000"), "--port was '70000' but it must be a number from 0 to 65535");
-    assertUsageError(run("echo-bot", "--delay-min", "0.1"), "--delay-min needs --delay-max too");
+    assertUsageError(run("echo-bot", "--port", "70000"), "ticketgate echo-bot",
+        "'70000' is not a number from 0 to 65535");
+    assertUsageError(run("echo-bot", "--delay-min", "0.1"), "ticketgate echo-bot", "--delay-min needs --delay-max too");
+  }
+
+  @Test
+  void healthcheckRefusesWhatIsNotAnHttpUrl() {
+    for (String url : List.of("notaurl", "ftp://host/x", "http://", "http://a b")) {
+      assertUsageError(run("healthcheck", "--url", url), "ticketgate healthcheck", "is not an http:// or https:// URL");
+    }
   }
 
   @Test
@@ -89,59 +119,90 @@ class MainTest {
   }
 
   @Test
-  void anUnknownOptionIsAUsageError() {
-    assertUsageError(run("check-config", "--verbose"), "unknown option '--verbose'");
-    assertUsageError(run("run", "-x"), "unknown option '-x'");
-  }
-
-  @Test
   void anOptionWithoutItsValueIsAUsageError() {
-    assertUsageError(run("check-config", "--config"), "--config needs a value");
-    assertUsageError(run("run", "--endpoints"), "--endpoints needs a value");
-    assertUsageError(run("demo", "--messages"), "--messages needs a value");
+    assertUsageError(run("check-config", "--config"), "ticketgate check-config", "--config");
+    assertUsageError(run("run", "--endpoints"), "ticketgate run", "--endpoints");
+    assertUsageError(run("demo", "--messages"), "ticketgate demo", "--messages");
   }
 
   @Test
   void conversationsAndMessagesMustBePositiveWholeNumbers() {
-    assertUsageError(run("demo", "--conversations", "0"),
-        "--conversations was '0' but it must be a positive whole number");
-    assertUsageError(run("demo", "--conversations", "three"),
-        "--conversations was 'three' but it must be a positive whole number");
-    assertUsageError(run("demo", "--conversations", "-2"),
-        "--conversations was '-2' but it must be a positive whole number");
-    assertUsageError(run("demo", "--messages", "1.5"), "--messages was '1.5' but it must be a positive whole number");
+    for (String bad : List.of("0", "three", "-2", "1.5")) {
+      assertUsageError(run("demo", "--conversations", bad), "ticketgate demo",
+          "'" + bad + "' is not a positive whole number");
+    }
+    assertUsageError(run("produce", "--bootstrap", "k:1", "--topic", "t", "--messages", "0"), "ticketgate produce",
+        "'0' is not a positive whole number");
   }
 
   @Test
   void unexpectedArgumentsAreAUsageError() {
-    assertUsageError(run("check-config", "gateway.yml"), "unexpected argument(s) [gateway.yml] for 'check-config'");
-    assertUsageError(run("run", "now"), "unexpected argument(s) [now] for 'run'");
-    assertUsageError(run("demo", "fast"), "unexpected argument(s) [fast] for 'demo'");
+    assertUsageError(run("check-config", "gateway.yml"), "ticketgate check-config", "'gateway.yml'");
+    assertUsageError(run("run", "now"), "ticketgate run", "'now'");
+    assertUsageError(run("demo", "fast"), "ticketgate demo", "'fast'");
   }
 
   @Test
-  void locksNeedsShowOrClearAndAConversation() {
-    for (String[] argv : List.of(new String[] {"locks"}, new String[] {"locks", "show"},
-        new String[] {"locks", "list", "c1"}, new String[] {"locks", "show", "c1", "c2"},
-        new String[] {"locks", "clear", ""})) {
-      Outcome o = run(argv);
-      assertThat(o.exit()).as("%s: %s", List.of(argv), o.err()).isEqualTo(2);
-      assertThat(o.err()).contains("usage: ticketgate locks show|clear <conversation>");
-    }
+  void locksNeedsShowOrClearAndOneConversation() {
+    assertUsageError(run("locks"), "ticketgate locks", "show or clear");
+    assertUsageError(run("locks", "list", "c1"), "ticketgate locks", "'list'");
+    assertUsageError(run("locks", "show"), "ticketgate locks show", "CONVERSATION");
+    assertUsageError(run("locks", "show", "c1", "c2"), "ticketgate locks show", "'c2'");
+    assertUsageError(run("locks", "clear", ""), "ticketgate locks clear", "must not be empty");
   }
 
-  // --- help ------------------------------------------------------------------------------------
+  @Test
+  void optionsTakeTheirValueAfterAnEqualsSignToo() throws IOException {
+    Path config = file("gateway.yml", "kafka: {input_topics: [chat]}\nlock_store: {type: concurrent_redis}\n");
+
+    Outcome o = run("check-config", "--config=" + config);
+
+    assertThat(o.exit()).as(o.err()).isZero();
+    assertThat(o.outLines()).containsExactly(config + ": OK");
+  }
+
+  // --- help and version ------------------------------------------------------------------------
 
   @Test
-  void helpPrintsTheUsageToStandardOutput() {
-    for (String help : List.of("help", "--help", "-h")) {
+  void helpListsEveryCommandOnStandardOutput() {
+    for (String[] help : List.of(new String[] {"help"}, new String[] {"--help"}, new String[] {"-h"})) {
       Outcome o = run(help);
       assertThat(o.exit()).isZero();
-      assertThat(o.out()).isEqualTo(Main.USAGE);
       assertThat(o.err()).isEmpty();
+      assertThat(o.out()).contains("run", "check-config", "locks", "demo", "echo-bot", "produce", "healthcheck",
+          "generate-completion", "${VAR:-default}", "Exit codes: 0 success, 1 failure, 2 wrong usage");
     }
-    assertThat(Main.USAGE).contains("run [--config gateway.yml]", "check-config", "locks show", "locks clear", "demo",
-        "${VAR}");
+  }
+
+  @Test
+  void everyCommandHasItsOwnHelp() {
+    for (String command : List.of("run", "check-config", "demo", "echo-bot", "produce", "healthcheck")) {
+      for (String[] argv : List.of(new String[] {command, "--help"}, new String[] {"help", command})) {
+        Outcome o = run(argv);
+        assertThat(o.exit()).as(String.join(" ", argv)).isZero();
+        assertThat(o.out()).as(String.join(" ", argv)).startsWith("Usage: ticketgate " + command);
+      }
+    }
+    assertThat(run("run", "--help").out()).contains("--config=FILE", "--endpoints=FILE");
+    assertThat(run("locks", "show", "--help").out()).startsWith("Usage: ticketgate locks show").contains("CONVERSATION");
+  }
+
+  @Test
+  void versionNamesTheBuildAndTheJava() {
+    Outcome o = run("--version");
+
+    assertThat(o.exit()).isZero();
+    assertThat(o.outLines()).hasSize(2);
+    assertThat(o.outLines().get(0)).startsWith("ticketgate ");
+    assertThat(o.outLines().get(1)).startsWith("Java " + Runtime.version().feature());
+  }
+
+  @Test
+  void generateCompletionPrintsABashScript() {
+    Outcome o = run("generate-completion");
+
+    assertThat(o.exit()).isZero();
+    assertThat(o.out()).contains("complete -F").contains("check-config").contains("--endpoints");
   }
 
   // --- check-config ----------------------------------------------------------------------------
