@@ -17,6 +17,13 @@ public final class Main {
     System.exit(run(args, System.out, System.err));
   }
 
+  /** A wrong argument: one line naming it, then where the usage is; exit 2. */
+  public static int usageError(String command, IllegalArgumentException e, PrintStream err) {
+    err.println(command + ": " + e.getMessage());
+    err.println("Try '" + command + " --help' for more information.");
+    return 2;
+  }
+
   /** Runs with the given streams and returns the exit code (for tests). */
   public static int run(String[] args, PrintStream out, PrintStream err) {
     if (args.length > 0 && args[0].equals("compare")) {
@@ -25,12 +32,11 @@ public final class Main {
     ScenarioOptions options;
     try {
       options = ScenarioOptions.parse(args);
+    } catch (ScenarioOptions.HelpRequested e) {
+      out.print(ScenarioOptions.USAGE);
+      return 0;
     } catch (IllegalArgumentException e) {
-      if (!e.getMessage().equals("help requested")) {
-        err.println("load-test: " + e.getMessage());
-      }
-      err.print(ScenarioOptions.USAGE);
-      return 2;
+      return usageError("load-test", e, err);
     }
     try {
       Report report = Report.of(new Scenario(options, err).run());
@@ -40,8 +46,7 @@ public final class Main {
       out.println("report: " + options.out().resolve("report.md") + " and report.json");
       return report.passed() ? 0 : 1;
     } catch (IllegalArgumentException e) {
-      err.println("load-test: " + e.getMessage());
-      return 2;
+      return usageError("load-test", e, err);
     } catch (Exception e) {
       err.println("load-test: the run failed: " + e);
       e.printStackTrace(err);

@@ -45,7 +45,10 @@ public record ScenarioOptions(int conversations, int messages, int partitions, i
 
   /** The usage text printed for {@code --help} and wrong usage. */
   public static final String USAGE = """
-      usage: load-test [options]
+      usage: load-test [options]             one scenario: replicas, faults, verification
+             load-test compare [options]     Ticketgate against its ceilings and peers
+                                             (load-test compare --help)
+      options of a scenario:
         --conversations N        conversations (default 50)
         --messages N             messages per conversation (default 20)
         --partitions N           input topic partitions (default 4)
@@ -68,6 +71,15 @@ public record ScenarioOptions(int conversations, int messages, int partitions, i
         --out DIR                report directory (default load-test-results/<timestamp>)
         --no-progress            no progress bar on stderr
       """;
+
+  /** {@code --help} was given: print the usage on standard output and exit 0. */
+  public static final class HelpRequested extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
+    public HelpRequested() {
+      super("help requested");
+    }
+  }
 
   /**
    * Parses arguments.
@@ -101,7 +113,7 @@ public record ScenarioOptions(int conversations, int messages, int partitions, i
         case "--in-process" -> inProcess = true;
         case "--restart" -> restart = true;
         case "--no-progress" -> progress = false;
-        case "--help", "-h" -> throw new IllegalArgumentException("help requested");
+        case "--help", "-h" -> throw new HelpRequested();
         default -> {
           if (i + 1 >= a.size()) {
             throw new IllegalArgumentException(arg.startsWith("--") ? "missing value after " + arg

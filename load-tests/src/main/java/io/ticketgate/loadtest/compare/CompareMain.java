@@ -1,5 +1,7 @@
 package io.ticketgate.loadtest.compare;
 
+import io.ticketgate.loadtest.Main;
+import io.ticketgate.loadtest.ScenarioOptions;
 import java.io.PrintStream;
 
 /**
@@ -17,12 +19,11 @@ public final class CompareMain {
     CompareOptions options;
     try {
       options = CompareOptions.parse(args);
+    } catch (ScenarioOptions.HelpRequested e) {
+      out.print(CompareOptions.USAGE);
+      return 0;
     } catch (IllegalArgumentException e) {
-      if (!e.getMessage().equals("help requested")) {
-        err.println("load-test compare: " + e.getMessage());
-      }
-      err.print(CompareOptions.USAGE);
-      return 2;
+      return Main.usageError("load-test compare", e, err);
     }
     try {
       CompareReport report = new Compare(options, err).run();
@@ -33,8 +34,7 @@ public final class CompareMain {
           + options.out().resolve("logs"));
       return report.passed() ? 0 : 1;
     } catch (IllegalArgumentException e) {
-      err.println("load-test compare: " + e.getMessage());
-      return 2;
+      return Main.usageError("load-test compare", e, err);
     } catch (Exception e) {
       err.println("load-test compare: the run failed: " + e);
       e.printStackTrace(err);

@@ -83,7 +83,7 @@ public record CompareOptions(int conversations, int messages, int partitions, Li
       String arg = a.get(i);
       switch (arg) {
         case "--no-progress" -> progress = false;
-        case "--help", "-h" -> throw new IllegalArgumentException("help requested");
+        case "--help", "-h" -> throw new ScenarioOptions.HelpRequested();
         default -> {
           if (!arg.startsWith("--")) {
             throw new IllegalArgumentException("unexpected argument '" + arg + "'");

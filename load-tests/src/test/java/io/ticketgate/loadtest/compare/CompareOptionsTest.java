@@ -77,13 +77,29 @@ class CompareOptionsTest {
   }
 
   @Test
-  void wrongUsageExitsTwoWithTheProblemAndTheUsage() {
+  void wrongUsageExitsTwoWithTheProblemAndWhereTheUsageIs() {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int code = CompareMain.run(new String[] {"--latencies", "fast"}, new PrintStream(new ByteArrayOutputStream()),
         new PrintStream(err, true, StandardCharsets.UTF_8));
     assertThat(code).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("load-test compare: --latencies was 'fast'")
-        .contains("usage: load-test compare");
+    assertThat(err.toString(StandardCharsets.UTF_8).lines().toList()).containsExactly(
+        "load-test compare: --latencies was 'fast' but must be whole milliseconds separated by commas, e.g. "
+            + "0,10,50; 'fast' is not",
+        "Try 'load-test compare --help' for more information.");
+  }
+
+  @Test
+  void helpGoesToStandardOutputAndExitsZero() {
+    for (String[] argv : List.of(new String[] {"compare", "--help"}, new String[] {"--help"})) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      int code = io.ticketgate.loadtest.Main.run(argv, new PrintStream(out, true, StandardCharsets.UTF_8),
+          new PrintStream(err, true, StandardCharsets.UTF_8));
+      assertThat(code).as(String.join(" ", argv)).isZero();
+      assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
+      assertThat(out.toString(StandardCharsets.UTF_8)).as(String.join(" ", argv))
+          .contains(argv.length == 2 ? "usage: load-test compare" : "load-test compare [options]");
+    }
   }
 
   @Test
