@@ -1,8 +1,5 @@
 package io.ticketgate.gateway.cli;
 
-import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.joran.JoranConfigurator;
-import ch.qos.logback.core.joran.spi.JoranException;
 import io.ticketgate.gateway.Gateway;
 import io.ticketgate.gateway.config.GatewayConfig;
 import io.ticketgate.gateway.config.GatewayConfigException;
@@ -68,7 +65,23 @@ public final class Main implements Runnable {
 
   private Main() {}
 
+  /**
+   * The root log level for this run, before any configuration file is read; outranks
+   * {@code LOG_LEVEL} and {@code logging.level}.
+   */
+  @Option(names = "--log-level", paramLabel = "LEVEL", scope = ScopeType.INHERIT, converter = LogLevel.class,
+      description = "trace, debug, info, warn, error or off (default: LOG_LEVEL, then logging.level, then info)")
+  void setLogLevel(String level) {
+    Logging.setCommandLineLevel(level);
+  }
+
   public static void main(String[] args) {
+    try {
+      Logging.start();
+    } catch (IllegalArgumentException e) {
+      System.err.println("ticketgate: " + e.getMessage());
+      System.exit(2);
+    }
     System.exit(run(args, System.out, System.err));
   }
 
@@ -158,7 +171,7 @@ public final class Main implements Runnable {
         throw new GatewayConfigException(checked.problems());
       }
       GatewayConfig config = checked.config();
-      configureLogging(config.logFormat());
+      Logging.apply(config.logging());
       var log = LoggerFactory.getLogger(Main.class);
       checked.warnings().forEach(log::warn);
       Gateway gateway = Gateway.start(config);
@@ -384,24 +397,6 @@ public final class Main implements Runnable {
     rows.forEach(out::println);
   }
 
-  /** Switches logback to one JSON object per line. */
-  static void configureLogging(String format) {
-    if (!"json".equals(format)) {
-      return;
-    }
-    if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
-      return; // another SLF4J binding is in charge; it has its own configuration
-    }
-    context.reset();
-    JoranConfigurator configurator = new JoranConfigurator();
-    configurator.setContext(context);
-    try {
-      configurator.doConfigure(Main.class.getResource("/logback-json.xml"));
-    } catch (JoranException e) {
-      throw new IllegalStateException("the bundled logback-json.xml is invalid", e);
-    }
-  }
-
   /** The jar's version (its manifest) and the Java running it. */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
@@ -409,6 +404,17 @@ public final class Main implements Runnable {
       String v = Main.class.getPackage().getImplementationVersion();
       return new String[] {"ticketgate " + (v == null ? "(development build)" : v),
           "Java " + Runtime.version() + " (" + System.getProperty("java.vendor") + ")"};
+    }
+  }
+
+  /** A log level, in any case. */
+  static final class LogLevel implements ITypeConverter<String> {
+    @Override
+    public String convert(String value) {
+      if (!io.ticketgate.gateway.config.LoggingSettings.isLevel(value)) {
+        throw new TypeConversionException("'" + value + "' is not one of trace, debug, info, warn, error, off");
+      }
+      return value;
     }
   }
 

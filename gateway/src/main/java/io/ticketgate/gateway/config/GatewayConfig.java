@@ -14,10 +14,10 @@ import java.util.Objects;
  * @param bot the {@code bot:} section
  * @param dispatch the {@code dispatch:} section
  * @param metrics the {@code metrics:} section
- * @param logFormat {@code text} or {@code json}
+ * @param logging the {@code logging:} section
  */
 public record GatewayConfig(KafkaSettings kafka, Map<String, Object> lockStore, String lockStoreSource,
-    BotSettings bot, DispatchSettings dispatch, MetricsSettings metrics, String logFormat) {
+    BotSettings bot, DispatchSettings dispatch, MetricsSettings metrics, LoggingSettings logging) {
 
   /** Validates and freezes the components. */
   public GatewayConfig {
@@ -26,31 +26,31 @@ public record GatewayConfig(KafkaSettings kafka, Map<String, Object> lockStore, 
     Objects.requireNonNull(bot, "bot");
     Objects.requireNonNull(dispatch, "dispatch");
     Objects.requireNonNull(metrics, "metrics");
-    Objects.requireNonNull(logFormat, "logFormat");
+    Objects.requireNonNull(logging, "logging");
   }
 
   /** A copy with another Kafka section. */
   public GatewayConfig withKafka(KafkaSettings kafka) {
-    return new GatewayConfig(kafka, lockStore, lockStoreSource, bot, dispatch, metrics, logFormat);
+    return new GatewayConfig(kafka, lockStore, lockStoreSource, bot, dispatch, metrics, logging);
   }
 
   /** A copy with another lock store section. */
   public GatewayConfig withLockStore(Map<String, Object> lockStore) {
-    return new GatewayConfig(kafka, lockStore, lockStoreSource, bot, dispatch, metrics, logFormat);
+    return new GatewayConfig(kafka, lockStore, lockStoreSource, bot, dispatch, metrics, logging);
   }
 
   /** A copy with another bot. */
   public GatewayConfig withBot(BotSettings bot) {
-    return new GatewayConfig(kafka, lockStore, lockStoreSource, bot, dispatch, metrics, logFormat);
+    return new GatewayConfig(kafka, lockStore, lockStoreSource, bot, dispatch, metrics, logging);
   }
 
   /** A copy with other dispatch settings. */
   public GatewayConfig withDispatch(DispatchSettings dispatch) {
-    return new GatewayConfig(kafka, lockStore, lockStoreSource, bot, dispatch, metrics, logFormat);
+    return new GatewayConfig(kafka, lockStore, lockStoreSource, bot, dispatch, metrics, logging);
   }
 
   /** A copy with other metrics settings. */
   public GatewayConfig withMetrics(MetricsSettings metrics) {
-    return new GatewayConfig(kafka, lockStore, lockStoreSource, bot, dispatch, metrics, logFormat);
+    return new GatewayConfig(kafka, lockStore, lockStoreSource, bot, dispatch, metrics, logging);
   }
 }

@@ -135,12 +135,7 @@ public final class GatewayConfigs {
     BotSettings bot = readBot(section(top, "bot"));
     DispatchSettings dispatch = readDispatch(section(top, "dispatch"));
     MetricsSettings metrics = readMetrics(section(top, "metrics"));
-    SectionReader logging = section(top, "logging");
-    String logFormat = logging.string("format", "text").toLowerCase(Locale.ROOT);
-    if (!logFormat.equals("text") && !logFormat.equals("json")) {
-      logging.problem("format", logFormat, "must be text or json");
-    }
-    logging.warnUnknownKeys("");
+    LoggingSettings logging = readLogging(section(top, "logging"));
 
     Map<String, Object> lockStore;
     String lockStoreSource;
@@ -176,13 +171,32 @@ public final class GatewayConfigs {
     if (!problems.isEmpty()) {
       return new Result(null, problems, warnings);
     }
-    return new Result(new GatewayConfig(kafka, lockStore, lockStoreSource, bot, dispatch, metrics, logFormat),
+    return new Result(new GatewayConfig(kafka, lockStore, lockStoreSource, bot, dispatch, metrics, logging),
         List.of(), warnings);
   }
 
   private static SectionReader section(SectionReader top, String name) {
     SectionReader s = top.section(name);
     return s != null ? s : top.sibling(name, Map.of());
+  }
+
+  private static LoggingSettings readLogging(SectionReader r) {
+    String format = r.string("format", "text").toLowerCase(Locale.ROOT);
+    if (!format.equals("text") && !format.equals("json")) {
+      r.problem("format", format, "must be text or json");
+    }
+    String level = r.string("level", null);
+    if (level != null && !LoggingSettings.isLevel(level)) {
+      r.problem("level", level, "must be one of " + new java.util.TreeSet<>(LoggingSettings.LEVELS));
+    }
+    Map<String, String> loggers = r.stringMap("loggers");
+    loggers.forEach((name, l) -> {
+      if (!LoggingSettings.isLevel(l)) {
+        r.problem("loggers." + name, l, "must be one of " + new java.util.TreeSet<>(LoggingSettings.LEVELS));
+      }
+    });
+    r.warnUnknownKeys("");
+    return new LoggingSettings(format, level, loggers);
   }
 
   private static KafkaSettings readKafka(SectionReader r) {

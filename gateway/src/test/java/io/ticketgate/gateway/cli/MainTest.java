@@ -198,6 +198,14 @@ class MainTest {
   }
 
   @Test
+  void theLogLevelIsAnOptionOfEveryCommandAndIsChecked() {
+    assertThat(run("check-config", "--log-level", "warn").exit()).isZero();
+    assertThat(run("--log-level=ERROR", "check-config").exit()).isZero();
+    assertUsageError(run("check-config", "--log-level", "loud"), "ticketgate check-config",
+        "'loud' is not one of trace, debug, info, warn, error, off");
+  }
+
+  @Test
   void generateCompletionPrintsABashScript() {
     Outcome o = run("generate-completion");
 

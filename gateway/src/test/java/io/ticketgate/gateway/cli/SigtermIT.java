@@ -114,11 +114,12 @@ class SigtermIT {
     try (ChildJvm first = startGateway(config)) {
       assertThat(bot.awaitDispatches(ANSWERED_BEFORE_STOP, CHILD_TIMEOUT)).as(first.describeOutput()).isTrue();
       sigterm(first);
-      first.awaitLine(l -> l.contains("stopping: waiting up to"), TIMEOUT);
+      // Logs go to stderr; stdout is left to a command's own output.
+      first.awaitStderrLine(l -> l.contains("stopping: waiting up to"), TIMEOUT);
       stopping.countDown();
 
       assertThat(first.awaitExit(TIMEOUT)).as(first.describeOutput()).isZero();
-      assertThat(first.stdoutLines()).as(first.describeOutput())
+      assertThat(first.stderrLines()).as(first.describeOutput())
           .anySatisfy(l -> assertThat(l).endsWith("Gateway - stopped"))
           .noneSatisfy(l -> assertThat(l).contains("did not finish"));
 

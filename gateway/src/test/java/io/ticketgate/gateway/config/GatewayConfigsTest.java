@@ -71,7 +71,7 @@ class GatewayConfigsTest {
 
     assertThat(d.dispatch()).isEqualTo(DispatchSettings.defaults());
     assertThat(d.metrics()).isEqualTo(new MetricsSettings(true, "0.0.0.0", 9404));
-    assertThat(d.logFormat()).isEqualTo("text");
+    assertThat(d.logging()).isEqualTo(LoggingSettings.defaults());
   }
 
   @Test
@@ -125,6 +125,18 @@ class GatewayConfigsTest {
     assertThat(r.problems()).hasSize(2);
     assertProblem(r.problems(), "kafka.properties.bootstrap.servers", "'x:1'", "set by Ticketgate itself");
     assertProblem(r.problems(), "kafka.properties.acks", "'1'", "set by Ticketgate itself");
+  }
+
+  @Test
+  void loggingTakesARootLevelAndLevelsPerLogger() throws IOException {
+    GatewayConfigs.Result ok = check("logging: {level: WARN, loggers: {io.ticketgate.store: debug}}\n");
+    assertThat(ok.problems()).isEmpty();
+    assertThat(ok.config().logging()).isEqualTo(new LoggingSettings("text", "WARN",
+        Map.of("io.ticketgate.store", "debug")));
+
+    GatewayConfigs.Result bad = check("logging: {level: loud, loggers: {io.ticketgate: chatty}}\n");
+    assertProblem(bad.problems(), "logging.level", "'loud'", "must be one of");
+    assertProblem(bad.problems(), "logging.loggers.io.ticketgate", "'chatty'", "must be one of");
   }
 
   @Test
@@ -191,7 +203,7 @@ class GatewayConfigsTest {
         Duration.ofSeconds(45), Duration.ofSeconds(120), Duration.ofSeconds(15), Duration.ofSeconds(8),
         Duration.ofSeconds(2)));
     assertThat(c.metrics()).isEqualTo(new MetricsSettings(false, "127.0.0.1", 9500));
-    assertThat(c.logFormat()).isEqualTo("json");
+    assertThat(c.logging().format()).isEqualTo("json");
 
     assertThat(GatewayConfigs.load(path, null)).isEqualTo(c);
   }
@@ -486,7 +498,7 @@ class GatewayConfigsTest {
         bot: {type: rasa, timout: 3}
         dispatch: {retries: 1, max_inflight: 9}
         metrics: {prot: 1}
-        logging: {level: debug}
+        logging: {levle: debug}
         lock_store: {type: concurrent_redis, hots: redis}
         """);
 
@@ -498,7 +510,7 @@ class GatewayConfigsTest {
     assertWarning(w, "bot:", "[timout]");
     assertWarning(w, "dispatch:", "[max_inflight]");
     assertWarning(w, "metrics:", "[prot]");
-    assertWarning(w, "logging:", "[level]");
+    assertWarning(w, "logging:", "[levle]", "did you mean 'level'");
     assertWarning(w, "lock_store:", "[hots]");
     assertWarning(w, "kafka:", "did you mean 'group_id' for 'grup_id'");
     assertWarning(w, "bot:", "did you mean 'timeout' for 'timout'");

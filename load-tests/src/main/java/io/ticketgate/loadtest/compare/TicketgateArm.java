@@ -10,6 +10,7 @@ import io.ticketgate.gateway.config.BotSettings;
 import io.ticketgate.gateway.config.DispatchSettings;
 import io.ticketgate.gateway.config.GatewayConfig;
 import io.ticketgate.gateway.config.KafkaSettings;
+import io.ticketgate.gateway.config.LoggingSettings;
 import io.ticketgate.gateway.config.MetricsSettings;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -90,7 +91,7 @@ public final class TicketgateArm {
         ? new BotSettings("rasa", spec.url(), BotSettings.DEFAULT_TIMEOUT, Map.of(), Map.of())
         : new BotSettings(InProcessBot.class.getName(), null, BotSettings.DEFAULT_TIMEOUT, Map.of(), Map.of());
     return new GatewayConfig(kafka, lockStore, "compare --store " + store, bot, dispatch,
-        new MetricsSettings(false, "127.0.0.1", 0), "text");
+        new MetricsSettings(false, "127.0.0.1", 0), LoggingSettings.defaults());
   }
 
   /** Logs each bot call to the dispatch log and counts the answered ones as handled. */

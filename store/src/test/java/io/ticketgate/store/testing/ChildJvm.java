@@ -108,20 +108,29 @@ public final class ChildJvm implements AutoCloseable {
    *     includes everything the child printed
    */
   public String awaitLine(Predicate<String> matcher, Duration timeout) {
+    return awaitLine(stdout, "stdout", matcher, timeout);
+  }
+
+  /** Like {@link #awaitLine} for stderr, where a gateway's logs go. */
+  public String awaitStderrLine(Predicate<String> matcher, Duration timeout) {
+    return awaitLine(stderr, "stderr", matcher, timeout);
+  }
+
+  private String awaitLine(Lines lines, String name, Predicate<String> matcher, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    synchronized (stdout) {
+    synchronized (lines) {
       while (true) {
-        Optional<String> hit = stdout.lines.stream().filter(matcher).findFirst();
+        Optional<String> hit = lines.lines.stream().filter(matcher).findFirst();
         if (hit.isPresent()) {
           return hit.get();
         }
         long left = deadline - System.nanoTime();
-        if (left <= 0 || stdout.closed) {
-          throw new IllegalStateException((stdout.closed ? "child closed stdout without a matching line"
+        if (left <= 0 || lines.closed) {
+          throw new IllegalStateException((lines.closed ? "child closed " + name + " without a matching line"
               : "no matching line within " + timeout) + "\n" + describeOutput());
         }
         try {
-          TimeUnit.NANOSECONDS.timedWait(stdout, left);
+          TimeUnit.NANOSECONDS.timedWait(lines, left);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           throw new IllegalStateException("interrupted", e);
