@@ -10,7 +10,6 @@ import io.ticketgate.gateway.kafka.PipelineListener;
 import io.ticketgate.gateway.metrics.GatewayMetrics;
 import io.ticketgate.gateway.metrics.Health;
 import io.ticketgate.gateway.metrics.MetricsServer;
-import io.ticketgate.store.LockException;
 import io.ticketgate.store.LockStore;
 import io.ticketgate.store.LockStores;
 import java.time.Duration;
@@ -39,6 +38,7 @@ import org.slf4j.LoggerFactory;
 public final class Gateway implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+  private static final Duration STORE_PROBE_INTERVAL = Duration.ofSeconds(5);
 
   private final GatewayConfig config;
   private final LockStore store;
@@ -46,8 +46,7 @@ public final class Gateway implements AutoCloseable {
   private final GatewayMetrics metrics;
   private volatile KafkaPipeline pipeline;
   private final MetricsServer server;
-  private volatile long storeCheckedAt;
-  private volatile Health storeHealth = Health.healthy();
+  private final LockStoreProbe storeProbe;
 
   private Gateway(GatewayConfig config, LockStore store, BotHandler bot) {
     this.config = config;
@@ -62,6 +61,8 @@ public final class Gateway implements AutoCloseable {
     metrics.bindProducer(producer);
     this.pipeline = new KafkaPipeline(config, store, bot, new MetricsListener(metrics), consumer, producer);
     metrics.gauges(pipeline::inFlight, pipeline::waiting);
+    // Last: nothing after it can fail and leave its thread running.
+    this.storeProbe = new LockStoreProbe(store, metrics, STORE_PROBE_INTERVAL);
   }
 
   private MetricsServer serveMetrics(GatewayConfig config, GatewayMetrics metrics) {
@@ -142,6 +143,7 @@ public final class Gateway implements AutoCloseable {
     if (server != null) {
       server.close();
     }
+    storeProbe.close();
     bot.close();
     store.close();
     metrics.close();
@@ -165,34 +167,28 @@ public final class Gateway implements AutoCloseable {
         pipeline.failure() == null ? "the poll loop is stuck" : "failed: " + pipeline.failure());
   }
 
+  /**
+   * Ready when the poll loop runs and the lock store answers. A replica without partitions is ready
+   * too: with more replicas than partitions the spare ones wait for a rebalance, and a readiness
+   * that failed them looked like a broken deployment and stalled rolling updates.
+   */
   private Health ready() {
     KafkaPipeline pipeline = this.pipeline;
     if (pipeline == null || !pipeline.isLive()) {
       return live();
     }
-    if (pipeline.assignment().isEmpty()) {
-      return Health.unhealthy("no partitions assigned");
+    Health store = storeProbe.health();
+    if (!store.up()) {
+      return store;
     }
-    Health s = checkStore();
-    if (!s.up()) {
-      return s;
+    int partitions = pipeline.assignment().size();
+    Map<String, Object> details = new LinkedHashMap<>(store.details());
+    details.put("partitions", partitions);
+    details.put("in_flight", pipeline.inFlight());
+    if (partitions == 0) {
+      details.put("idle", "no partitions assigned (more replicas than partitions, or a rebalance is under way)");
     }
-    return Health.healthy(Map.of("partitions", pipeline.assignment().size(), "in_flight", pipeline.inFlight()));
-  }
-
-  /** Pings the lock store at most once a second, so probes do not load it. */
-  private Health checkStore() {
-    long now = System.nanoTime();
-    if (now - storeCheckedAt > Duration.ofSeconds(1).toNanos()) {
-      try {
-        store.ping();
-        storeHealth = Health.healthy();
-      } catch (LockException e) {
-        storeHealth = Health.unhealthy("lock store unreachable: " + e.getMessage());
-      }
-      storeCheckedAt = now;
-    }
-    return storeHealth;
+    return Health.healthy(details);
   }
 
   /** Turns pipeline events into metrics. */

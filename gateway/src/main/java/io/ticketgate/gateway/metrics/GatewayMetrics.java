@@ -46,15 +46,18 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code ticketgate_dead_letters_total{reason}}: at most {@value #MAX_REASONS} distinct reasons,
  *       later ones counted as {@value #OTHER_REASON};
  *   <li>{@code ticketgate_tickets_issued_total}, {@code ticketgate_tickets_expired_total};
+ *   <li>{@code ticketgate_lock_store_up} (1 or 0, the last health probe),
+ *       {@code ticketgate_lock_store_ping_seconds} (histogram of probes that answered),
+ *       {@code ticketgate_lock_store_errors_total{reason}} (probes that failed);
  *   <li>{@code ticketgate_in_flight}, {@code ticketgate_waiting}: gauges read from the suppliers given
  *       to {@link #gauges};
  *   <li>JVM memory, GC, threads, class loading, processor and uptime; and, once bound, the Kafka
  *       clients' own metrics ({@code kafka_consumer_*}, {@code kafka_producer_*}, records lag
  *       included).
  * </ul>
- * Histograms publish buckets for server-side quantiles ({@code histogram_quantile}); no client-side
- * percentiles are computed. No meter is tagged with a conversation id: that would make one time
- * series per conversation.
+ * Histograms publish 15 fixed buckets (1 ms to 60 s, and {@code +Inf}) for server-side quantiles
+ * ({@code histogram_quantile}); no client-side percentiles are computed. No meter is tagged with a
+ * conversation id: that would make one time series per conversation.
  *
  * <p>Thread-safe. {@link #close()} unbinds the Kafka clients and the JVM listeners.
  */
@@ -68,8 +71,16 @@ public final class GatewayMetrics implements AutoCloseable {
   public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
   private static final Logger LOG = LoggerFactory.getLogger(GatewayMetrics.class);
-  private static final Duration MIN_EXPECTED = Duration.ofMillis(1);
-  private static final Duration MAX_EXPECTED = Duration.ofMinutes(5);
+  /**
+   * The bucket bounds of every histogram: 14, and Prometheus's {@code +Inf}, chosen for lock waits,
+   * holds and bot calls, which run from a millisecond (an in-process hand-over) to a minute (a ticket
+   * waiting out a dead holder). Fixed instead of Micrometer's percentile histogram, whose 85 buckets
+   * per histogram made 510 bucket series per replica.
+   */
+  static final Duration[] BUCKETS = {Duration.ofMillis(1), Duration.ofMillis(5),
+      Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
+      Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500),
+      Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60)};
   /** Kafka clients add meters as partitions are assigned; this is how soon they appear. */
   private static final Duration KAFKA_REFRESH = Duration.ofSeconds(15);
   private static final int MAX_REASON_LENGTH = 64;
@@ -89,6 +100,9 @@ public final class GatewayMetrics implements AutoCloseable {
   private final Counter skippedDuplicate;
   private final Counter ticketsIssued;
   private final Counter ticketsExpired;
+  private final Timer storePing;
+  private final Map<String, Counter> storeErrors = new ConcurrentHashMap<>();
+  private volatile boolean storeUp;
   private final Map<String, Counter> deadLetterReasons = new ConcurrentHashMap<>();
   private final List<Binding> bindings = new ArrayList<>();
   private final Object lock = new Object();
@@ -143,15 +157,37 @@ public final class GatewayMetrics implements AutoCloseable {
         .description("Tickets taken from the lock store").register(registry);
     ticketsExpired = Counter.builder("ticketgate.tickets.expired")
         .description("Tickets that expired before they were served or released").register(registry);
+    storePing = histogram("ticketgate.lock.store.ping", "Round trip of the lock store health probe", Tags.empty());
+    Gauge.builder("ticketgate.lock.store.up", this, m -> m.storeUp ? 1 : 0)
+        .description("1 when the lock store answered the last health probe, 0 when it failed")
+        .register(registry);
+    storeError("store_failed"); // the usual reason, at zero, so the dashboard and alerts see a series
+  }
+
+  private Counter storeError(String reason) {
+    return storeErrors.computeIfAbsent(reason, r -> Counter.builder("ticketgate.lock.store.errors")
+        .description("Lock store health probes that failed, by reason").tag("reason", r).register(registry));
+  }
+
+  /**
+   * The lock store answered a health probe ({@code error} null) or failed it, after {@code took}.
+   *
+   * @param error why it failed, such as {@code store_failed}; null when it answered
+   */
+  public void lockStoreProbe(Duration took, String error) {
+    storeUp = error == null;
+    if (error == null) {
+      storePing.record(took);
+    } else {
+      storeError(error).increment();
+    }
   }
 
   private Timer histogram(String name, String description, Tags tags) {
     return Timer.builder(name)
         .description(description)
         .tags(tags)
-        .publishPercentileHistogram()
-        .minimumExpectedValue(MIN_EXPECTED)
-        .maximumExpectedValue(MAX_EXPECTED)
+        .serviceLevelObjectives(BUCKETS)
         .register(registry);
   }
 

@@ -6,7 +6,7 @@ import java.util.Map;
 
 /**
  * The result of a {@link HealthCheck}: up or down, and a few details for the person or probe
- * reading it, served as {@code {"status": "up", "details": {...}}}.
+ * reading it, served as {@code {"status": "UP", "details": {...}}}.
  *
  * @param up whether the checked thing works
  * @param details short facts such as {@code {"assigned_partitions": 3}}; values must be JSON-friendly

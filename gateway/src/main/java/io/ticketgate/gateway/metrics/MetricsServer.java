@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code GET /metrics}: {@link GatewayMetrics#scrape()} as Prometheus text format 0.0.4;
  *   <li>{@code GET /health/live} and {@code GET /health/ready}: the liveness and readiness checks,
- *       200 with {@code {"status": "up", "details": {...}}} when up, 503 with
- *       {@code {"status": "down", ...}} when down or when the check throws;
+ *       200 with {@code {"status": "UP", "details": {...}}} when up, 503 with
+ *       {@code {"status": "DOWN", ...}} when down or when the check throws;
  *   <li>404 for any other path, 405 for any other method on these paths.
  * </ul>
  * Requests run on virtual threads. {@link #close()} stops at once, cutting off requests in progress.
@@ -161,7 +161,7 @@ public final class MetricsServer implements AutoCloseable {
       health = Health.unhealthy(Map.of("error", String.valueOf(e)));
     }
     Map<String, Object> body = new LinkedHashMap<>();
-    body.put("status", health.up() ? "up" : "down");
+    body.put("status", health.up() ? "UP" : "DOWN");
     body.put("details", health.details());
     String json;
     try {

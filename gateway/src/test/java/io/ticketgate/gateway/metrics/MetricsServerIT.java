@@ -102,20 +102,20 @@ class MetricsServerIT {
     assertThat(up.statusCode()).isEqualTo(200);
     assertThat(up.headers().firstValue("Content-Type")).hasValue("application/json");
     JsonNode body = JSON.readTree(up.body());
-    assertThat(body.get("status").asText()).isEqualTo("up");
+    assertThat(body.get("status").asText()).isEqualTo("UP");
     assertThat(body.get("details").get("partitions").asInt()).isEqualTo(3);
 
     ready.set(Health.unhealthy("lock store unreachable"));
     HttpResponse<String> down = send("GET", "/health/ready");
     assertThat(down.statusCode()).isEqualTo(503);
     assertThat(down.headers().firstValue("Content-Type")).hasValue("application/json");
-    assertThat(JSON.readTree(down.body()).get("status").asText()).isEqualTo("down");
+    assertThat(JSON.readTree(down.body()).get("status").asText()).isEqualTo("DOWN");
     assertThat(JSON.readTree(down.body()).get("details").get("reason").asText()).isEqualTo("lock store unreachable");
 
     // Liveness is its own check: readiness being down does not make the process dead.
     HttpResponse<String> alive = send("GET", "/health/live");
     assertThat(alive.statusCode()).isEqualTo(200);
-    assertThat(alive.body()).isEqualTo("{\"status\":\"up\",\"details\":{}}\n");
+    assertThat(alive.body()).isEqualTo("{\"status\":\"UP\",\"details\":{}}\n");
   }
 
   @Test
@@ -129,7 +129,7 @@ class MetricsServerIT {
 
     HttpResponse<String> live = send("GET", "/health/live");
     assertThat(live.statusCode()).isEqualTo(503);
-    assertThat(live.body()).contains("poll loop stuck for 90 s").contains("\"status\":\"down\"");
+    assertThat(live.body()).contains("poll loop stuck for 90 s").contains("\"status\":\"DOWN\"");
     HttpResponse<String> ready = send("GET", "/health/ready");
     assertThat(ready.statusCode()).isEqualTo(503);
     assertThat(ready.body()).contains("returned nothing");
