@@ -158,6 +158,17 @@ public final class Main implements Runnable {
     Path endpoints;
   }
 
+  /** How many conversations, and messages each, {@code demo} and {@code produce} send. */
+  static final class Traffic {
+    @Option(names = "--conversations", paramLabel = "N", defaultValue = "4", converter = PositiveInt.class,
+        description = "conversations (default: ${DEFAULT-VALUE})")
+    int conversations;
+
+    @Option(names = "--messages", paramLabel = "N", defaultValue = "5", converter = PositiveInt.class,
+        description = "messages per conversation (default: ${DEFAULT-VALUE})")
+    int messages;
+  }
+
   @Command(name = "run", description = "Consume, take tickets, dispatch to the bot and publish replies, until "
       + "SIGTERM or SIGINT.")
   static final class Run implements Callable<Integer> {
@@ -269,20 +280,15 @@ public final class Main implements Runnable {
     @Option(names = "--keep-running", description = "keep the gateway running after the replies")
     boolean keepRunning;
 
-    @Option(names = "--conversations", paramLabel = "N", defaultValue = "4", converter = PositiveInt.class,
-        description = "conversations (default: ${DEFAULT-VALUE})")
-    int conversations;
-
-    @Option(names = "--messages", paramLabel = "N", defaultValue = "5", converter = PositiveInt.class,
-        description = "messages per conversation (default: ${DEFAULT-VALUE})")
-    int messages;
+    @Mixin
+    Traffic traffic;
 
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
-      return Demo.run(conversations, messages, keepRunning, spec.commandLine().getOut());
+      return Demo.run(traffic.conversations, traffic.messages, keepRunning, spec.commandLine().getOut());
     }
   }
 
@@ -317,20 +323,15 @@ public final class Main implements Runnable {
     @Option(names = "--topic", required = true, paramLabel = "TOPIC", description = "the input topic")
     String topic;
 
-    @Option(names = "--conversations", paramLabel = "N", defaultValue = "4", converter = PositiveInt.class,
-        description = "conversations (default: ${DEFAULT-VALUE})")
-    int conversations;
-
-    @Option(names = "--messages", paramLabel = "N", defaultValue = "5", converter = PositiveInt.class,
-        description = "messages per conversation (default: ${DEFAULT-VALUE})")
-    int messages;
+    @Mixin
+    Traffic traffic;
 
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
-      return Tools.produce(bootstrap, topic, conversations, messages, spec.commandLine().getOut());
+      return Tools.produce(bootstrap, topic, traffic.conversations, traffic.messages, spec.commandLine().getOut());
     }
   }
 
