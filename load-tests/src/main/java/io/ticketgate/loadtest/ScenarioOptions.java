@@ -43,6 +43,9 @@ public record ScenarioOptions(int conversations, int messages, int partitions, i
    */
   public static final Duration SESSION_TIMEOUT = Duration.ofSeconds(6);
 
+  /** The system property {@code ./load-test} sets to true when its stderr is a terminal. */
+  public static final String STDERR_IS_TERMINAL = "loadtest.stderr.terminal";
+
   /** The usage text printed for {@code --help} and wrong usage. */
   public static final String USAGE = """
       usage: load-test [options]             one scenario: replicas, faults, verification
@@ -69,7 +72,8 @@ public record ScenarioOptions(int conversations, int messages, int partitions, i
         --redis-down D           how long Redis stays down (default 2s)
         --timeout D              stop waiting for dispatches after this long (default 300s)
         --out DIR                report directory (default load-test-results/<timestamp>)
-        --no-progress            no progress bar on stderr
+        --progress, --no-progress   a progress bar on stderr, or none (default: only when
+                                 stderr is a terminal)
       """;
 
   /** {@code --help} was given: print the usage on standard output and exit 0. */
@@ -105,7 +109,8 @@ public record ScenarioOptions(int conversations, int messages, int partitions, i
     Duration redisDown = null;
     Duration timeout = Duration.ofSeconds(300);
     Path out = null;
-    boolean progress = true;
+    // ./load-test says whether stderr is a terminal; a bar redrawn into a log file is noise.
+    boolean progress = Boolean.getBoolean(STDERR_IS_TERMINAL);
     List<String> a = List.of(args);
     for (int i = 0; i < a.size(); i++) {
       String arg = a.get(i);
@@ -113,6 +118,7 @@ public record ScenarioOptions(int conversations, int messages, int partitions, i
         case "--in-process" -> inProcess = true;
         case "--restart" -> restart = true;
         case "--no-progress" -> progress = false;
+        case "--progress" -> progress = true;
         case "--help", "-h" -> throw new HelpRequested();
         default -> {
           if (i + 1 >= a.size()) {

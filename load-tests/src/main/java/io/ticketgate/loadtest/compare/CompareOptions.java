@@ -49,7 +49,8 @@ public record CompareOptions(int conversations, int messages, int partitions, Li
         --stall-timeout D        time without progress before an arm is killed as stalled (default 30s)
         --max-concurrency N      the parallel consumer's maxConcurrency (default 100)
         --out DIR                result directory (default load-test-results/compare-<timestamp>)
-        --no-progress            no progress line on stderr
+        --progress, --no-progress   a progress line on stderr, or none (default: only when
+                                 stderr is a terminal)
       """;
 
   /** Validates and freezes the lists. */
@@ -77,12 +78,14 @@ public record CompareOptions(int conversations, int messages, int partitions, Li
     Duration stall = Duration.ofSeconds(30);
     int maxConcurrency = 100;
     Path out = null;
-    boolean progress = true;
+    // ./load-test says whether stderr is a terminal; a bar redrawn into a log file is noise.
+    boolean progress = Boolean.getBoolean(ScenarioOptions.STDERR_IS_TERMINAL);
     List<String> a = List.of(args);
     for (int i = 0; i < a.size(); i++) {
       String arg = a.get(i);
       switch (arg) {
         case "--no-progress" -> progress = false;
+        case "--progress" -> progress = true;
         case "--help", "-h" -> throw new ScenarioOptions.HelpRequested();
         default -> {
           if (!arg.startsWith("--")) {

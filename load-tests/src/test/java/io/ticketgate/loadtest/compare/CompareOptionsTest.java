@@ -27,7 +27,7 @@ class CompareOptionsTest {
     assertThat(o.maxConcurrency()).isEqualTo(100);
     assertThat(o.bootstrap()).isNull();
     assertThat(o.redis()).isNull();
-    assertThat(o.progress()).isTrue();
+    assertThat(o.progress()).as("no terminal said so (./load-test sets it when stderr is one)").isFalse();
     assertThat(o.needsRedis()).isTrue();
     assertThat(o.out().toString()).startsWith("load-test-results");
   }
@@ -86,6 +86,12 @@ class CompareOptionsTest {
         "load-test compare: --latencies was 'fast' but must be whole milliseconds separated by commas, e.g. "
             + "0,10,50; 'fast' is not",
         "Try 'load-test compare --help' for more information.");
+  }
+
+  @Test
+  void progressCanBeForcedEitherWay() {
+    assertThat(CompareOptions.parse(new String[] {"--progress"}).progress()).isTrue();
+    assertThat(CompareOptions.parse(new String[] {"--progress", "--no-progress"}).progress()).isFalse();
   }
 
   @Test
