@@ -5,7 +5,8 @@ import java.util.Locale;
 
 /**
  * Draws the report's chart, {@code report.svg}: throughput over time (dispatches finished per
- * second) with the injected faults marked, and a lock-wait histogram. Plain SVG so it opens in any
+ * second) with the injected faults marked, and a lock-wait histogram with its p50 and p99; both with
+ * round ticks and grid lines. Plain SVG so it opens in any
  * browser without a library.
  */
 public final class Charts {
@@ -13,7 +14,8 @@ public final class Charts {
   /**
    * A fault to mark on the throughput chart: a line for an instant (a kill), a band for a span.
    *
-   * @param kind {@code kill}, {@code pause} or {@code redis-restart}; picks the colour
+   * @param kind {@code kill}, {@code pause} or {@code redis-restart}; or {@code p50}/{@code p99} for a
+ *     percentile line on the lock-wait histogram (start = end = its value); picks the colour
    * @param startSecond when it began, in seconds since the first message was produced
    * @param endSecond when it ended
    */
@@ -23,6 +25,8 @@ public final class Charts {
       return switch (kind) {
         case "kill" -> "red";
         case "pause" -> "orange";
+        case "p50" -> "darkgreen";
+        case "p99" -> "crimson";
         default -> "purple";
       };
     }
@@ -31,6 +35,7 @@ public final class Charts {
       return switch (kind) {
         case "kill" -> "red: replica killed";
         case "pause" -> "orange: replica paused";
+        case "p50", "p99" -> kind;
         default -> "purple: Redis down";
       };
     }
@@ -65,10 +70,31 @@ public final class Charts {
     for (double w : lockWaitMillis) {
       hist[(int) Math.min(BINS - 1, Math.floor(w / width))]++;
     }
+    List<Double> sorted = lockWaitMillis.stream().sorted().toList();
+    List<Marker> percentiles = sorted.isEmpty() ? List.of()
+        : List.of(new Marker("p50", percentile(sorted, 0.50), percentile(sorted, 0.50)),
+            new Marker("p99", percentile(sorted, 0.99), percentile(sorted, 0.99)));
     bars(s, HEIGHT + 20, "lock wait histogram, replies per " + (long) width + " ms bin", hist, "ms", 0, width,
-        List.of());
+        percentiles);
     s.append("</svg>\n");
     return s.toString();
+  }
+
+  /** The {@code q} quantile of sorted values, nearest rank. */
+  static double percentile(List<Double> sorted, double q) {
+    int rank = (int) Math.ceil(q * sorted.size());
+    return sorted.get(Math.max(0, Math.min(sorted.size() - 1, rank - 1)));
+  }
+
+  /** A round step (1, 2 or 5 times a power of ten) that cuts {@code range} into about {@code parts}. */
+  static double niceStep(double range, int parts) {
+    if (range <= 0) {
+      return 1;
+    }
+    double raw = range / parts;
+    double power = Math.pow(10, Math.floor(Math.log10(raw)));
+    double f = raw / power;
+    return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * power;
   }
 
   private static void bars(StringBuilder s, int top, String title, long[] values, String unit, double origin,
@@ -82,30 +108,63 @@ public final class Charts {
     int baseY = top + MARGIN + plotH;
     s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-weight=\"bold\">%s</text>%n", MARGIN,
         top + 20, escape(title)));
-    s.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>%n",
-        MARGIN, baseY, MARGIN + plotW, baseY));
-    s.append(String.format(Locale.ROOT, "<text x=\"2\" y=\"%d\">%d</text>%n", top + MARGIN + 4, max));
+    // y axis: round ticks up to a round top, with grid lines.
+    double yStep = niceStep(max, 4);
+    double yTop = Math.ceil(max / yStep) * yStep;
+    for (double v = 0; v <= yTop + yStep / 2; v += yStep) {
+      double y = baseY - plotH * v / yTop;
+      s.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>%n",
+          MARGIN, y, MARGIN + plotW, y));
+      s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>%n", MARGIN - 4,
+          y + 4, label(v)));
+    }
     double barW = (double) plotW / values.length;
     for (int i = 0; i < values.length; i++) {
-      double h = plotH * (double) values[i] / max;
+      double h = plotH * (double) values[i] / yTop;
       s.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
           + "fill=\"steelblue\"><title>%.0f%s: %d</title></rect>%n", MARGIN + i * barW, baseY - h,
           Math.max(1, barW - 1), h, origin + i * step, unit, values[i]));
     }
-    s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">0 %s</text>%n", MARGIN, baseY + 14, unit));
-    s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.0f %s</text>%n",
-        MARGIN + plotW, baseY + 14, origin + values.length * step, unit));
+    // x axis: ticks at round values of the unit.
+    s.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>%n",
+        MARGIN, baseY, MARGIN + plotW, baseY));
+    s.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>%n",
+        MARGIN, top + MARGIN, MARGIN, baseY));
+    double span = values.length * step;
+    double xStep = niceStep(span, 8);
+    for (double v = 0; v <= span + 1e-9; v += xStep) {
+      double x = MARGIN + plotW * v / span;
+      s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"black\"/>%n",
+          x, baseY, x, baseY + 4));
+      s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n", x,
+          baseY + 16, label(origin + v)));
+    }
+    s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>%n",
+        MARGIN + plotW, baseY + 30, unit));
     for (Marker m : markers) {
-      double x1 = MARGIN + Math.max(0, m.startSecond()) / step * barW;
-      double x2 = MARGIN + Math.max(0, m.endSecond()) / step * barW;
+      double x1 = MARGIN + Math.max(0, m.startSecond() - origin) / span * plotW;
+      double x2 = MARGIN + Math.max(0, m.endSecond() - origin) / span * plotW;
       if (x2 - x1 >= 1) {
         s.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\" "
             + "fill-opacity=\"0.25\"><title>%s</title></rect>%n", x1, top + MARGIN, x2 - x1, plotH, m.colour(),
             escape(m.legend())));
       }
-      s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\"/>%n",
-          x1, top + MARGIN, x1, baseY, m.colour()));
+      boolean percentile = m.kind().startsWith("p");
+      s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\"%s/>%n",
+          x1, top + MARGIN, x1, baseY, m.colour(), percentile ? " stroke-dasharray=\"4 3\"" : ""));
+      if (percentile) {
+        s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" fill=\"%s\">%s %s %s</text>%n", x1 + 3,
+            top + MARGIN + (m.kind().equals("p50") ? 10 : 22), m.colour(), m.kind(), label(m.startSecond()), unit));
+      }
     }
+  }
+
+  /** A tick label: whole numbers plainly, others with what precision they need. */
+  private static String label(double v) {
+    if (Math.abs(v - Math.rint(v)) < 1e-9) {
+      return String.format(Locale.ROOT, "%,d", (long) Math.rint(v));
+    }
+    return String.format(Locale.ROOT, "%.2f", v).replaceAll("0+$", "");
   }
 
   private static String escape(String text) {
