@@ -61,6 +61,7 @@ public final class Gateway implements AutoCloseable {
     metrics.bindProducer(producer);
     this.pipeline = new KafkaPipeline(config, store, bot, new MetricsListener(metrics), consumer, producer);
     metrics.gauges(pipeline::inFlight, pipeline::waiting);
+    metrics.committedLag(pipeline::committedLag);
     // Last: nothing after it can fail and leave its thread running.
     this.storeProbe = new LockStoreProbe(store, metrics, STORE_PROBE_INTERVAL);
   }

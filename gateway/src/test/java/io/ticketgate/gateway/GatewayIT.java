@@ -203,8 +203,12 @@ class GatewayIT {
       Thread.sleep(5 * config.dispatch().commitInterval().toMillis()); // several more commit rounds pass
       assertThat(KAFKA.committedOffsets(config.kafka().groupId(), in))
           .as("the blocker at offset 1 holds the commit").containsEntry(new TopicPartition(in, 0), 1L);
+      // Consumed to the end, so the consumer's own lag is 0; nine records after the committed offset.
+      awaitCondition(() -> gateway.pipeline().committedLag() == 9, "a committed lag of 9");
+      assertThat(gateway.metrics().scrape()).contains("ticketgate_committed_lag 9.0");
       release.countDown();
       awaitCommitted(config, in, 10);
+      awaitCondition(() -> gateway.pipeline().committedLag() == 0, "no committed lag once all is committed");
     }
   }
 

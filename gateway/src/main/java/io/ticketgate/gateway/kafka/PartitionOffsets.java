@@ -23,6 +23,11 @@ final class PartitionOffsets {
   private long inheritedEnd = -1;
   private NavigableSet<Long> inheritedUnfinished = new TreeSet<>();
 
+  /** One past the last consumed offset, or -1 before any. */
+  long next() {
+    return next;
+  }
+
   /** Takes over what the previous owner's commit says about the offsets after it. */
   void inherit(CommitMetadata.Progress progress) {
     inheritedEnd = progress.end();

@@ -50,7 +50,7 @@ import org.slf4j.LoggerFactory;
  *       {@code ticketgate_lock_store_ping_seconds} (histogram of probes that answered),
  *       {@code ticketgate_lock_store_errors_total{reason}} (probes that failed);
  *   <li>{@code ticketgate_in_flight}, {@code ticketgate_waiting}: gauges read from the suppliers given
- *       to {@link #gauges};
+ *       to {@link #gauges}; {@code ticketgate_committed_lag}, records after the committed offsets;
  *   <li>JVM memory, GC, threads, class loading, processor and uptime; and, once bound, the Kafka
  *       clients' own metrics ({@code kafka_consumer_*}, {@code kafka_producer_*}, records lag
  *       included).
@@ -109,6 +109,7 @@ public final class GatewayMetrics implements AutoCloseable {
   private ScheduledExecutorService kafkaScheduler;
   private Gauge inFlightGauge;
   private Gauge waitingGauge;
+  private Gauge committedLagGauge;
   private boolean warnedAboutReasons;
   private boolean closed;
 
@@ -326,6 +327,20 @@ public final class GatewayMetrics implements AutoCloseable {
       inFlightGauge = gauge("ticketgate.in.flight", "Messages being handled: served, bot call or publish in progress",
           inFlight);
       waitingGauge = gauge("ticketgate.waiting", "Messages holding a ticket that is not yet served", waiting);
+    }
+  }
+
+  /**
+   * Registers {@code ticketgate.committed.lag}: records of this replica's partitions after their
+   * committed offsets, read from {@code committedLag}. Registered once.
+   */
+  public void committedLag(Supplier<Number> committedLag) {
+    Objects.requireNonNull(committedLag, "committedLag");
+    synchronized (lock) {
+      if (committedLagGauge == null) {
+        committedLagGauge = gauge("ticketgate.committed.lag", "Records after the committed offsets of this replica's "
+            + "partitions: behind the consumer's position plus consumed and not yet committed", committedLag);
+      }
     }
   }
 

@@ -131,7 +131,7 @@ class MonitoringStackIT {
     // The alerts must not watch a metric that does not exist either: such an alert never fires.
     Set<String> alertNames = metricNames(alertExpressions());
     assertThat(alertNames).as("metric names found in the alert rules")
-        .contains("ticketgate_tickets_expired_total", "kafka_consumer_fetch_manager_records_lag_max");
+        .contains("ticketgate_tickets_expired_total", "ticketgate_committed_lag", "ticketgate_lock_store_up");
     names.addAll(alertNames);
 
     AtomicBoolean producing = new AtomicBoolean(true);
