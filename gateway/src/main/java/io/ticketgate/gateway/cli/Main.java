@@ -423,15 +423,7 @@ public final class Main implements Runnable {
   static final class PositiveInt implements ITypeConverter<Integer> {
     @Override
     public Integer convert(String value) {
-      try {
-        int n = Integer.parseInt(value);
-        if (n > 0) {
-          return n;
-        }
-      } catch (NumberFormatException e) {
-        // reported below with the value
-      }
-      throw new TypeConversionException("'" + value + "' is not a positive whole number");
+      return wholeNumber(value, 1, Integer.MAX_VALUE, "a positive whole number");
     }
   }
 
@@ -439,16 +431,21 @@ public final class Main implements Runnable {
   static final class Port implements ITypeConverter<Integer> {
     @Override
     public Integer convert(String value) {
-      try {
-        int port = Integer.parseInt(value);
-        if (port >= 0 && port <= 65535) {
-          return port;
-        }
-      } catch (NumberFormatException e) {
-        // reported below with the value
-      }
-      throw new TypeConversionException("'" + value + "' is not a number from 0 to 65535");
+      return wholeNumber(value, 0, 65535, "a number from 0 to 65535");
     }
+  }
+
+  /** {@code value} as a whole number from {@code min} to {@code max}, or a conversion error naming {@code expected}. */
+  private static int wholeNumber(String value, int min, int max, String expected) {
+    try {
+      int n = Integer.parseInt(value);
+      if (n >= min && n <= max) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below with the value
+    }
+    throw new TypeConversionException("'" + value + "' is not " + expected);
   }
 
   /** An absolute http(s) URL with a host. */
