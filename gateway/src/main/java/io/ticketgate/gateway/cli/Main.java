@@ -134,16 +134,11 @@ public final class Main implements Runnable {
     if (e instanceof UsageException u) {
       return usageError(new ParameterException(cmd, u.getMessage(), u), null);
     }
-    String message;
-    if (e instanceof GatewayConfigException || e instanceof LockStoreConfigException || e instanceof LockException
-        || e instanceof CommandFailure) {
-      message = e.getMessage();
-    } else if (e instanceof UncheckedIOException io) {
-      message = io.getMessage();
-    } else {
+    if (!(e instanceof GatewayConfigException || e instanceof LockStoreConfigException || e instanceof LockException
+        || e instanceof CommandFailure || e instanceof UncheckedIOException)) {
       throw e;
     }
-    cmd.getErr().println("ticketgate: " + message);
+    cmd.getErr().println("ticketgate: " + e.getMessage());
     return 1;
   }
 
