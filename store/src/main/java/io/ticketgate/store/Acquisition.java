@@ -3,6 +3,7 @@ package io.ticketgate.store;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -43,30 +44,60 @@ final class Acquisition implements Waiters.Renewable {
   private final long deadlineNanos;
   private final CompletableFuture<HeldLock> result;
   /** Completes with the number once issued; always before {@link #result}. */
-  final CompletableFuture<Integer> issuedTicket = new CompletableFuture<>();
+  private final CompletableFuture<Integer> issuedTicket;
   /** Starts as LOOKING: issuing the ticket is the first look. */
   private final AtomicInteger state = new AtomicInteger(LOOKING);
   private volatile ScheduledFuture<?> timer;
   private volatile TicketStatus last;
   /**
-   * The thread inside {@code lockAsync} while it issues the ticket. A turn served on that thread
+   * The thread asking the store for the ticket inside {@link #issue}. A turn served on that thread
    * (an uncontended in-memory turn) is handed over inline: that thread is the caller itself, not an
    * I/O thread nor a releasing holder.
    */
-  volatile Thread requester;
+  private volatile Thread requester;
   private final ExpiryBound expiry;
 
-  Acquisition(Waiters waiters, LockStore store, String conversationId, Duration lifetime, long requestedNanos,
-      long deadlineNanos, long issueRequestedAtMillis, CompletableFuture<HeldLock> result) {
+  /**
+   * Serves {@code request}, whose ticket the store is about to issue: the caller registers it with
+   * {@link Waiters} and then asks the store. Its deadline counts from now.
+   *
+   * @param issueRequestedAtMillis when the issue is sent, by the store's clock: its expiry's lower bound
+   */
+  Acquisition(Waiters waiters, LockStore store, RealLockRequest request, long issueRequestedAtMillis) {
     this.waiters = waiters;
     this.store = store;
     this.clock = store.options().clock();
-    this.conversationId = conversationId;
-    this.lifetime = lifetime;
-    this.requestedNanos = requestedNanos;
-    this.deadlineNanos = deadlineNanos;
-    this.result = result;
+    this.conversationId = request.conversationId();
+    this.lifetime = request.lifetime;
+    this.requestedNanos = request.requestedNanos;
+    this.deadlineNanos = request.maxWait == null ? Long.MAX_VALUE
+        : Waiters.saturatedAdd(System.nanoTime(), Waiters.nanos(request.maxWait));
+    this.result = request.served();
+    this.issuedTicket = request.issued();
     this.expiry = new ExpiryBound(clock, lifetime, issueRequestedAtMillis);
+    request.started();
+  }
+
+  /**
+   * Asks the store for the ticket with {@code issue} (issuing is the first look) and carries on as
+   * its answer says. A turn served before {@code issue} returns is completed on this thread.
+   */
+  void issue(java.util.function.Supplier<CompletionStage<LockStore.Issued>> issue) {
+    requester = Thread.currentThread();
+    CompletionStage<LockStore.Issued> answer;
+    try {
+      answer = issue.get();
+    } catch (RuntimeException e) {
+      answer = CompletableFuture.failedFuture(e);
+    }
+    answer.whenComplete((i, error) -> {
+      if (error != null) {
+        issueFailed(Waiters.asLockException(conversationId, "could not issue a ticket", error));
+      } else {
+        issued(i);
+      }
+    });
+    requester = null;
   }
 
   /**
@@ -81,6 +112,9 @@ final class Acquisition implements Waiters.Renewable {
     waiters.track(this);
     onStatus(issued.status(), null);
     announceIssue();
+    // Any completion but the hand-over (cancel, orTimeout, complete by the caller) must give the
+    // ticket back; after a hand-over or a failure the acquisition is done and ignores the poke.
+    result.whenComplete((held, e) -> poke());
   }
 
   /** No ticket was issued, so there is nothing to give back. */

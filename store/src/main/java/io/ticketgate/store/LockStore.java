@@ -152,6 +152,28 @@ public abstract class LockStore implements AutoCloseable {
     return null;
   }
 
+  /**
+   * Gives {@code ticket} back and, in the same step, issues a new ticket of the conversation living
+   * {@code lifetime} and looks where it stands: the turn of a request queued behind the released one
+   * ({@link #requestAfter}). Like {@link #releaseAndLook}, it must wake none of this process's
+   * waiters; the engine passes the answer on first and wakes the others after. The default does it
+   * in one read-modify-write of {@link #getLock} and {@link #saveLock}, serialized per conversation
+   * within the process.
+   *
+   * @return the new ticket and where it stood right after the release
+   * @throws LockException when the store fails; the old ticket may or may not be back then, and the
+   *     new one may or may not have been issued (if it was, it expires unserved)
+   */
+  protected Issued releaseAndIssue(String conversationId, int ticket, Duration lifetime) {
+    return guarded(conversationId, "finish serving ticket " + ticket + " and issue the next", () -> {
+      TicketLock lock = getOrCreateLock(conversationId);
+      int issued = lock.issueTicket(lifetime); // before the removal, so Rasa's numbering goes on growing
+      lock.removeTicketFor(ticket);
+      saveLock(lock);
+      return new Issued(issued, TicketStatus.of(lock, issued));
+    });
+  }
+
   /** Whether the conversation has any live ticket. */
   public boolean isSomeoneWaiting(String conversationId) {
     return getLock(conversationId).map(TicketLock::isSomeoneWaiting).orElse(false);
@@ -285,10 +307,43 @@ public abstract class LockStore implements AutoCloseable {
   public LockRequest request(String conversationId, Duration lifetime, Duration maxWait) {
     Checks.conversationId(conversationId);
     Checks.positive(lifetime, "lifetime");
+    checkMaxWait(maxWait);
+    return waiters.acquire(conversationId, lifetime, maxWait);
+  }
+
+  private static void checkMaxWait(Duration maxWait) {
     if (maxWait != null && (maxWait.isNegative() || maxWait.isZero())) {
       throw new IllegalArgumentException("maxWait must be positive or null but was " + maxWait);
     }
-    return waiters.acquire(conversationId, lifetime, maxWait);
+  }
+
+  /**
+   * Starts taking the turn after {@code ahead}, a turn of this store the caller holds, for work
+   * queued in order behind it, such as the next message of a conversation. The ticket is issued when
+   * {@code ahead} is released, in the same store step where the store can (one script for the Redis
+   * stores, whose release then also tells whether the new ticket is served), and the turn passes
+   * without a wake-up: one store call per turn instead of two. When {@code ahead} is already
+   * released, the ticket is issued now.
+   *
+   * <p>Until {@code ahead} is released the request holds no place in the store's queue, so tickets
+   * other processes take meanwhile are served before it, as their issue order says. It waits for
+   * the release without a limit ({@code ahead} is the caller's own turn); {@code maxWait} counts from
+   * the issue. When that release fails, the request fails with it ({@link LockException.Reason#STORE_FAILED}).
+   * Cancelling the request before the release leaves the release a plain one.
+   *
+   * @param ahead a turn of this store, not necessarily still held
+   * @param maxWait the longest to wait once the ticket is issued, or null to wait as long as it lives
+   * @throws IllegalArgumentException when {@code ahead} is not a turn of this store
+   * @throws IllegalStateException when another request is already queued behind {@code ahead}
+   */
+  public LockRequest requestAfter(HeldLock ahead, Duration lifetime, Duration maxWait) {
+    Objects.requireNonNull(ahead, "ahead");
+    Checks.positive(lifetime, "lifetime");
+    checkMaxWait(maxWait);
+    if (!(ahead instanceof RealHeldLock held) || !held.isOf(waiters)) {
+      throw new IllegalArgumentException("ahead must be a turn of this store but was " + ahead);
+    }
+    return waiters.acquireAfter(held, lifetime, maxWait);
   }
 
   /**

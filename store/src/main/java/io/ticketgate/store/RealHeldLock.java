@@ -3,6 +3,7 @@ package io.ticketgate.store;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +30,13 @@ final class RealHeldLock implements HeldLock, Waiters.Renewable {
   /** Shared with the acquisition that was served, so renewals while waiting count. */
   private final ExpiryBound expiry;
   private volatile boolean lost;
+  /**
+   * The request queued behind this turn ({@link LockStore#requestAfter}), whose ticket the release
+   * issues; {@link #RELEASED} once the release has taken it, after which requests are issued at
+   * once.
+   */
+  private final AtomicReference<RealLockRequest> behind = new AtomicReference<>();
+  private static final RealLockRequest RELEASED = new RealLockRequest("released", Duration.ofMillis(1), null);
 
   RealHeldLock(LockStore store, Waiters waiters, String conversationId, int ticket, Duration lifetime, Duration waited,
       boolean aheadExpired, ExpiryBound expiry) {
@@ -82,19 +90,53 @@ final class RealHeldLock implements HeldLock, Waiters.Renewable {
     renewed(requestedAt);
   }
 
+  /** Whether this turn was served by {@code engine}, i.e. belongs to that engine's store. */
+  boolean isOf(Waiters engine) {
+    return waiters == engine;
+  }
+
+  /**
+   * Queues {@code request} to have its ticket issued by this turn's release.
+   *
+   * @return false when this turn is already released: the caller issues the ticket itself
+   * @throws IllegalStateException when another request is already queued behind this turn
+   */
+  boolean queueBehind(RealLockRequest request) {
+    while (true) {
+      RealLockRequest current = behind.get();
+      if (current == RELEASED) {
+        return false;
+      }
+      if (current != null && !current.isOver()) {
+        throw new IllegalStateException("conversation '" + conversationId + "': a request is already queued behind "
+            + "ticket " + ticket);
+      }
+      if (behind.compareAndSet(current, request)) {
+        return true;
+      }
+    }
+  }
+
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
       waiters.untrack(this);
+      RealLockRequest next = behind.getAndSet(RELEASED);
+      if (next != null && next.isOver()) {
+        next = null; // cancelled while it waited behind this turn
+      }
       if (lost || isLocallyExpired()) {
         // Its number may be someone else's by now, so removing "ticket N" could take their turn;
         // an expired ticket blocks nobody anyway.
         log.debug("conversation '{}': ticket {} had expired when it was released; nothing to give back",
             conversationId, ticket);
+        if (next != null) {
+          waiters.start(next);
+        }
         return;
       }
       try {
-        giveBack();
+        giveBack(next);
       } catch (LockException e) {
         // The caller still hears of the failure; meanwhile the ticket must not block its
         // conversation for a whole lifetime once the store is back.
@@ -105,19 +147,24 @@ final class RealHeldLock implements HeldLock, Waiters.Renewable {
   }
 
   /**
-   * Gives the ticket back. When this process waits on the conversation's next ticket, the release
-   * also looks where that ticket stands, so the turn passes inside the process in one store call.
+   * Gives the ticket back. A request queued behind this turn gets its ticket in the same store
+   * step; otherwise, when this process waits on the conversation's next ticket, the release also
+   * looks where that ticket stands. Either way the turn passes inside the process in one store call.
    */
-  private void giveBack() {
-    Acquisition next = waiters.successor(conversationId, ticket);
-    if (next == null) {
+  private void giveBack(RealLockRequest next) {
+    if (next != null) {
+      waiters.releaseAndIssue(conversationId, ticket, next);
+      return;
+    }
+    Acquisition successor = waiters.successor(conversationId, ticket);
+    if (successor == null) {
       store.cleanup(conversationId, ticket);
       return;
     }
-    TicketStatus status = store.releaseAndLook(conversationId, ticket, next.ticket);
+    TicketStatus status = store.releaseAndLook(conversationId, ticket, successor.ticket);
     if (status != null) {
-      next.offer(status);
-      waiters.wakeExcept(conversationId, next); // as after any release: the others look again
+      successor.offer(status);
+      waiters.wakeExcept(conversationId, successor); // as after any release: the others look again
     }
   }
 

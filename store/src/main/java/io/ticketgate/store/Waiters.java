@@ -82,43 +82,71 @@ final class Waiters {
   }
 
   LockRequest acquire(String conversationId, Duration lifetime, Duration maxWait) {
-    if (closed.get()) {
-      LockException e = new LockException(LockException.Reason.CLOSED, conversationId, "the lock store is closed", null);
-      return new Request(conversationId, CompletableFuture.failedFuture(e), CompletableFuture.failedFuture(e));
-    }
-    long requested = System.nanoTime();
-    long deadline = maxWait == null ? Long.MAX_VALUE : saturatedAdd(requested, nanos(maxWait));
-    long issueRequestedAtMillis = store.options().clock().millis();
-    CompletableFuture<HeldLock> result = new CompletableFuture<>();
-    // Registered before the ticket exists: issuing counts as the first look, and a release signalled
-    // while it runs makes the acquisition look again, so no wake-up can fall between issue and wait.
-    Acquisition a = new Acquisition(this, store, conversationId, lifetime, requested, deadline, issueRequestedAtMillis,
-        result);
-    register(a);
-    CompletionStage<LockStore.Issued> issued;
-    a.requester = Thread.currentThread();
-    try {
-      issued = store.issueAndLookAsync(conversationId, lifetime);
-    } catch (RuntimeException e) {
-      issued = CompletableFuture.failedFuture(e);
-    }
-    issued.whenComplete((i, error) -> {
-      if (error != null) {
-        LockException e = asLockException(conversationId, "could not issue a ticket", error);
-        a.issueFailed(e);
-        return;
-      }
-      a.issued(i);
-      // Any completion but the hand-over (cancel, orTimeout, complete by the caller) must give the
-      // ticket back; after a hand-over or a failure the acquisition is done and ignores the poke.
-      result.whenComplete((held, e) -> a.poke());
-    });
-    a.requester = null;
-    return new Request(conversationId, a.issuedTicket, result);
+    RealLockRequest request = new RealLockRequest(conversationId, lifetime, maxWait);
+    start(request);
+    return request;
   }
 
-  private record Request(String conversationId, CompletableFuture<Integer> issued, CompletableFuture<HeldLock> served)
-      implements LockRequest {}
+  /**
+   * Queues a request behind {@code ahead}: its ticket is issued by the release of {@code ahead}
+   * ({@link #releaseAndIssue}), or now when {@code ahead} is already released.
+   */
+  LockRequest acquireAfter(RealHeldLock ahead, Duration lifetime, Duration maxWait) {
+    RealLockRequest request = new RealLockRequest(ahead.conversationId(), lifetime, maxWait);
+    request.failIssueWhenCancelledBeforeStart();
+    if (!ahead.queueBehind(request)) {
+      start(request);
+    }
+    return request;
+  }
+
+  /** Issues {@code request}'s ticket now. */
+  void start(RealLockRequest request) {
+    String conversationId = request.conversationId();
+    if (closed.get()) {
+      failClosed(request);
+      return;
+    }
+    // Registered before the ticket exists: issuing counts as the first look, and a release signalled
+    // while it runs makes the acquisition look again, so no wake-up can fall between issue and wait.
+    Acquisition a = new Acquisition(this, store, request, store.options().clock().millis());
+    register(a);
+    a.issue(() -> store.issueAndLookAsync(conversationId, request.lifetime));
+  }
+
+  /**
+   * Gives back {@code ticket} and issues {@code next}'s ticket in the same store step, on the
+   * releasing holder's thread; the turn, when served, is handed over on the executor. A failure
+   * fails {@code next} too (it may or may not have been issued; if it was, it expires) and is
+   * thrown, so the holder retries giving its own ticket back.
+   */
+  void releaseAndIssue(String conversationId, int ticket, RealLockRequest next) {
+    if (closed.get()) {
+      failClosed(next);
+      store.cleanup(conversationId, ticket);
+      return;
+    }
+    Acquisition a = new Acquisition(this, store, next, store.options().clock().millis());
+    register(a);
+    LockStore.Issued issued;
+    try {
+      issued = store.releaseAndIssue(conversationId, ticket, next.lifetime);
+    } catch (RuntimeException e) {
+      LockException le = asLockException(conversationId, "could not finish serving ticket " + ticket
+          + " and issue the next", e);
+      a.issueFailed(le);
+      throw le;
+    }
+    a.issued(issued);
+    wakeExcept(conversationId, a); // as after any release: the others look again
+  }
+
+  private static void failClosed(RealLockRequest request) {
+    LockException e = new LockException(LockException.Reason.CLOSED, request.conversationId(),
+        "the lock store is closed", null);
+    request.issued().completeExceptionally(e);
+    request.served().completeExceptionally(e);
+  }
 
   void wake(String conversationId) {
     Acquisition[] waiting = byConversation.get(conversationId);

@@ -643,6 +643,139 @@ public abstract class LockStoreContract {
     }
   }
 
+  // ------------------------------------------------------------------ requestAfter: a turn queued behind a held one
+
+  @Test
+  void aRequestAfterAHeldTurnIsIssuedByItsReleaseAndServed() {
+    LockStore store = store(eventDrivenOptions());
+    String conv = newConversationId();
+    HeldLock holder = store.lock(conv, LONG, null);
+    LockRequest next = store.requestAfter(holder, LONG, null);
+
+    assertThat(next.conversationId()).isEqualTo(conv);
+    assertThat(next.issued()).as("issued only by the release").isNotDone();
+    assertThat(liveTickets(store, conv)).containsExactly(holder.ticket());
+
+    holder.close();
+
+    try (HeldLock held = served(next.served(), "the turn queued behind a released one")) {
+      assertThat(next.issued().getNow(-1)).isEqualTo(held.ticket());
+      assertThat(held.aheadExpired()).isFalse();
+      assertThat(store.ticketStatus(conv, held.ticket()).isServed()).isTrue();
+      assertThat(liveTickets(store, conv)).containsExactly(held.ticket());
+    }
+    assertThat(store.isSomeoneWaiting(conv)).isFalse();
+  }
+
+  @Test
+  void aTicketTakenWhileTheTurnIsHeldIsServedBeforeTheRequestQueuedBehindIt() {
+    LockStore store = store(eventDrivenOptions());
+    String conv = newConversationId();
+    HeldLock holder = store.lock(conv, LONG, null);
+    LockRequest behind = store.requestAfter(holder, LONG, null);
+    CompletableFuture<HeldLock> other = store.lockAsync(conv, LONG, null);
+    awaitWaiting(store, 1);
+
+    holder.close();
+
+    HeldLock otherHeld = served(other, "the ticket issued while the turn was held");
+    int behindTicket = Hang.get(behind.issued(), TIMEOUT, "the queued request's issue by the release");
+    assertThat(behindTicket).as("issued after the other ticket").isNotEqualTo(otherHeld.ticket());
+    assertThat(liveTickets(store, conv)).containsExactly(otherHeld.ticket(), behindTicket);
+    assertThat(behind.served()).as("waits while the other ticket is held").isNotDone();
+    otherHeld.close();
+    served(behind.served(), "the queued request after the other ticket").close();
+    assertThat(store.isSomeoneWaiting(conv)).isFalse();
+  }
+
+  @Test
+  void aChainOfTurnsEachQueuedBehindThePreviousKeepsTheirOrder() {
+    LockStore store = store(eventDrivenOptions());
+    String conv = newConversationId();
+    HeldLock held = store.lock(conv, LONG, null);
+    for (int i = 1; i <= 20; i++) {
+      LockRequest next = store.requestAfter(held, LONG, null);
+      int before = held.ticket();
+      held.close();
+      held = served(next.served(), "turn " + i + " of the chain");
+      assertThat(liveTickets(store, conv)).as("turn %d", i).containsExactly(held.ticket());
+      // Issued while the ticket ahead was still in the queue, even with Rasa's numbering.
+      assertThat(held.ticket()).as("turn %d", i).isGreaterThan(before);
+    }
+    held.close();
+    assertThat(store.isSomeoneWaiting(conv)).isFalse();
+  }
+
+  @Test
+  void aRequestAfterAReleasedTurnIsIssuedAtOnce() {
+    LockStore store = store();
+    String conv = newConversationId();
+    HeldLock holder = store.lock(conv, LONG, null);
+    holder.close();
+
+    LockRequest next = store.requestAfter(holder, LONG, null);
+
+    served(next.served(), "a request after a released turn").close();
+    assertThat(store.isSomeoneWaiting(conv)).isFalse();
+  }
+
+  @Test
+  void cancellingARequestQueuedBehindATurnLeavesAPlainRelease() {
+    LockStore store = store();
+    String conv = newConversationId();
+    HeldLock holder = store.lock(conv, LONG, null);
+    LockRequest next = store.requestAfter(holder, LONG, null);
+
+    assertThat(next.cancel()).isTrue();
+
+    Throwable failure = Hang.failure(next.issued(), TIMEOUT, "the issue of a cancelled request");
+    assertThat(failure).isInstanceOf(LockException.class);
+    assertThat(((LockException) failure).reason()).isEqualTo(LockException.Reason.CANCELLED);
+    // Another request may now queue behind the turn; cancel it too.
+    LockRequest again = store.requestAfter(holder, LONG, null);
+    assertThat(again.cancel()).isTrue();
+    holder.close();
+    assertThat(store.isSomeoneWaiting(conv)).isFalse();
+    assertThat(store.getLock(conv)).isEmpty();
+  }
+
+  @Test
+  void onlyOneRequestQueuesBehindATurnOfThisStore() {
+    LockStore store = store();
+    LockStore other = store();
+    String conv = newConversationId();
+    try (HeldLock holder = store.lock(conv, LONG, null)) {
+      LockRequest next = store.requestAfter(holder, LONG, null);
+      assertThatThrownBy(() -> store.requestAfter(holder, LONG, null))
+          .isInstanceOf(IllegalStateException.class).hasMessageContaining(conv);
+      assertThatThrownBy(() -> other.requestAfter(holder, LONG, null))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ahead");
+      assertThatThrownBy(() -> store.requestAfter(null, LONG, null)).isInstanceOf(NullPointerException.class);
+      assertThatThrownBy(() -> store.requestAfter(holder, Duration.ZERO, null))
+          .isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> store.requestAfter(holder, LONG, Duration.ZERO))
+          .isInstanceOf(IllegalArgumentException.class);
+      next.cancel();
+    }
+  }
+
+  @Test
+  void aRequestQueuedBehindATurnThatExpiredIsIssuedWhenTheTurnIsReleased() {
+    LockStore store = store(eventDrivenOptions().toBuilder().keepAlive(false).build());
+    String conv = newConversationId();
+    HeldLock stale = store.lock(conv, SHORT, null);
+    LockRequest next = store.requestAfter(stale, LONG, null);
+    double staleExpires = store.getLock(conv).orElseThrow().ticketFor(stale.ticket()).expires();
+    sleepUntilPast(staleExpires);
+
+    stale.close(); // nothing to give back: the ticket expired
+
+    try (HeldLock held = served(next.served(), "the request behind an expired turn")) {
+      assertThat(store.ticketStatus(conv, held.ticket()).isServed()).isTrue();
+    }
+    assertThat(store.isSomeoneWaiting(conv)).isFalse();
+  }
+
   @Test
   void aWaiterWhoseOwnTicketExpiresGetsLockExceptionNamingTheConversation() {
     LockStore store = store();
@@ -1040,6 +1173,57 @@ public abstract class LockStoreContract {
       assertServedInIssueOrder(conv, turns);
       assertThat(store.isSomeoneWaiting(conv)).as(conv).isFalse();
     }
+    assertThat(store.waitingCount()).isZero();
+  }
+
+  @Test
+  void stressTurnsQueuedBehindHeldOnesBesidePlainTurns() throws Exception {
+    // Worker 0 passes its turn down a chain the way the gateway does: the next request is queued
+    // behind the held turn from another thread, racing the holder's release; the other workers take
+    // plain turns, so releases that issue meet tickets issued in between.
+    LockStore store = store();
+    String conv = newConversationId();
+    int threads = stressThreads();
+    int iterations = stressIterations();
+    Occupancy occupancy = new Occupancy();
+    ExecutorService queuer = Executors.newFixedThreadPool(2, r -> {
+      Thread t = new Thread(r, "contract-queue-behind");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      runWorkers(threads, "contract-queued", worker -> {
+        if (worker == 0) {
+          HeldLock held = store.lock(conv);
+          for (int i = 0; i < iterations; i++) {
+            HeldLock ahead = held;
+            Future<LockRequest> next = i + 1 < iterations
+                ? queuer.submit(() -> store.requestAfter(ahead, store.lockLifetime(), null)) : null;
+            try (ahead) {
+              occupancy.inside(conv, worker, ahead, i % 16 == 0);
+            }
+            if (next != null) {
+              held = Hang.get(Hang.get(next, TIMEOUT, "a request queued behind turn " + i).served(), TIMEOUT,
+                  "turn " + (i + 1) + " of the chain");
+            }
+          }
+          return;
+        }
+        for (int i = 0; i < iterations; i++) {
+          try (HeldLock held = store.lock(conv)) {
+            occupancy.inside(conv, worker, held, i % 16 == 0);
+          }
+        }
+      });
+    } finally {
+      queuer.shutdownNow();
+    }
+
+    occupancy.assertNoOverlap();
+    List<Turn> turns = occupancy.turns(conv);
+    assertThat(turns).hasSize(threads * iterations);
+    assertServedInIssueOrder(conv, turns);
+    assertThat(store.isSomeoneWaiting(conv)).isFalse();
     assertThat(store.waitingCount()).isZero();
   }
 

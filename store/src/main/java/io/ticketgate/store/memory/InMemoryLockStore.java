@@ -86,6 +86,20 @@ public class InMemoryLockStore extends LockStore {
   }
 
   @Override
+  protected Issued releaseAndIssue(String conversationId, int ticket, Duration lifetime) {
+    Checks.positive(lifetime, "lifetime");
+    Issued[] issued = new Issued[1];
+    locks.compute(conversationId, (id, lock) -> {
+      TicketLock l = lock == null ? createLock(id) : lock;
+      int next = l.issueTicket(lifetime); // before the removal, so Rasa's numbering goes on growing
+      l.removeTicketFor(ticket);
+      issued[0] = new Issued(next, TicketStatus.of(l, next));
+      return l;
+    });
+    return issued[0];
+  }
+
+  @Override
   public boolean renewTicket(String conversationId, int ticket, Duration lifetime) {
     Checks.positive(lifetime, "lifetime"); // computeIfPresent never reaches TicketLock's check without a lock
     boolean[] renewed = new boolean[1];

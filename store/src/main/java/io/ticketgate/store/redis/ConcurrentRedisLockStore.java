@@ -138,32 +138,49 @@ public class ConcurrentRedisLockStore extends RedisBackedLockStore {
    * KEYS: counter, floor, high water, absent hash. ARGV: base, expires, lifetime ms, counter TTL ms,
    * now (seconds), grace ms. Returns {n, look...}.
    */
-  private static final RedisConnection.Script ISSUE = new RedisConnection.Script(LOOK + """
-      local hw = tonumber(redis.call('GET', KEYS[3]) or '0') or 0
-      local last = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
-      local from = hw
-      if last < hw then
-        redis.call('SET', KEYS[1], hw)
-        redis.call('DEL', KEYS[2])
-        from = 0
-      end
-      local floor = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
-      if from < floor - 1 then from = floor - 1 end
-      if from < last then
-        local nowMs = string.format('%.0f', redisMillis())
-        for i = from + 1, last do
-          if redis.call('EXISTS', ARGV[1] .. i) == 0 then redis.call('HSETNX', KEYS[4], i, nowMs) end
+  private static final String ISSUE_FUNCTION = """
+      local function issue(counterKey, floorKey, highWaterKey, absentKey, base, expires, lifetimeMs, counterTtl,
+          nowSec, graceMs)
+        local hw = tonumber(redis.call('GET', highWaterKey) or '0') or 0
+        local last = tonumber(redis.call('GET', counterKey) or '0') or 0
+        local from = hw
+        if last < hw then
+          redis.call('SET', counterKey, hw)
+          redis.call('DEL', floorKey)
+          from = 0
         end
-        redis.call('PEXPIRE', KEYS[4], ARGV[4])
+        local floor = tonumber(redis.call('GET', floorKey) or '0') or 0
+        if from < floor - 1 then from = floor - 1 end
+        if from < last then
+          local nowMs = string.format('%.0f', redisMillis())
+          for i = from + 1, last do
+            if redis.call('EXISTS', base .. i) == 0 then redis.call('HSETNX', absentKey, i, nowMs) end
+          end
+          redis.call('PEXPIRE', absentKey, counterTtl)
+        end
+        local n = redis.call('INCR', counterKey)
+        redis.call('PEXPIRE', counterKey, counterTtl)
+        redis.call('PEXPIRE', floorKey, counterTtl)
+        redis.call('SET', highWaterKey, n, 'PX', counterTtl)
+        redis.call('SET', base .. n, '{"number": ' .. n .. ', "expires": ' .. expires .. '}', 'PX', lifetimeMs)
+        local status = look(base, n, floorKey, counterTtl, absentKey, nowSec, graceMs)
+        table.insert(status, 1, n)
+        return status
       end
-      local n = redis.call('INCR', KEYS[1])
-      redis.call('PEXPIRE', KEYS[1], ARGV[4])
-      redis.call('PEXPIRE', KEYS[2], ARGV[4])
-      redis.call('SET', KEYS[3], n, 'PX', ARGV[4])
-      redis.call('SET', ARGV[1] .. n, '{"number": ' .. n .. ', "expires": ' .. ARGV[2] .. '}', 'PX', ARGV[3])
-      local status = look(ARGV[1], n, KEYS[2], ARGV[4], KEYS[4], tonumber(ARGV[5]), tonumber(ARGV[6]))
-      table.insert(status, 1, n)
-      return status
+      """;
+
+  /**
+   * INCRs the counter, writes the ticket and looks where it stands, all in one step: no number of
+   * Ticketgate's is issued without its key, and an uncontended turn costs one round trip to take.
+   * Before the INCR: raises a counter found below the high-water mark (a Rasa cleanup deleted it;
+   * the floor went with it, so the look starts from 0), and notes the numbers others took since the
+   * last Ticketgate issue whose keys are absent (maybe not written yet) in the absent hash.
+   * KEYS: counter, floor, high water, absent hash. ARGV: base, expires, lifetime ms, counter TTL ms,
+   * now (seconds), grace ms. Returns {n, look...}.
+   */
+  private static final RedisConnection.Script ISSUE = new RedisConnection.Script(LOOK + ISSUE_FUNCTION + """
+      return issue(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]),
+          tonumber(ARGV[6]))
       """);
 
   /**
@@ -216,6 +233,23 @@ public class ConcurrentRedisLockStore extends RedisBackedLockStore {
         status = look(ARGV[5], tonumber(ARGV[6]), KEYS[2], ARGV[4], KEYS[6], tonumber(ARGV[7]), tonumber(ARGV[8]))
       end
       if after and status[1] ~= 0 then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
+      return status
+      """);
+
+  /**
+   * Gives the ticket back and issues the caller's next ticket of the conversation, as {@link #ISSUE}
+   * would right after: a turn queued behind the released one in the same process. Publishes the
+   * release only when someone came after the old ticket and the new one is not served (then
+   * someone else is ahead of it, and may be waiting in another process).
+   * KEYS: the ticket, floor, counter, high water, absent hash. ARGV: number, channel, message,
+   * counter TTL ms, base, expires, lifetime ms, now (seconds), grace ms. Returns {n, look...}.
+   */
+  private static final RedisConnection.Script RELEASE_AND_ISSUE = new RedisConnection.Script(LOOK + GIVE_BACK
+      + ISSUE_FUNCTION + """
+      local after = giveBack(KEYS[1], tonumber(ARGV[1]), KEYS[2], KEYS[3], KEYS[4], ARGV[4])
+      local status = issue(KEYS[3], KEYS[2], KEYS[4], KEYS[5], ARGV[5], ARGV[6], ARGV[7], ARGV[4], tonumber(ARGV[8]),
+          tonumber(ARGV[9]))
+      if after and status[2] ~= 0 then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
       return status
       """);
 
@@ -353,8 +387,12 @@ public class ConcurrentRedisLockStore extends RedisBackedLockStore {
             state + ABSENT_SINCE_SUFFIX},
         base, RasaJson.pythonFloat(expires), Long.toString(Math.max(1, lifetime.toMillis())), counterTtlMillis,
         RasaJson.pythonFloat(nowMillis / 1000.0), graceMillis);
-    return guard(conversationId, "issue a ticket", reply.thenApply(r ->
-        new Issued(Math.toIntExact((Long) r.get(0)), status(conversationId, r.subList(1, r.size())))));
+    return guard(conversationId, "issue a ticket", reply.thenApply(r -> issued(conversationId, r)));
+  }
+
+  /** Decodes an issue: {n, look...}. */
+  private Issued issued(String conversationId, List<Object> r) {
+    return new Issued(Math.toIntExact((Long) r.get(0)), status(conversationId, r.subList(1, r.size())));
   }
 
   @Override
@@ -384,6 +422,23 @@ public class ConcurrentRedisLockStore extends RedisBackedLockStore {
       wakeWaiters(conversationId);
       return null;
     }
+  }
+
+  @Override
+  protected Issued releaseAndIssue(String conversationId, int ticket, Duration lifetime) {
+    Checks.positive(lifetime, "lifetime");
+    String base = keyBase(conversationId);
+    String state = stateBase(conversationId);
+    long nowMillis = clock().millis();
+    double expires = nowMillis / 1000.0 + lifetime.toMillis() / 1000.0;
+    List<Object> reply = await(conversationId, "finish serving ticket " + ticket + " and issue the next",
+        redis.<List<Object>>eval(RELEASE_AND_ISSUE, ScriptOutputType.MULTI,
+            new String[] {base + ticket, base + FLOOR_SUFFIX, base + LAST_ISSUED_SUFFIX, state + HIGH_WATER_SUFFIX,
+                state + ABSENT_SINCE_SUFFIX},
+            Integer.toString(ticket), releaseChannel, conversationId, counterTtlMillis, base,
+            RasaJson.pythonFloat(expires), Long.toString(Math.max(1, lifetime.toMillis())),
+            RasaJson.pythonFloat(nowMillis / 1000.0), graceMillis));
+    return issued(conversationId, reply);
   }
 
   /** Same as {@link #finishServing}: tickets are separate keys, so there is no lock left to delete. */

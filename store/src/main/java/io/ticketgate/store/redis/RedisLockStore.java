@@ -166,6 +166,21 @@ public class RedisLockStore extends RedisBackedLockStore {
     });
   }
 
+  /**
+   * The release and the issue are one compare-and-set, so the new ticket's place comes free with
+   * the release; the queue is only published when someone else is ahead of it.
+   */
+  @Override
+  protected Issued releaseAndIssue(String conversationId, int ticket, Duration lifetime) {
+    Checks.positive(lifetime, "lifetime");
+    return update(conversationId, "finish serving ticket " + ticket + " and issue the next", lock -> {
+      int next = lock.issueTicket(lifetime); // before the removal, so Rasa's numbering goes on growing
+      lock.removeTicketFor(ticket);
+      TicketStatus status = TicketStatus.of(lock, next);
+      return Change.write(new Issued(next, status), !status.isServed());
+    });
+  }
+
   @Override
   public boolean renewTicket(String conversationId, int ticket, Duration lifetime) {
     Checks.positive(lifetime, "lifetime");

@@ -15,13 +15,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * What a turn passed from one ticket to the next costs on both Redis layouts, counted by Redis
  * itself ({@code INFO commandstats}): when the next ticket waits in the same process, the release
- * tells where it stands in the same step and publishes nothing; a ticket of another process queued
- * in between is still served first and woken by the release message.
+ * tells where it stands in the same step and publishes nothing; a request queued behind the released
+ * turn ({@code requestAfter}) is issued and served by the release itself; a ticket of another process
+ * queued in between is still served first and woken by the release message.
  */
 class HandOverIT {
 
@@ -66,13 +67,46 @@ class HandOverIT {
     assertThat(calls).as("nobody else can be served, so nobody is told").doesNotContainKey("publish");
   }
 
-  /** Holder, then a waiter of the same process; returns the commands Redis ran from the release until the waiter was served. */
+  @Test
+  void concurrentLayoutIssuesAndServesTheRequestQueuedBehindATurnInItsReleaseScript() throws Exception {
+    Map<String, Long> calls = handOverInsideTheProcess(true, true);
+    assertThat(calls.getOrDefault("evalsha", 0L) + calls.getOrDefault("eval", 0L))
+        .as("one script releases, issues and looks, in %s", calls).isEqualTo(1);
+    assertThat(calls).as("nobody else can be served, so nobody is told").doesNotContainKey("publish");
+  }
+
+  @Test
+  void redisLayoutIssuesAndServesTheRequestQueuedBehindATurnInItsReleaseSwap() throws Exception {
+    Map<String, Long> calls = handOverInsideTheProcess(false, true);
+    assertThat(calls.getOrDefault("evalsha", 0L) + calls.getOrDefault("eval", 0L))
+        .as("the compare-and-set that releases and issues, in %s", calls).isEqualTo(1);
+    assertThat(calls.get("get")).as("the read and the check inside the compare-and-set, in %s", calls).isEqualTo(2);
+    assertThat(calls).as("nobody else can be served, so nobody is told").doesNotContainKey("publish");
+  }
+
+  /**
+   * Holder, then the next turn of the same process: either a waiting ticket, or a request queued
+   * behind the holder ({@code queued}). Returns the commands Redis ran from the release until the
+   * next turn was served.
+   */
   private static Map<String, Long> handOverInsideTheProcess(boolean concurrent) throws Exception {
+    return handOverInsideTheProcess(concurrent, false);
+  }
+
+  private static Map<String, Long> handOverInsideTheProcess(boolean concurrent, boolean queued) throws Exception {
+    // Twice, counting the second: the first use of a script sends its source after a NOSCRIPT.
+    handOverInsideTheProcessOnce(concurrent, queued);
+    return handOverInsideTheProcessOnce(concurrent, queued);
+  }
+
+  private static Map<String, Long> handOverInsideTheProcessOnce(boolean concurrent, boolean queued) throws Exception {
     try (RedisBackedLockStore store = newStore(concurrent)) {
       String id = "conv-" + UUID.randomUUID();
       HeldLock first = store.lock(id, LIFETIME, WAIT);
-      LockRequest second = store.request(id, LIFETIME, WAIT);
-      second.issued().get(10, TimeUnit.SECONDS);
+      LockRequest second = queued ? store.requestAfter(first, LIFETIME, WAIT) : store.request(id, LIFETIME, WAIT);
+      if (!queued) {
+        second.issued().get(10, TimeUnit.SECONDS);
+      }
       assertThat(second.served()).isNotDone();
 
       server.command("CONFIG", "RESETSTAT");
@@ -85,21 +119,25 @@ class HandOverIT {
     }
   }
 
-  @ParameterizedTest(name = "concurrent layout: {0}")
-  @ValueSource(booleans = {true, false})
-  void anotherProcessQueuedInBetweenIsServedFirstThenWakesTheSuccessor(boolean concurrent) throws Exception {
+  @ParameterizedTest(name = "concurrent layout, next turn queued behind the holder: {0}")
+  @CsvSource({"true,false", "false,false", "true,true", "false,true"})
+  void anotherProcessQueuedInBetweenIsServedFirstThenWakesTheSuccessor(boolean concurrent, boolean queued)
+      throws Exception {
     try (RedisBackedLockStore store = newStore(concurrent); RedisBackedLockStore other = newStore(concurrent)) {
       String id = "conv-" + UUID.randomUUID();
       HeldLock first = store.lock(id, LIFETIME, WAIT);
       LockRequest between = other.request(id, LIFETIME, WAIT);
       between.issued().get(10, TimeUnit.SECONDS);
-      LockRequest mine = store.request(id, LIFETIME, WAIT);
-      mine.issued().get(10, TimeUnit.SECONDS);
+      LockRequest mine = queued ? store.requestAfter(first, LIFETIME, WAIT) : store.request(id, LIFETIME, WAIT);
+      if (!queued) {
+        mine.issued().get(10, TimeUnit.SECONDS);
+      }
 
       server.command("CONFIG", "RESETSTAT");
       first.close();
       HeldLock othersTurn = between.served().get(10, TimeUnit.SECONDS);
       assertThat(commandCalls()).as("the other process hears of the release").containsKey("publish");
+      mine.issued().get(10, TimeUnit.SECONDS);
       assertThat(mine.served()).as("this process's next ticket waits behind the other's").isNotDone();
 
       othersTurn.close();

@@ -1,0 +1,71 @@
+package io.ticketgate.store;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The {@link LockRequest} every store returns: what the caller asked for and the two futures it
+ * holds. An {@link Acquisition} serves it once the store is asked for its ticket, which is at once
+ * for {@link LockStore#request} and at the release of the turn ahead for
+ * {@link LockStore#requestAfter}.
+ *
+ */
+final class RealLockRequest implements LockRequest {
+
+  private final String conversationId;
+  final Duration lifetime;
+  /** How long to wait once the ticket is issued; null for as long as it lives. */
+  final Duration maxWait;
+  /** When the caller asked, by {@link System#nanoTime()}: {@link HeldLock#waited()} counts from here. */
+  final long requestedNanos;
+  private final CompletableFuture<Integer> issued = new CompletableFuture<>();
+  private final CompletableFuture<HeldLock> served = new CompletableFuture<>();
+  private volatile boolean started;
+
+  RealLockRequest(String conversationId, Duration lifetime, Duration maxWait) {
+    this.conversationId = conversationId;
+    this.lifetime = lifetime;
+    this.maxWait = maxWait;
+    this.requestedNanos = System.nanoTime();
+  }
+
+  /**
+   * For a request that waits before its ticket is asked for: cancelling it then also fails
+   * {@link #issued()}, so a caller blocked on the issue is not left waiting for a ticket that will
+   * never come. (Once the ticket is asked for, {@code issued} completes with it as usual, and the
+   * engine gives it back.)
+   */
+  void failIssueWhenCancelledBeforeStart() {
+    served.whenComplete((held, e) -> {
+      if (e != null && !started) {
+        issued.completeExceptionally(new LockException(LockException.Reason.CANCELLED, conversationId,
+            "the request was cancelled before its ticket was issued", null));
+      }
+    });
+  }
+
+  /** The store is being asked for the ticket now. */
+  void started() {
+    started = true;
+  }
+
+  @Override
+  public String conversationId() {
+    return conversationId;
+  }
+
+  @Override
+  public CompletableFuture<Integer> issued() {
+    return issued;
+  }
+
+  @Override
+  public CompletableFuture<HeldLock> served() {
+    return served;
+  }
+
+  /** Whether the request is over (served, failed or cancelled), so there is nothing left to issue. */
+  boolean isOver() {
+    return served.isDone();
+  }
+}
