@@ -24,11 +24,13 @@ import org.slf4j.LoggerFactory;
  * <p>Order within a conversation comes from {@link #previous}, the job of the record consumed before
  * this one (same conversation, this process):
  * <ul>
- *   <li>this job takes its ticket only once the previous job's {@link Turn#served} completed (it was
- *       served, or gave up). So tickets are issued in the order records were consumed, a job that
- *       must take a new ticket (its first one expired, the store failed) cannot be overtaken by the
- *       record behind it, and a waiting ticket is still queued in the store while its predecessor
- *       talks to the bot, so the hand-over costs no extra round trip;
+ *   <li>this job asks for its ticket only once the previous job's {@link Turn#served} completed (it
+ *       was served, or gave up), queued behind the previous job's held ticket
+ *       ({@link io.ticketgate.store.LockStore#requestAfter}): that ticket's release issues this one
+ *       in the same store call and, unless another process queued in between, serves it. So tickets
+ *       are issued in the order records were consumed, a job that must take a new ticket (its first
+ *       one expired, the store failed) cannot be overtaken by the record behind it, and a turn
+ *       passes to the next record of the conversation in one store call;
  *   <li>once served, it also waits until the previous job is {@link #done} before it starts. Normally
  *       that costs nothing (the previous job's release is what served us); it matters when the
  *       previous job's ticket expired while it still worked (the process was paused, the store was
@@ -71,12 +73,13 @@ final class Job implements Runnable {
   private Duration lockWait = Duration.ZERO;
 
   /**
-   * One turn of a job. {@code served} completes when the job starts with it, or gives up; the next
-   * job of the conversation takes its ticket only then. {@code superseded} completes when the job
-   * gave this turn up to take a new ticket, telling the next job to start over behind the new turn.
+   * One turn of a job. {@code served} completes when the job starts with it (with its held ticket),
+   * or gives up (with null); the next job of the conversation asks for its ticket only then, queued
+   * behind that held ticket. {@code superseded} completes when the job gave this turn up to take a
+   * new ticket, telling the next job to start over behind the new turn.
    */
   static final class Turn {
-    final CompletableFuture<Void> served = new CompletableFuture<>();
+    final CompletableFuture<HeldLock> served = new CompletableFuture<>();
     final CompletableFuture<Void> superseded = new CompletableFuture<>();
   }
 
@@ -244,10 +247,8 @@ final class Job implements Runnable {
       while (true) {
         Job before = previous;
         Turn basis = before == null ? null : before.turn;
-        if (basis != null) {
-          await(basis.served);
-        }
-        HeldLock held = acquire(m, basis);
+        HeldLock ahead = basis == null ? null : await(basis.served);
+        HeldLock held = acquire(m, basis, ahead);
         if (held == null) {
           if (state.get() != QUEUED) {
             return null;
@@ -274,7 +275,7 @@ final class Job implements Runnable {
           release(held);
           return null;
         }
-        turn.served.complete(null);
+        turn.served.complete(held);
         return held;
       }
     } finally {
@@ -282,9 +283,9 @@ final class Job implements Runnable {
     }
   }
 
-  private static void await(CompletableFuture<Void> future) throws InterruptedException {
+  private static <T> T await(CompletableFuture<T> future) throws InterruptedException {
     try {
-      future.get();
+      return future.get();
     } catch (ExecutionException e) {
       throw new IllegalStateException("a turn never fails", e);
     }
@@ -302,17 +303,23 @@ final class Job implements Runnable {
   }
 
   /**
-   * Takes a ticket and waits for it, trying again with a new ticket when the store fails.
+   * Takes a ticket and waits for it, trying again with a new ticket when the store fails. The first
+   * ticket is queued behind {@code ahead}, the previous job's held ticket, so that its release
+   * issues this one and the turn passes in one store call.
    *
    * @param basis the previous job's turn this ticket follows, or null
+   * @param ahead the ticket {@code basis} was served with, or null
    * @return the held ticket; null when the job was cancelled or {@code basis} was given up
    */
-  private HeldLock acquire(Message m, Turn basis) throws InterruptedException {
+  private HeldLock acquire(Message m, Turn basis, HeldLock ahead) throws InterruptedException {
     for (int attempt = 1; ; attempt++) {
       if (state.get() != QUEUED || basis != null && basis.superseded.isDone()) {
         return null;
       }
-      LockRequest r = ctx.store().request(m.conversationId(), ctx.lifetime(), ctx.lockMaxWait());
+      long requestedAt = System.nanoTime();
+      LockRequest r = ahead != null && attempt == 1
+          ? ctx.store().requestAfter(ahead, ctx.lifetime(), ctx.lockMaxWait())
+          : ctx.store().request(m.conversationId(), ctx.lifetime(), ctx.lockMaxWait());
       request = r;
       if (state.get() != QUEUED) {
         r.cancel();
@@ -321,7 +328,6 @@ final class Job implements Runnable {
       try {
         r.issued().get();
         ctx.listener().ticketIssued();
-        long issuedAt = System.nanoTime();
         if (basis != null) {
           awaitEither(r.served(), basis.superseded);
           if (!r.served().isDone()) {
@@ -332,7 +338,7 @@ final class Job implements Runnable {
           }
         }
         HeldLock held = r.served().get();
-        lockWait = Duration.ofNanos(System.nanoTime() - issuedAt);
+        lockWait = Duration.ofNanos(System.nanoTime() - requestedAt);
         ctx.listener().lockWait(lockWait);
         if (held.aheadExpired()) {
           ctx.listener().servedAfterExpiry(lockWait);
