@@ -328,8 +328,9 @@ public abstract class LockStore implements AutoCloseable {
    * <p>Until {@code ahead} is released the request holds no place in the store's queue, so tickets
    * other processes take meanwhile are served before it, as their issue order says. It waits for
    * the release without a limit ({@code ahead} is the caller's own turn); {@code maxWait} counts from
-   * the issue. When that release fails, the request fails with it ({@link LockException.Reason#STORE_FAILED}).
-   * Cancelling the request before the release leaves the release a plain one.
+   * the issue. When that release fails, the request fails with it ({@link LockException.Reason#STORE_FAILED});
+   * when {@code ahead} had expired by its release, it fails as {@link LockException.Reason#CANCELLED}
+   * and the caller asks again. Cancelling the request before the release leaves the release a plain one.
    *
    * @param ahead a turn of this store, not necessarily still held
    * @param maxWait the longest to wait once the ticket is issued, or null to wait as long as it lives

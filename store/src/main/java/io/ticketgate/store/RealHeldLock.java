@@ -131,7 +131,9 @@ final class RealHeldLock implements HeldLock, Waiters.Renewable {
         log.debug("conversation '{}': ticket {} had expired when it was released; nothing to give back",
             conversationId, ticket);
         if (next != null) {
-          waiters.start(next);
+          // Not issued here: this is the releasing holder's thread, and the request's caller, who may
+          // have cancelled it meanwhile, is elsewhere. It asks again, and is issued on its own thread.
+          next.cancelBeforeStart("ticket " + ticket + " ahead of it had expired when it was released; ask again");
         }
         return;
       }

@@ -44,6 +44,13 @@ final class RealLockRequest implements LockRequest {
     });
   }
 
+  /** Ends a request whose ticket was never asked for: both futures fail as cancelled, naming why. */
+  void cancelBeforeStart(String why) {
+    LockException e = new LockException(LockException.Reason.CANCELLED, conversationId, why, null);
+    issued.completeExceptionally(e);
+    served.completeExceptionally(e);
+  }
+
   /** The store is being asked for the ticket now. */
   void started() {
     started = true;

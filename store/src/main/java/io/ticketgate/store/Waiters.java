@@ -100,8 +100,8 @@ final class Waiters {
     return request;
   }
 
-  /** Issues {@code request}'s ticket now. */
-  void start(RealLockRequest request) {
+  /** Issues {@code request}'s ticket now, on the caller's thread, before the request is returned to it. */
+  private void start(RealLockRequest request) {
     String conversationId = request.conversationId();
     if (closed.get()) {
       failClosed(request);

@@ -760,7 +760,7 @@ public abstract class LockStoreContract {
   }
 
   @Test
-  void aRequestQueuedBehindATurnThatExpiredIsIssuedWhenTheTurnIsReleased() {
+  void aRequestQueuedBehindATurnThatExpiredIsCancelledWhenTheTurnIsReleasedAndMayAskAgain() {
     LockStore store = store(eventDrivenOptions().toBuilder().keepAlive(false).build());
     String conv = newConversationId();
     HeldLock stale = store.lock(conv, SHORT, null);
@@ -770,7 +770,12 @@ public abstract class LockStoreContract {
 
     stale.close(); // nothing to give back: the ticket expired
 
-    try (HeldLock held = served(next.served(), "the request behind an expired turn")) {
+    LockException e = lockFailure(next.served(), "the request behind an expired turn");
+    assertThat(e.reason()).isEqualTo(LockException.Reason.CANCELLED);
+    assertThat(e.getMessage()).contains("expired").contains(conv);
+    assertThat(Hang.failure(next.issued(), TIMEOUT, "its issue")).isInstanceOf(LockException.class);
+    // Asking again behind the released turn issues at once.
+    try (HeldLock held = served(store.requestAfter(stale, LONG, null).served(), "the request asked again")) {
       assertThat(store.ticketStatus(conv, held.ticket()).isServed()).isTrue();
     }
     assertThat(store.isSomeoneWaiting(conv)).isFalse();
