@@ -34,6 +34,16 @@ public interface HeldLock extends AutoCloseable {
   }
 
   /**
+   * Whether this turn may have been lost, judged without a store call: its ticket's lifetime may
+   * have run out (the process was paused, or could not renew it while the store was down) or
+   * keep-alive found it gone. Another holder may have the conversation then, so work that must not
+   * overlap it should not start; check it right before such work.
+   */
+  default boolean isLost() {
+    return false;
+  }
+
+  /**
    * Extends the ticket by its lifetime from now, so a long handler keeps its turn.
    *
    * @throws LockException when the ticket has already expired or was removed (the turn is lost)

@@ -171,6 +171,11 @@ final class RealHeldLock implements HeldLock, Waiters.Renewable {
   }
 
   @Override
+  public boolean isLost() {
+    return lost || isLocallyExpired();
+  }
+
+  @Override
   public boolean isLocallyExpired() {
     return expiry.hasPassed();
   }

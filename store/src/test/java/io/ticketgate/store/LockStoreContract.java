@@ -1002,6 +1002,20 @@ public abstract class LockStoreContract {
   }
 
   @Test
+  void aHeldTurnIsLostOnceItsTicketMayHaveExpired() {
+    LockStore store = store(defaultOptions()); // keep-alive off: nothing renews it
+    String conv = newConversationId();
+    HeldLock held = store.lock(conv, SHORT, null);
+    assertThat(held.isLost()).as("just served").isFalse();
+    double expires = store.getLock(conv).orElseThrow().ticketFor(held.ticket()).expires();
+
+    sleepUntilPast(expires);
+
+    assertThat(held.isLost()).as("past its ticket's expiry").isTrue();
+    held.close();
+  }
+
+  @Test
   void renewAfterExpiryThrowsLockException() {
     LockStore store = store();
     String conv = newConversationId();

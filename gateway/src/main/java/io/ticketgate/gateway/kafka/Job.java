@@ -35,11 +35,12 @@ import org.slf4j.LoggerFactory;
  *       that costs nothing (the previous job's release is what served us); it matters when the
  *       previous job's ticket expired while it still worked (the process was paused, the store was
  *       down): the store then serves us, but the conversation is still ours to finish in order;
- *   <li>when the bot refuses this job's ticket as fenced (a newer holder had the turn meanwhile) and
- *       the partition is still ours, the job gives its turn up ({@link Turn#superseded}) and takes a
- *       new ticket. A successor that based its ticket on the given-up turn gives back whatever it
- *       holds and starts over behind the new turn, so it can neither deadlock on a served ticket
- *       nor overtake.
+ *   <li>when the bot refuses this job's ticket as fenced (a newer holder had the turn meanwhile),
+ *       or the held ticket may have expired before a bot call ({@link HeldLock#isLost()}: the process
+ *       was paused past its lifetime), and the partition is still ours, the job gives its turn up
+ *       ({@link Turn#superseded}) and takes a new ticket. A successor that based its ticket on the
+ *       given-up turn gives back whatever it holds and starts over behind the new turn, so it can
+ *       neither deadlock on a served ticket nor overtake.
  * </ul>
  *
  * <p>States: QUEUED (waiting for its turn) → STARTED (holding the ticket, about to call the bot) →
@@ -49,6 +50,9 @@ import org.slf4j.LoggerFactory;
 final class Job implements Runnable {
 
   private static final Logger log = LoggerFactory.getLogger(Job.class);
+
+  /** The outcome reason when a turn was found lost before a bot call. */
+  static final String TICKET_LOST = "ticket_lost";
 
   static final int QUEUED = 0;
   static final int STARTED = 1;
@@ -203,13 +207,15 @@ final class Job implements Runnable {
             + "ticket: " + outcome.detail, held.ticket());
         return true;
       }
+      String why = TICKET_LOST.equals(outcome.reason) ? outcome.detail
+          : "the bot refused ticket " + held.ticket() + " as fenced";
       if (!requeue()) {
-        log.warn("{}: the bot refused ticket {} as fenced and the partition has moved to another replica, which "
-            + "delivers the record again; dropping it here", source(), held.ticket());
+        log.warn("{}: {} and the partition has moved to another replica, which delivers the record again; dropping "
+            + "it here", source(), why);
         return false;
       }
-      log.warn("{}: the bot refused ticket {} as fenced (another holder had the turn meanwhile, for instance while "
-          + "this process was paused); taking a new ticket", source(), held.ticket());
+      log.warn("{}: {} (another holder may have had the turn meanwhile, for instance while this process was "
+          + "paused); taking a new ticket", source(), why);
     }
   }
 
@@ -387,6 +393,13 @@ final class Job implements Runnable {
     BotRequest.SourceRecord source = new BotRequest.SourceRecord(record.topic(), record.partition(), record.offset());
     int maxAttempts = ctx.retries() + 1;
     for (int attempt = 1; ; attempt++) {
+      if (held.isLost()) {
+        // Paused (GC, SIGSTOP, a frozen VM) or cut off from the store past the ticket's lifetime: the
+        // turn may be another holder's by now, and a bot that has not yet seen that holder's higher
+        // ticket would accept this call and overlap it. Give the turn up as if fenced.
+        return new Outcome(null, TICKET_LOST, "ticket " + held.ticket() + " may have expired before bot call "
+            + attempt + " (this process was paused or could not renew it)", true);
+      }
       BotRequest req = new BotRequest(m.conversationId(), m.text(), m.metadata(), held.ticket(), source, attempt);
       long start = System.nanoTime();
       try {
