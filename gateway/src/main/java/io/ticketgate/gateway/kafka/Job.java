@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * One consumed record, from its ticket to its finished offset, on a virtual thread of its own.
@@ -145,6 +146,14 @@ final class Job implements Runnable {
   public void run() {
     thread = Thread.currentThread();
     boolean finished = false;
+    // The job's own virtual thread: every line it logs carries the record (JSON logs show the MDC).
+    MDC.put("topic", record.topic());
+    MDC.put("partition", Integer.toString(record.partition()));
+    MDC.put("offset", Long.toString(record.offset()));
+    String conversation = conversationId();
+    if (conversation != null) {
+      MDC.put("conversation", conversation);
+    }
     try {
       if (decoded instanceof Rejected r) {
         ctx.publisher().deadLetter(record, r.reason(), r.detail(), null);
@@ -171,6 +180,7 @@ final class Job implements Runnable {
       done.complete(null);
       // A busy conversation would otherwise chain every finished job to the live one.
       previous = null;
+      MDC.clear();
     }
   }
 
@@ -181,6 +191,7 @@ final class Job implements Runnable {
       if (held == null) {
         return false;
       }
+      MDC.put("ticket", Integer.toString(held.ticket()));
       long servedAt = System.nanoTime();
       Outcome outcome;
       try {
