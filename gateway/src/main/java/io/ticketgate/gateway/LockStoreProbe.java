@@ -27,6 +27,8 @@ final class LockStoreProbe implements AutoCloseable {
   private final GatewayMetrics metrics;
   private final ScheduledExecutorService thread;
   private volatile Health health = Health.unhealthy("the lock store has not been probed yet");
+  /** Only the probe thread reads and writes it. */
+  private boolean probed;
 
   LockStoreProbe(LockStore store, GatewayMetrics metrics, Duration interval) {
     this.store = store;
@@ -63,11 +65,13 @@ final class LockStoreProbe implements AutoCloseable {
     Duration took = Duration.ofNanos(System.nanoTime() - start);
     metrics.lockStoreProbe(took, error);
     boolean wasUp = health.up();
+    boolean first = !probed;
+    probed = true;
     if (error == null) {
       health = Health.healthy(Map.of("lock_store_ping_ms", took.toMillis()));
     } else {
       health = Health.unhealthy("lock store unreachable: " + detail);
-      if (wasUp) {
+      if (wasUp || first) {
         log.warn("the lock store does not answer: {}", detail);
       }
     }
