@@ -1,15 +1,19 @@
 package io.ticketgate.store;
 
+import io.ticketgate.store.backend.LockBackend;
+import io.ticketgate.store.backend.PrimitivesBackend;
+import io.ticketgate.store.backend.TicketLockAccess;
+import io.ticketgate.store.engine.Await;
+import io.ticketgate.store.engine.TurnEngine;
 import io.ticketgate.store.internal.Checks;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Keeps the ticket locks of conversations, with the design and names of Rasa's {@code LockStore}.
@@ -19,44 +23,76 @@ import java.util.concurrent.locks.ReentrantLock;
  * its conversation's queue, and returns a {@link HeldLock}; closing it finishes serving the ticket.
  * Tickets are served strictly in issue order, and an expired ticket never blocks anyone.
  *
- * <p>A waiter does not poll on a fixed beat. It looks at the store again when a release is signalled
- * ({@link #wakeWaiters(String)}: in-process for every store, over Redis pub/sub for the Redis
+ * <p>A waiter does not poll on a fixed beat. It looks at the store again when a release is
+ * signalled (in-process for every store, over Redis pub/sub and keyspace events for the Redis
  * stores), when the ticket ahead of it is due to expire, and at the latest after
  * {@link LockStoreOptions#recheckInterval()}, a safety net for a release signal that is lost or was
  * never sent.
  *
  * <h2>Writing a store</h2>
- * A subclass implements {@link #getLock(String)}, {@link #saveLock(TicketLock)} and
- * {@link #deleteLock(String)}; everything else is built on those three. Within one process, the
- * provided read-modify-write operations ({@link #issueTicket}, {@link #finishServing},
- * {@link #cleanup}) are serialized per conversation, so they are correct for any store. Across
- * processes they are only as atomic as the backing store makes them: a store shared by replicas
- * should override them with atomic operations of its own, as the Redis stores do. Every store can be
- * checked against the contract test kit in this project's test sources.
+ * As Rasa's documentation describes: a subclass implements {@link #getLock(String)},
+ * {@link #saveLock(TicketLock)} and {@link #deleteLock(String)}, and has a public constructor
+ * taking the {@code lock_store:} section as a {@code Map<String, Object>} (pass
+ * {@link LockStores#options} to {@code super}). Every other operation is built on those three, each
+ * as one read-modify-write serialized per conversation within the process; across processes it is
+ * only as atomic as the three are. A store shared by replicas should instead give its own atomic
+ * {@link LockBackend} to {@link #LockStore(LockStoreOptions, LockBackend)}, as the built-in stores
+ * do. Every store can be checked against the contract test kit in this project's test sources.
+ *
+ * <h2>Inside</h2>
+ * A store is a thin API over a {@link TurnEngine} (waiting, hand-over, keep-alive, give-back) that
+ * drives a {@link LockBackend} (the atomic steps of a turn). Neither calls back into the store.
  *
  * <p>Stores are thread-safe. Close a store to stop its timers and connections; waiters still
  * pending then fail with {@link LockException}.
  */
 public abstract class LockStore implements AutoCloseable {
 
-  private static final int STRIPES = 64;
-
   private final LockStoreOptions options;
-  private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
-  private final Waiters waiters;
+  private final LockBackend backend;
+  private final TurnEngine engine;
 
-  /** Creates a store with {@link LockStoreOptions#defaults()}. */
+  /** Creates a store built on its three primitives, with {@link LockStoreOptions#defaults()}. */
   protected LockStore() {
     this(LockStoreOptions.defaults());
   }
 
-  /** Creates a store with {@code options}. */
+  /** Creates a store built on its three primitives, with {@code options}. */
   protected LockStore(LockStoreOptions options) {
     this.options = Objects.requireNonNull(options, "options");
-    for (int i = 0; i < STRIPES; i++) {
-      stripes[i] = new ReentrantLock();
+    this.backend = new PrimitivesBackend(new Primitives(), options.clock());
+    this.engine = new TurnEngine(backend, options);
+  }
+
+  /**
+   * Creates a store whose turns are taken in {@code backend}, a backend of atomic steps of its own.
+   * The store's three primitives should then delegate to {@link #readLock}, {@link #writeLock} and
+   * {@link #removeLock}. The store owns the backend from now on and closes it.
+   *
+   * @throws LockException when the backend cannot be opened; it is closed then
+   */
+  protected LockStore(LockStoreOptions options, LockBackend backend) {
+    this.options = Objects.requireNonNull(options, "options");
+    this.backend = Objects.requireNonNull(backend, "backend");
+    this.engine = new TurnEngine(backend, options);
+  }
+
+  /** The subclass's primitives as the backend sees them; called only once the store is built. */
+  private final class Primitives implements TicketLockAccess {
+    @Override
+    public Optional<TicketLock> getLock(String conversationId) {
+      return LockStore.this.getLock(conversationId);
     }
-    this.waiters = new Waiters(this);
+
+    @Override
+    public void saveLock(TicketLock lock) {
+      LockStore.this.saveLock(lock);
+    }
+
+    @Override
+    public void deleteLock(String conversationId) {
+      LockStore.this.deleteLock(conversationId);
+    }
   }
 
   // ---------------------------------------------------------------- Rasa's three primitives
@@ -70,6 +106,23 @@ public abstract class LockStore implements AutoCloseable {
   /** Removes every ticket of {@code conversationId}. */
   public abstract void deleteLock(String conversationId);
 
+  /** {@link #getLock} of a store built on a backend of its own: reads the lock from the backend. */
+  protected final Optional<TicketLock> readLock(String conversationId) {
+    return Await.result(conversationId, "read the lock", backend.read(conversationId));
+  }
+
+  /** {@link #saveLock} of a store built on a backend of its own: writes it there and wakes the waiters. */
+  protected final void writeLock(TicketLock lock) {
+    Await.result(lock.conversationId(), "save the lock", backend.write(lock));
+    engine.wake(lock.conversationId());
+  }
+
+  /** {@link #deleteLock} of a store built on a backend of its own: deletes it there and wakes the waiters. */
+  protected final void removeLock(String conversationId) {
+    Await.result(conversationId, "delete the lock", backend.delete(conversationId));
+    engine.wake(conversationId);
+  }
+
   // ---------------------------------------------------------------- operations built on them
 
   /** The settings of this store. */
@@ -78,7 +131,7 @@ public abstract class LockStore implements AutoCloseable {
   }
 
   /** The lifetime {@link #lock(String)} gives its tickets. */
-  public Duration lockLifetime() {
+  public final Duration lockLifetime() {
     return options.lockLifetime();
   }
 
@@ -88,12 +141,12 @@ public abstract class LockStore implements AutoCloseable {
   }
 
   /** A new, empty lock for {@code conversationId} judged by this store's clock. */
-  public TicketLock createLock(String conversationId) {
-    return new TicketLock(conversationId, java.util.List.of(), clock());
+  public final TicketLock createLock(String conversationId) {
+    return new TicketLock(conversationId, List.of(), clock());
   }
 
   /** The stored lock of {@code conversationId}, or a new empty one. */
-  public TicketLock getOrCreateLock(String conversationId) {
+  public final TicketLock getOrCreateLock(String conversationId) {
     return getLock(conversationId).orElseGet(() -> createLock(conversationId));
   }
 
@@ -103,79 +156,28 @@ public abstract class LockStore implements AutoCloseable {
    * @return the ticket's number
    * @throws LockException when the store fails
    */
-  public int issueTicket(String conversationId, Duration lifetime) {
+  public final int issueTicket(String conversationId, Duration lifetime) {
     Checks.conversationId(conversationId);
     Checks.positive(lifetime, "lifetime");
-    return guarded(conversationId, "issue a ticket", () -> {
-      TicketLock lock = getOrCreateLock(conversationId);
-      int ticket = lock.issueTicket(lifetime);
-      saveLock(lock);
-      return ticket;
-    });
-  }
-
-  /** Removes {@code ticket} from the conversation's queue and wakes the waiters behind it. */
-  public void finishServing(String conversationId, int ticket) {
-    guarded(conversationId, "finish serving ticket " + ticket, () -> {
-      removeTicket(conversationId, ticket);
-      return null;
-    });
-    wakeWaiters(conversationId);
-  }
-
-  /** Finishes serving {@code ticket}, then deletes the conversation's lock when nobody waits. */
-  public void cleanup(String conversationId, int ticket) {
-    guarded(conversationId, "clean up ticket " + ticket, () -> {
-      removeTicket(conversationId, ticket);
-      if (!isSomeoneWaiting(conversationId)) {
-        deleteLock(conversationId);
-      }
-      return null;
-    });
-    wakeWaiters(conversationId);
+    return Await.result(conversationId, "issue a ticket", backend.issue(conversationId, lifetime)).ticket();
   }
 
   /**
-   * Gives {@code ticket} back like {@link #cleanup} and, in the same step, looks where
-   * {@code successor} stands: a later ticket of the same conversation that this process waits on.
-   * A turn handed over inside the process then needs no wake-up and no second look. A store that
-   * answers must wake none of this process's waiters itself: the engine passes the answer to the
-   * successor first and wakes the others after. The default gives the ticket back with
-   * {@link #cleanup}, which wakes every waiter, and answers null.
-   *
-   * @return where {@code successor} stands once {@code ticket} is gone, or null when this store did
-   *     not look (and woke the waiters itself)
-   * @throws LockException when the store fails; the ticket may or may not be back then
+   * Removes {@code ticket} from the conversation's queue and wakes the waiters behind it. Like
+   * {@link #cleanup}, it leaves no empty lock behind.
    */
-  protected TicketStatus releaseAndLook(String conversationId, int ticket, int successor) {
+  public final void finishServing(String conversationId, int ticket) {
     cleanup(conversationId, ticket);
-    return null;
   }
 
-  /**
-   * Gives {@code ticket} back and, in the same step, issues a new ticket of the conversation living
-   * {@code lifetime} and looks where it stands: the turn of a request queued behind the released one
-   * ({@link #requestAfter}). Like {@link #releaseAndLook}, it must wake none of this process's
-   * waiters; the engine passes the answer on first and wakes the others after. The default does it
-   * in one read-modify-write of {@link #getLock} and {@link #saveLock}, serialized per conversation
-   * within the process.
-   *
-   * @return the new ticket and where it stood right after the release
-   * @throws LockException when the store fails; the old ticket may or may not be back then, and the
-   *     new one may or may not have been issued (if it was, it expires unserved)
-   */
-  protected Issued releaseAndIssue(String conversationId, int ticket, Duration lifetime) {
-    return guarded(conversationId, "finish serving ticket " + ticket + " and issue the next", () -> {
-      TicketLock lock = getOrCreateLock(conversationId);
-      int issued = lock.issueTicket(lifetime); // before the removal, so Rasa's numbering goes on growing
-      lock.removeTicketFor(ticket);
-      saveLock(lock);
-      return new Issued(issued, TicketStatus.of(lock, issued));
-    });
+  /** Finishes serving {@code ticket}, deleting the conversation's lock when nobody waits, and wakes the waiters. */
+  public final void cleanup(String conversationId, int ticket) {
+    Await.result(conversationId, "finish serving ticket " + ticket, backend.release(conversationId, ticket));
+    engine.wake(conversationId);
   }
 
   /** Whether the conversation has any live ticket. */
-  public boolean isSomeoneWaiting(String conversationId) {
+  public final boolean isSomeoneWaiting(String conversationId) {
     return getLock(conversationId).map(TicketLock::isSomeoneWaiting).orElse(false);
   }
 
@@ -184,63 +186,14 @@ public abstract class LockStore implements AutoCloseable {
    *
    * @return false when the ticket is gone or expired
    */
-  public boolean renewTicket(String conversationId, int ticket, Duration lifetime) {
+  public final boolean renewTicket(String conversationId, int ticket, Duration lifetime) {
     Checks.positive(lifetime, "lifetime");
-    return guarded(conversationId, "renew ticket " + ticket, () -> {
-      Optional<TicketLock> lock = getLock(conversationId);
-      if (lock.isEmpty() || !lock.get().renewTicket(ticket, lifetime)) {
-        return false;
-      }
-      saveLock(lock.get());
-      return true;
-    });
+    return Await.result(conversationId, "renew ticket " + ticket, backend.renew(conversationId, ticket, lifetime));
   }
 
   /** Where {@code ticket} stands in its queue now. */
-  public TicketStatus ticketStatus(String conversationId, int ticket) {
-    return getLock(conversationId).map(l -> TicketStatus.of(l, ticket)).orElse(TicketStatus.gone());
-  }
-
-  // ---------------------------------------------------------------- async forms stores may override
-
-  /**
-   * {@link #issueTicket} without blocking the caller. The default runs it on a virtual thread;
-   * stores with an asynchronous client override it.
-   */
-  protected CompletionStage<Integer> issueTicketAsync(String conversationId, Duration lifetime) {
-    return CompletableFuture.supplyAsync(() -> issueTicket(conversationId, lifetime), waiters.executor());
-  }
-
-  /**
-   * A newly issued ticket and where it stood right after it was issued.
-   *
-   * @param ticket the ticket's number
-   * @param status its place in the queue at that moment
-   */
-  public record Issued(int ticket, TicketStatus status) {}
-
-  /**
-   * Issues a ticket and looks where it stands, which is how every wait begins. The default issues,
-   * then looks; stores that can do both in one atomic step override it to save a round trip.
-   */
-  protected CompletionStage<Issued> issueAndLookAsync(String conversationId, Duration lifetime) {
-    return issueTicketAsync(conversationId, lifetime).thenCompose(ticket ->
-        ticketStatusAsync(conversationId, ticket).thenApply(status -> new Issued(ticket, status)));
-  }
-
-  /** Virtual threads for store calls that block; the async defaults run on them. */
-  protected final java.util.concurrent.Executor blockingExecutor() {
-    return waiters.executor();
-  }
-
-  /** {@link #ticketStatus} without blocking the caller; the default runs it on a virtual thread. */
-  protected CompletionStage<TicketStatus> ticketStatusAsync(String conversationId, int ticket) {
-    return CompletableFuture.supplyAsync(() -> ticketStatus(conversationId, ticket), waiters.executor());
-  }
-
-  /** {@link #renewTicket} without blocking the caller; the default runs it on a virtual thread. */
-  protected CompletionStage<Boolean> renewTicketAsync(String conversationId, int ticket, Duration lifetime) {
-    return CompletableFuture.supplyAsync(() -> renewTicket(conversationId, ticket, lifetime), waiters.executor());
+  public final TicketStatus ticketStatus(String conversationId, int ticket) {
+    return Await.result(conversationId, "look up ticket " + ticket, backend.look(conversationId, ticket));
   }
 
   // ---------------------------------------------------------------- taking a turn
@@ -250,7 +203,7 @@ public abstract class LockStore implements AutoCloseable {
    *
    * @throws LockException when the ticket expires before it is served or the store fails
    */
-  public HeldLock lock(String conversationId) {
+  public final HeldLock lock(String conversationId) {
     return lock(conversationId, lockLifetime(), null);
   }
 
@@ -262,7 +215,7 @@ public abstract class LockStore implements AutoCloseable {
    *     maxWait} passes, the store fails, or the calling thread is interrupted (its interrupt flag
    *     is set again)
    */
-  public HeldLock lock(String conversationId, Duration lifetime, Duration maxWait) {
+  public final HeldLock lock(String conversationId, Duration lifetime, Duration maxWait) {
     CompletableFuture<HeldLock> turn = lockAsync(conversationId, lifetime, maxWait);
     try {
       return turn.get();
@@ -286,7 +239,7 @@ public abstract class LockStore implements AutoCloseable {
   }
 
   /** {@link #lock(String)} without blocking: the future completes when the ticket is served. */
-  public CompletableFuture<HeldLock> lockAsync(String conversationId) {
+  public final CompletableFuture<HeldLock> lockAsync(String conversationId) {
     return lockAsync(conversationId, lockLifetime(), null);
   }
 
@@ -294,7 +247,7 @@ public abstract class LockStore implements AutoCloseable {
    * {@link #lock(String, Duration, Duration)} without blocking. Cancelling the future gives the
    * ticket back. The future fails with {@link LockException}.
    */
-  public CompletableFuture<HeldLock> lockAsync(String conversationId, Duration lifetime, Duration maxWait) {
+  public final CompletableFuture<HeldLock> lockAsync(String conversationId, Duration lifetime, Duration maxWait) {
     return request(conversationId, lifetime, maxWait).served();
   }
 
@@ -304,11 +257,11 @@ public abstract class LockStore implements AutoCloseable {
    *
    * @param maxWait the longest to wait from now, or null to wait as long as the ticket lives
    */
-  public LockRequest request(String conversationId, Duration lifetime, Duration maxWait) {
+  public final LockRequest request(String conversationId, Duration lifetime, Duration maxWait) {
     Checks.conversationId(conversationId);
     Checks.positive(lifetime, "lifetime");
     checkMaxWait(maxWait);
-    return waiters.acquire(conversationId, lifetime, maxWait);
+    return engine.request(conversationId, lifetime, maxWait);
   }
 
   private static void checkMaxWait(Duration maxWait) {
@@ -337,22 +290,11 @@ public abstract class LockStore implements AutoCloseable {
    * @throws IllegalArgumentException when {@code ahead} is not a turn of this store
    * @throws IllegalStateException when another request is already queued behind {@code ahead}
    */
-  public LockRequest requestAfter(HeldLock ahead, Duration lifetime, Duration maxWait) {
+  public final LockRequest requestAfter(HeldLock ahead, Duration lifetime, Duration maxWait) {
     Objects.requireNonNull(ahead, "ahead");
     Checks.positive(lifetime, "lifetime");
     checkMaxWait(maxWait);
-    if (!(ahead instanceof RealHeldLock held) || !held.isOf(waiters)) {
-      throw new IllegalArgumentException("ahead must be a turn of this store but was " + ahead);
-    }
-    return waiters.acquireAfter(held, lifetime, maxWait);
-  }
-
-  /**
-   * Wakes this process's waiters of {@code conversationId} so they look at the store again. Stores
-   * call it when they learn of a release from elsewhere (a pub/sub message, a keyspace event).
-   */
-  protected final void wakeWaiters(String conversationId) {
-    waiters.wake(conversationId);
+    return engine.requestAfter(ahead, lifetime, maxWait);
   }
 
   /**
@@ -361,42 +303,21 @@ public abstract class LockStore implements AutoCloseable {
    * @throws LockException when it does not
    */
   public void ping() {
-    getLock("__ticketgate_ping__"); // a read of a lock nobody uses: works for any store
+    Await.result(null, "answer a health check", backend.ping());
   }
 
   /** How many of this process's tickets are waiting to be served now. */
-  public int waitingCount() {
-    return waiters.waitingCount();
+  public final int waitingCount() {
+    return engine.waitingCount();
   }
 
-  /** Stops timers and keep-alive; pending waiters fail. Subclasses close their clients after this. */
+  /** Fails pending waiters, stops the store's threads, then closes its backend and connections. */
   @Override
   public void close() {
-    waiters.close();
-  }
-
-  // ---------------------------------------------------------------- internals
-
-  private void removeTicket(String conversationId, int ticket) {
-    Optional<TicketLock> lock = getLock(conversationId);
-    if (lock.isPresent()) {
-      lock.get().removeTicketFor(ticket);
-      saveLock(lock.get());
-    }
-  }
-
-  /** Runs a read-modify-write under the conversation's stripe and turns store failures into {@link LockException}. */
-  private <T> T guarded(String conversationId, String action, java.util.function.Supplier<T> body) {
-    ReentrantLock stripe = stripes[(conversationId.hashCode() & 0x7fffffff) % STRIPES];
-    stripe.lock();
     try {
-      return body.get();
-    } catch (LockException e) {
-      throw e;
-    } catch (RuntimeException e) {
-      throw new LockException(conversationId, "could not " + action + ": " + e, e);
+      engine.close();
     } finally {
-      stripe.unlock();
+      backend.close();
     }
   }
 }

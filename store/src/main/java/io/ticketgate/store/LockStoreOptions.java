@@ -1,8 +1,10 @@
 package io.ticketgate.store;
 
+import io.ticketgate.store.config.SectionReader;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -46,6 +48,36 @@ public record LockStoreOptions(
   /** The defaults, with the lifetime taken from {@code TICKET_LOCK_LIFETIME} when it is set. */
   public static LockStoreOptions defaults() {
     return new LockStoreOptions(defaultLifetime(), false, DEFAULT_RECHECK_INTERVAL, Clock.systemUTC());
+  }
+
+  /**
+   * The common settings of a {@code lock_store:} section ({@code lock_lifetime}, {@code keep_alive},
+   * {@code recheck_interval}), over {@link #defaults()}; custom stores pass them to {@code super(...)}.
+   *
+   * @throws LockStoreConfigException when one of them is invalid
+   */
+  public static LockStoreOptions of(Map<String, Object> section) {
+    SectionReader r = SectionReader.of("lock_store", section, null);
+    LockStoreOptions options = read(r);
+    r.throwIfProblems();
+    return options;
+  }
+
+  /** Reads the common settings with {@code r}, which collects their problems with the rest of its section's. */
+  public static LockStoreOptions read(SectionReader r) {
+    LockStoreOptions defaults;
+    try {
+      defaults = defaults();
+    } catch (LockStoreConfigException e) {
+      r.problem(e.problems().get(0));
+      defaults = new LockStoreOptions(Duration.ofSeconds(DEFAULT_LOCK_LIFETIME_SECONDS), false,
+          DEFAULT_RECHECK_INTERVAL, Clock.systemUTC());
+    }
+    return defaults.toBuilder()
+        .lockLifetime(r.seconds("lock_lifetime", defaults.lockLifetime()))
+        .keepAlive(r.bool("keep_alive", defaults.keepAlive()))
+        .recheckInterval(r.seconds("recheck_interval", defaults.recheckInterval()))
+        .build();
   }
 
   /** A builder starting from {@link #defaults()}. */

@@ -1,7 +1,7 @@
 package io.ticketgate.store;
 
-import io.ticketgate.store.internal.SectionReader;
-import io.ticketgate.store.internal.YamlFiles;
+import io.ticketgate.store.config.SectionReader;
+import io.ticketgate.store.config.YamlFiles;
 import io.ticketgate.store.memory.InMemoryLockStore;
 import io.ticketgate.store.redis.ConcurrentRedisLockStore;
 import io.ticketgate.store.redis.RedisLockStore;
@@ -115,10 +115,7 @@ public final class LockStores {
    * @throws LockStoreConfigException when one of them is invalid
    */
   public static LockStoreOptions options(Map<String, Object> section) {
-    SectionReader r = SectionReader.of("lock_store", section, null);
-    LockStoreOptions options = readOptions(r);
-    r.throwIfProblems();
-    return options;
+    return LockStoreOptions.of(section);
   }
 
   /**
@@ -145,29 +142,13 @@ public final class LockStores {
     return new LinkedHashMap<>((Map<String, Object>) section);
   }
 
-  static LockStoreOptions readOptions(SectionReader r) {
-    LockStoreOptions defaults;
-    try {
-      defaults = LockStoreOptions.defaults();
-    } catch (LockStoreConfigException e) {
-      r.problem(e.problems().get(0));
-      defaults = new LockStoreOptions(java.time.Duration.ofSeconds(LockStoreOptions.DEFAULT_LOCK_LIFETIME_SECONDS),
-          false, LockStoreOptions.DEFAULT_RECHECK_INTERVAL, java.time.Clock.systemUTC());
-    }
-    return defaults.toBuilder()
-        .lockLifetime(r.seconds("lock_lifetime", defaults.lockLifetime()))
-        .keepAlive(r.bool("keep_alive", defaults.keepAlive()))
-        .recheckInterval(r.seconds("recheck_interval", defaults.recheckInterval()))
-        .build();
-  }
-
   private record Plan(Kind kind, SectionReader reader, LockStoreOptions options, RedisSettings redis,
       Class<? extends LockStore> custom) {}
 
   private static Plan plan(Map<String, Object> section, String source) {
     SectionReader r = SectionReader.of("lock_store", section, source);
     String type = r.string("type", null);
-    LockStoreOptions options = readOptions(r);
+    LockStoreOptions options = LockStoreOptions.read(r);
     String t = type == null ? null : type.trim();
     if (t == null || t.isEmpty() || t.equals("in_memory")) {
       r.warnUnknownKeys("(the in_memory store takes only " + COMMON_KEYS + ")");

@@ -3,14 +3,20 @@ package io.ticketgate.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ticketgate.store.backend.Issued;
+import io.ticketgate.store.memory.InMemoryBackend;
 import io.ticketgate.store.memory.InMemoryLockStore;
+import io.ticketgate.store.testing.BackendLockStore;
+import io.ticketgate.store.testing.ForwardingBackend;
 import io.ticketgate.store.testing.Hang;
 import io.ticketgate.store.testing.MutableClock;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -111,8 +117,8 @@ class TurnEngineTest {
 
   @Test
   void aFailedWaitDoesNotGiveBackATicketNumberThatWasReissuedMeanwhile() throws Exception {
-    GatedCleanupStore gated = new GatedCleanupStore(options());
-    store = gated;
+    GatedRelease gated = new GatedRelease(clock);
+    store = new BackendLockStore(options(), gated);
     HeldLock holder = store.lock(conv, LONG, null);
     CompletableFuture<HeldLock> expiring = store.lockAsync(conv, SHORT, null);
     awaitWaiting(1);
@@ -134,14 +140,14 @@ class TurnEngineTest {
 
   @Test
   void aWaiterWhoseTicketIsIssuedAfterTheStoreClosedFailsInsteadOfHanging() {
-    DeferredIssueStore deferred = new DeferredIssueStore(options());
-    store = deferred;
+    DeferredIssue deferred = new DeferredIssue(clock);
+    store = new BackendLockStore(options(), deferred);
     store.lock(conv, LONG, null);
     deferred.defer = true;
     CompletableFuture<HeldLock> waiter = store.lockAsync(conv, LONG, null);
 
     store.close();
-    deferred.pending.complete(deferred.issueTicket(conv, LONG)); // the issue answer arrives late
+    deferred.pending.complete(deferred.issueNow(conv, LONG)); // the issue answer arrives late
 
     Throwable failure = Hang.failure(waiter, TIMEOUT, "a waiter registered after close");
     assertThat(failure).isInstanceOf(LockException.class).hasMessageContaining(conv);
@@ -178,8 +184,8 @@ class TurnEngineTest {
 
   @Test
   void aTurnReleasedWhileTheStoreIsDownIsGivenBackOnceItIsUpAgain() {
-    FlakyCleanupStore flaky = new FlakyCleanupStore(options());
-    store = flaky;
+    FlakyRelease flaky = new FlakyRelease(clock);
+    store = new BackendLockStore(options(), flaky);
     HeldLock holder = store.lock(conv, LONG, null);
     CompletableFuture<HeldLock> next = store.lockAsync(conv, LONG, null);
     awaitWaiting(1);
@@ -198,8 +204,8 @@ class TurnEngineTest {
 
   @Test
   void aTurnThatExpiresDuringTheOutageIsNotGivenBackAfterwards() throws Exception {
-    FlakyCleanupStore flaky = new FlakyCleanupStore(options());
-    store = flaky;
+    FlakyRelease flaky = new FlakyRelease(clock);
+    store = new BackendLockStore(options(), flaky);
     HeldLock stale = store.lock(conv, SHORT, null);
     flaky.down = true;
     assertThatThrownBy(stale::close).isInstanceOf(LockException.class);
@@ -217,23 +223,24 @@ class TurnEngineTest {
   }
 
   /** Fails every give-back with a store failure while {@link #down}, as an unreachable Redis does. */
-  private static final class FlakyCleanupStore extends InMemoryLockStore {
+  private static final class FlakyRelease extends ForwardingBackend {
     volatile boolean down;
-    final java.util.concurrent.atomic.AtomicInteger failedCleanups = new java.util.concurrent.atomic.AtomicInteger();
-    final java.util.concurrent.atomic.AtomicInteger cleanupCalls = new java.util.concurrent.atomic.AtomicInteger();
+    final AtomicInteger failedCleanups = new AtomicInteger();
+    final AtomicInteger cleanupCalls = new AtomicInteger();
 
-    FlakyCleanupStore(LockStoreOptions options) {
-      super(options);
+    FlakyRelease(Clock clock) {
+      super(new InMemoryBackend(clock));
     }
 
     @Override
-    public void cleanup(String conversationId, int ticket) {
+    public CompletionStage<Void> release(String conversationId, int ticket) {
       cleanupCalls.incrementAndGet();
       if (down) {
         failedCleanups.incrementAndGet();
-        throw new LockException(LockException.Reason.STORE_FAILED, conversationId, "the store is down (test)", null);
+        return CompletableFuture.failedFuture(new LockException(LockException.Reason.STORE_FAILED, conversationId,
+            "the store is down (test)", null));
       }
-      super.cleanup(conversationId, ticket);
+      return super.release(conversationId, ticket);
     }
 
     /** True when no give-back ran for two of its longest pauses after the outage ended. */
@@ -249,13 +256,13 @@ class TurnEngineTest {
     }
   }
 
-  /** Blocks the give-back of one ticket number until the test opens the gate. */
-  private static final class GatedCleanupStore extends InMemoryLockStore {
+  /** Holds the give-back of one ticket number until the test opens the gate. */
+  private static final class GatedRelease extends ForwardingBackend {
     private volatile int gatedTicket = -1;
     private final CountDownLatch gate = new CountDownLatch(1);
 
-    GatedCleanupStore(LockStoreOptions options) {
-      super(options);
+    GatedRelease(Clock clock) {
+      super(new InMemoryBackend(clock));
     }
 
     void gate(int ticket) {
@@ -267,7 +274,7 @@ class TurnEngineTest {
     }
 
     @Override
-    public void cleanup(String conversationId, int ticket) {
+    public CompletionStage<Void> release(String conversationId, int ticket) {
       if (ticket == gatedTicket) {
         try {
           gate.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -275,22 +282,27 @@ class TurnEngineTest {
           Thread.currentThread().interrupt();
         }
       }
-      super.cleanup(conversationId, ticket);
+      return super.release(conversationId, ticket);
     }
   }
 
   /** Lets the test decide when the answer to an issue request arrives. */
-  private static final class DeferredIssueStore extends InMemoryLockStore {
+  private static final class DeferredIssue extends ForwardingBackend {
     volatile boolean defer;
-    final CompletableFuture<Integer> pending = new CompletableFuture<>();
+    final CompletableFuture<Issued> pending = new CompletableFuture<>();
 
-    DeferredIssueStore(LockStoreOptions options) {
-      super(options);
+    DeferredIssue(Clock clock) {
+      super(new InMemoryBackend(clock));
     }
 
     @Override
-    protected CompletionStage<Integer> issueTicketAsync(String conversationId, Duration lifetime) {
-      return defer ? pending : super.issueTicketAsync(conversationId, lifetime);
+    public CompletionStage<Issued> issue(String conversationId, Duration lifetime) {
+      return defer ? pending : super.issue(conversationId, lifetime);
+    }
+
+    /** Issues a ticket in the backend itself, bypassing the deferral: the answer the deferred issue gets. */
+    Issued issueNow(String conversationId, Duration lifetime) {
+      return inner.issue(conversationId, lifetime).toCompletableFuture().join();
     }
   }
 }

@@ -10,7 +10,7 @@ import io.ticketgate.store.LockStoreConfigException;
 import io.ticketgate.store.LockStores;
 import io.ticketgate.store.Ticket;
 import io.ticketgate.store.TicketLock;
-import io.ticketgate.store.internal.SectionReader;
+import io.ticketgate.store.config.SectionReader;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.PrintWriter;

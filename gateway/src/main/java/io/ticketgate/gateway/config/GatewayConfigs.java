@@ -2,8 +2,8 @@ package io.ticketgate.gateway.config;
 
 import io.ticketgate.store.LockStoreConfigException;
 import io.ticketgate.store.LockStores;
-import io.ticketgate.store.internal.SectionReader;
-import io.ticketgate.store.internal.YamlFiles;
+import io.ticketgate.store.config.SectionReader;
+import io.ticketgate.store.config.YamlFiles;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;

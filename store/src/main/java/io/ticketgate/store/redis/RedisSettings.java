@@ -1,6 +1,6 @@
 package io.ticketgate.store.redis;
 
-import io.ticketgate.store.internal.SectionReader;
+import io.ticketgate.store.config.SectionReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ticketgate.store.HeldLock;
 import io.ticketgate.store.LockRequest;
+import io.ticketgate.store.LockStore;
 import io.ticketgate.store.LockStoreOptions;
 import io.ticketgate.store.testing.RedisServer;
 import java.time.Duration;
@@ -42,7 +43,7 @@ class HandOverIT {
   }
 
   /** Rechecks far apart, so only a hand-over or a release message can serve a waiter in time. */
-  private static RedisBackedLockStore newStore(boolean concurrent) {
+  private static LockStore newStore(boolean concurrent) {
     RedisSettings settings = RedisSettings.builder().host(server.host()).port(server.port()).build();
     LockStoreOptions options = LockStoreOptions.builder().recheckInterval(Duration.ofMinutes(10)).build();
     return concurrent ? new ConcurrentRedisLockStore(settings, options) : new RedisLockStore(settings, options);
@@ -100,7 +101,7 @@ class HandOverIT {
   }
 
   private static Map<String, Long> handOverInsideTheProcessOnce(boolean concurrent, boolean queued) throws Exception {
-    try (RedisBackedLockStore store = newStore(concurrent)) {
+    try (LockStore store = newStore(concurrent)) {
       String id = "conv-" + UUID.randomUUID();
       HeldLock first = store.lock(id, LIFETIME, WAIT);
       LockRequest second = queued ? store.requestAfter(first, LIFETIME, WAIT) : store.request(id, LIFETIME, WAIT);
@@ -123,7 +124,7 @@ class HandOverIT {
   @CsvSource({"true,false", "false,false", "true,true", "false,true"})
   void anotherProcessQueuedInBetweenIsServedFirstThenWakesTheSuccessor(boolean concurrent, boolean queued)
       throws Exception {
-    try (RedisBackedLockStore store = newStore(concurrent); RedisBackedLockStore other = newStore(concurrent)) {
+    try (LockStore store = newStore(concurrent); LockStore other = newStore(concurrent)) {
       String id = "conv-" + UUID.randomUUID();
       HeldLock first = store.lock(id, LIFETIME, WAIT);
       LockRequest between = other.request(id, LIFETIME, WAIT);

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ticketgate.store.LockStoreConfigException;
 import io.ticketgate.store.LockStores;
-import io.ticketgate.store.internal.SectionReader;
+import io.ticketgate.store.config.SectionReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

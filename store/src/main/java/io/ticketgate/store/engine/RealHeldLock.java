@@ -1,5 +1,7 @@
-package io.ticketgate.store;
+package io.ticketgate.store.engine;
 
+import io.ticketgate.store.HeldLock;
+import io.ticketgate.store.LockException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -14,12 +16,11 @@ import org.slf4j.LoggerFactory;
  * the number may have been issued to someone else (Rasa's numbering reuses it), so renewing or
  * giving back "ticket N" would renew or remove someone else's ticket. Both are then skipped.
  */
-final class RealHeldLock implements HeldLock, Waiters.Renewable {
+final class RealHeldLock implements HeldLock, Renewable {
 
-  private static final Logger log = LoggerFactory.getLogger(LockStore.class);
+  private static final Logger log = LoggerFactory.getLogger(RealHeldLock.class);
 
-  private final LockStore store;
-  private final Waiters waiters;
+  private final TurnEngine engine;
   private final Clock clock;
   private final String conversationId;
   private final int ticket;
@@ -31,18 +32,17 @@ final class RealHeldLock implements HeldLock, Waiters.Renewable {
   private final ExpiryBound expiry;
   private volatile boolean lost;
   /**
-   * The request queued behind this turn ({@link LockStore#requestAfter}), whose ticket the release
+   * The request queued behind this turn ({@link io.ticketgate.store.LockStore#requestAfter}), whose ticket the release
    * issues; {@link #RELEASED} once the release has taken it, after which requests are issued at
    * once.
    */
   private final AtomicReference<RealLockRequest> behind = new AtomicReference<>();
   private static final RealLockRequest RELEASED = new RealLockRequest("released", Duration.ofMillis(1), null);
 
-  RealHeldLock(LockStore store, Waiters waiters, String conversationId, int ticket, Duration lifetime, Duration waited,
+  RealHeldLock(TurnEngine engine, String conversationId, int ticket, Duration lifetime, Duration waited,
       boolean aheadExpired, ExpiryBound expiry) {
-    this.store = store;
-    this.waiters = waiters;
-    this.clock = store.options().clock();
+    this.engine = engine;
+    this.clock = engine.clock();
     this.conversationId = conversationId;
     this.ticket = ticket;
     this.lifetime = lifetime;
@@ -82,7 +82,8 @@ final class RealHeldLock implements HeldLock, Waiters.Renewable {
       throw new IllegalStateException("conversation '" + conversationId + "': ticket " + ticket + " was already released");
     }
     long requestedAt = clock.millis();
-    if (lost || isLocallyExpired() || !store.renewTicket(conversationId, ticket, lifetime)) {
+    if (lost || isLocallyExpired() || !Await.result(conversationId, "renew ticket " + ticket,
+        engine.backend().renew(conversationId, ticket, lifetime))) {
       lost = true;
       throw new LockException(LockException.Reason.EXPIRED, conversationId,
           "ticket " + ticket + " expired or was removed while held; the turn is lost", null);
@@ -90,9 +91,9 @@ final class RealHeldLock implements HeldLock, Waiters.Renewable {
     renewed(requestedAt);
   }
 
-  /** Whether this turn was served by {@code engine}, i.e. belongs to that engine's store. */
-  boolean isOf(Waiters engine) {
-    return waiters == engine;
+  /** The engine that served this turn, whose store it belongs to. */
+  TurnEngine engine() {
+    return engine;
   }
 
   /**
@@ -120,7 +121,7 @@ final class RealHeldLock implements HeldLock, Waiters.Renewable {
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
-      waiters.untrack(this);
+      engine.untrack(this);
       RealLockRequest next = behind.getAndSet(RELEASED);
       if (next != null && next.isOver()) {
         next = null; // cancelled while it waited behind this turn
@@ -138,35 +139,13 @@ final class RealHeldLock implements HeldLock, Waiters.Renewable {
         return;
       }
       try {
-        giveBack(next);
+        engine.release(conversationId, ticket, next);
       } catch (LockException e) {
         // The caller still hears of the failure; meanwhile the ticket must not block its
         // conversation for a whole lifetime once the store is back.
-        waiters.giveBackLater(conversationId, ticket, this::isLocallyExpired, e);
+        engine.giveBackLater(conversationId, ticket, this::isLocallyExpired, e);
         throw e;
       }
-    }
-  }
-
-  /**
-   * Gives the ticket back. A request queued behind this turn gets its ticket in the same store
-   * step; otherwise, when this process waits on the conversation's next ticket, the release also
-   * looks where that ticket stands. Either way the turn passes inside the process in one store call.
-   */
-  private void giveBack(RealLockRequest next) {
-    if (next != null) {
-      waiters.releaseAndIssue(conversationId, ticket, next);
-      return;
-    }
-    Acquisition successor = waiters.successor(conversationId, ticket);
-    if (successor == null) {
-      store.cleanup(conversationId, ticket);
-      return;
-    }
-    TicketStatus status = store.releaseAndLook(conversationId, ticket, successor.ticket);
-    if (status != null) {
-      successor.offer(status);
-      waiters.wakeExcept(conversationId, successor); // as after any release: the others look again
     }
   }
 

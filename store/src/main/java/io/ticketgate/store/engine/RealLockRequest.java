@@ -1,13 +1,16 @@
-package io.ticketgate.store;
+package io.ticketgate.store.engine;
 
+import io.ticketgate.store.HeldLock;
+import io.ticketgate.store.LockException;
+import io.ticketgate.store.LockRequest;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * The {@link LockRequest} every store returns: what the caller asked for and the two futures it
  * holds. An {@link Acquisition} serves it once the store is asked for its ticket, which is at once
- * for {@link LockStore#request} and at the release of the turn ahead for
- * {@link LockStore#requestAfter}.
+ * for {@link io.ticketgate.store.LockStore#request} and at the release of the turn ahead for
+ * {@link io.ticketgate.store.LockStore#requestAfter}.
  *
  */
 final class RealLockRequest implements LockRequest {

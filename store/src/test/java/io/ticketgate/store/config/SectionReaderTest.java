@@ -1,4 +1,4 @@
-package io.ticketgate.store.internal;
+package io.ticketgate.store.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package io.ticketgate.store.internal;
+package io.ticketgate.store.config;
 
 import io.ticketgate.store.LockStoreConfigException;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.ticketgate.store;
+package io.ticketgate.store.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -141,7 +141,7 @@ class KeepAliveTest {
     }
   }
 
-  private static final class Ticket implements Waiters.Renewable {
+  private static final class Ticket implements Renewable {
     final String name;
     final Duration lifetime;
 

@@ -1,4 +1,4 @@
-package io.ticketgate.store.internal;
+package io.ticketgate.store.config;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;

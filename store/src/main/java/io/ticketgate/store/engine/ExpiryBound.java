@@ -1,4 +1,4 @@
-package io.ticketgate.store;
+package io.ticketgate.store.engine;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -22,7 +22,7 @@ final class ExpiryBound {
   ExpiryBound(Clock clock, Duration lifetime, long requestedAtMillis) {
     this.clock = clock;
     this.lifetimeMillis = lifetime.toMillis();
-    this.expiresAtMillis = Waiters.saturatedAdd(requestedAtMillis, lifetimeMillis);
+    this.expiresAtMillis = Durations.saturatedAdd(requestedAtMillis, lifetimeMillis);
   }
 
   /** The bound, in epoch milliseconds by the store's clock. */
@@ -37,7 +37,7 @@ final class ExpiryBound {
 
   /** A renewal requested at {@code requestedAtMillis} succeeded. */
   synchronized void renewed(long requestedAtMillis) {
-    long bound = Waiters.saturatedAdd(requestedAtMillis, lifetimeMillis);
+    long bound = Durations.saturatedAdd(requestedAtMillis, lifetimeMillis);
     if (bound > expiresAtMillis) {
       expiresAtMillis = bound;
     }

@@ -1,4 +1,4 @@
-package io.ticketgate.store;
+package io.ticketgate.store.engine;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,9 +32,9 @@ final class KeepAlive {
   private static final long NONE = Long.MIN_VALUE;
 
   private final Supplier<ScheduledExecutorService> timer;
-  private final Consumer<Waiters.Renewable> renew;
+  private final Consumer<Renewable> renew;
   private final LongSupplier nanoTime;
-  private final ConcurrentHashMap<Waiters.Renewable, Due> live = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Renewable, Due> live = new ConcurrentHashMap<>();
   /** The {@code nanoTime} of the next scheduled sweep, or {@link #NONE}. */
   private final AtomicLong sweepAt = new AtomicLong(NONE);
 
@@ -55,22 +55,22 @@ final class KeepAlive {
    * @param renew starts renewing one ticket; must not block
    * @param nanoTime {@code System::nanoTime}, or a test's clock
    */
-  KeepAlive(Supplier<ScheduledExecutorService> timer, Consumer<Waiters.Renewable> renew, LongSupplier nanoTime) {
+  KeepAlive(Supplier<ScheduledExecutorService> timer, Consumer<Renewable> renew, LongSupplier nanoTime) {
     this.timer = timer;
     this.renew = renew;
     this.nanoTime = nanoTime;
   }
 
   /** Starts renewing {@code r} every third of its lifetime until {@link #untrack}. */
-  void track(Waiters.Renewable r) {
-    long period = Math.max(1, Waiters.nanos(r.lifetime()) / 3);
-    long due = Waiters.saturatedAdd(nanoTime.getAsLong(), period);
+  void track(Renewable r) {
+    long period = Math.max(1, Durations.nanos(r.lifetime()) / 3);
+    long due = Durations.saturatedAdd(nanoTime.getAsLong(), period);
     if (live.putIfAbsent(r, new Due(period, due)) == null) {
       ensureSweepBy(due);
     }
   }
 
-  void untrack(Waiters.Renewable r) {
+  void untrack(Renewable r) {
     live.remove(r);
   }
 
@@ -116,12 +116,12 @@ final class KeepAlive {
     long now = nanoTime.getAsLong();
     long next = 0;
     boolean any = false;
-    for (Map.Entry<Waiters.Renewable, Due> e : live.entrySet()) {
+    for (Map.Entry<Renewable, Due> e : live.entrySet()) {
       Due d = e.getValue();
       // Within a quarter period counts as due: renewing a little early costs nothing and batches
       // the renewals of tickets taken close together into one sweep.
       if (d.atNanos - now <= d.periodNanos / 4) {
-        d.atNanos = Waiters.saturatedAdd(now, d.periodNanos);
+        d.atNanos = Durations.saturatedAdd(now, d.periodNanos);
         renew.accept(e.getKey());
       }
       if (!any || d.atNanos - next < 0) {

@@ -1,5 +1,9 @@
-package io.ticketgate.store;
+package io.ticketgate.store.engine;
 
+import io.ticketgate.store.HeldLock;
+import io.ticketgate.store.LockException;
+import io.ticketgate.store.TicketStatus;
+import io.ticketgate.store.backend.Issued;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -26,7 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Looks complete on whatever thread the store answers on (a Redis I/O thread, for instance), so
  * nothing here blocks: giving a ticket back and handing the turn over run on the store's executor.
  */
-final class Acquisition implements Waiters.Renewable {
+final class Acquisition implements Renewable {
 
   private static final int IDLE = 0;
   private static final int LOOKING = 1;
@@ -36,8 +40,7 @@ final class Acquisition implements Waiters.Renewable {
   final String conversationId;
   /** Set once the store has issued it; until then the issue is the look in flight. */
   volatile int ticket = -1;
-  private final Waiters waiters;
-  private final LockStore store;
+  private final TurnEngine engine;
   private final Clock clock;
   private final Duration lifetime;
   private final long requestedNanos;
@@ -58,20 +61,19 @@ final class Acquisition implements Waiters.Renewable {
   private final ExpiryBound expiry;
 
   /**
-   * Serves {@code request}, whose ticket the store is about to issue: the caller registers it with
-   * {@link Waiters} and then asks the store. Its deadline counts from now.
+   * Serves {@code request}, whose ticket the backend is about to issue: the engine registers it and
+   * then asks the backend. Its deadline counts from now.
    *
    * @param issueRequestedAtMillis when the issue is sent, by the store's clock: its expiry's lower bound
    */
-  Acquisition(Waiters waiters, LockStore store, RealLockRequest request, long issueRequestedAtMillis) {
-    this.waiters = waiters;
-    this.store = store;
-    this.clock = store.options().clock();
+  Acquisition(TurnEngine engine, RealLockRequest request, long issueRequestedAtMillis) {
+    this.engine = engine;
+    this.clock = engine.clock();
     this.conversationId = request.conversationId();
     this.lifetime = request.lifetime;
     this.requestedNanos = request.requestedNanos;
     this.deadlineNanos = request.maxWait == null ? Long.MAX_VALUE
-        : Waiters.saturatedAdd(System.nanoTime(), Waiters.nanos(request.maxWait));
+        : Durations.saturatedAdd(System.nanoTime(), Durations.nanos(request.maxWait));
     this.result = request.served();
     this.issuedTicket = request.issued();
     this.expiry = new ExpiryBound(clock, lifetime, issueRequestedAtMillis);
@@ -82,9 +84,9 @@ final class Acquisition implements Waiters.Renewable {
    * Asks the store for the ticket with {@code issue} (issuing is the first look) and carries on as
    * its answer says. A turn served before {@code issue} returns is completed on this thread.
    */
-  void issue(java.util.function.Supplier<CompletionStage<LockStore.Issued>> issue) {
+  void issue(java.util.function.Supplier<CompletionStage<Issued>> issue) {
     requester = Thread.currentThread();
-    CompletionStage<LockStore.Issued> answer;
+    CompletionStage<Issued> answer;
     try {
       answer = issue.get();
     } catch (RuntimeException e) {
@@ -92,7 +94,7 @@ final class Acquisition implements Waiters.Renewable {
     }
     answer.whenComplete((i, error) -> {
       if (error != null) {
-        issueFailed(Waiters.asLockException(conversationId, "could not issue a ticket", error));
+        issueFailed(Await.asLockException(conversationId, "could not issue a ticket", error));
       } else {
         issued(i);
       }
@@ -107,9 +109,9 @@ final class Acquisition implements Waiters.Renewable {
    * the turn ahead, meets a settled waiter; when the wait ends at once, {@link #announceIssue}
    * runs first, since the number is announced before the turn.
    */
-  void issued(LockStore.Issued issued) {
+  void issued(Issued issued) {
     ticket = issued.ticket();
-    waiters.track(this);
+    engine.track(this);
     onStatus(issued.status(), null);
     announceIssue();
     // Any completion but the hand-over (cancel, orTimeout, complete by the caller) must give the
@@ -175,7 +177,7 @@ final class Acquisition implements Waiters.Renewable {
     if (result.isDone()) {
       // Cancelled, or completed by the caller (orTimeout, complete): give the ticket back.
       if (markDone() && !isLocallyExpired()) {
-        waiters.releaseQuietly(conversationId, ticket, "the wait was abandoned", this::isLocallyExpired);
+        engine.giveBackQuietly(conversationId, ticket, "the wait was abandoned", this::isLocallyExpired);
       }
       return;
     }
@@ -194,7 +196,7 @@ final class Acquisition implements Waiters.Renewable {
       return;
     }
     try {
-      store.ticketStatusAsync(conversationId, ticket).whenComplete(this::onStatus);
+      engine.backend().look(conversationId, ticket).whenComplete(this::onStatus);
     } catch (RuntimeException e) {
       onStatus(null, e);
     }
@@ -202,7 +204,7 @@ final class Acquisition implements Waiters.Renewable {
 
   private void onStatus(TicketStatus status, Throwable error) {
     if (error != null) {
-      fail(Waiters.asLockException(conversationId, "could not look up ticket " + ticket, error), true);
+      fail(Await.asLockException(conversationId, "could not look up ticket " + ticket, error), true);
       return;
     }
     switch (status.kind()) {
@@ -252,14 +254,13 @@ final class Acquisition implements Waiters.Renewable {
       return; // failed meanwhile (the store was closed); that failure gave the ticket back
     }
     Duration waited = Duration.ofNanos(System.nanoTime() - requestedNanos);
-    RealHeldLock held = new RealHeldLock(store, waiters, conversationId, ticket, lifetime, waited, aheadExpired(),
-        expiry);
-    waiters.track(held);
+    RealHeldLock held = new RealHeldLock(engine, conversationId, ticket, lifetime, waited, aheadExpired(), expiry);
+    engine.track(held);
     announceIssue();
     if (Thread.currentThread() == requester) {
       result.complete(held); // cannot be cancelled yet: lockAsync has not returned the future
     } else {
-      waiters.handOver(result, held);
+      engine.handOver(result, held);
     }
   }
 
@@ -275,7 +276,7 @@ final class Acquisition implements Waiters.Renewable {
     announceIssue();
     result.completeExceptionally(e);
     if (giveBack && ticket >= 0) {
-      waiters.releaseQuietly(conversationId, ticket, "a failed wait", this::isLocallyExpired);
+      engine.giveBackQuietly(conversationId, ticket, "a failed wait", this::isLocallyExpired);
     }
   }
 
@@ -285,7 +286,7 @@ final class Acquisition implements Waiters.Renewable {
       return false;
     }
     cancelTimer();
-    waiters.unregister(this);
+    engine.unregister(this);
     return true;
   }
 
@@ -293,12 +294,12 @@ final class Acquisition implements Waiters.Renewable {
   private boolean scheduleNextLook(TicketStatus status) {
     LockException closed = new LockException(LockException.Reason.CLOSED, conversationId,
         "the lock store was closed while ticket " + ticket + " waited", null);
-    if (waiters.isClosed()) {
+    if (engine.isClosed()) {
       fail(closed);
       return false;
     }
     long nowMillis = clock.millis();
-    long delay = Waiters.nanos(store.options().recheckInterval());
+    long delay = Durations.nanos(engine.recheckInterval());
     if (status.headExpiresAtMillis() > 0) {
       delay = Math.min(delay, untilAfter(status.headExpiresAtMillis(), nowMillis));
     }
@@ -307,7 +308,7 @@ final class Acquisition implements Waiters.Renewable {
       delay = Math.min(delay, Math.max(0, deadlineNanos - System.nanoTime()));
     }
     try {
-      timer = waiters.timer().schedule(this::poke, delay, TimeUnit.NANOSECONDS);
+      timer = engine.timer().schedule(this::poke, delay, TimeUnit.NANOSECONDS);
       return true;
     } catch (java.util.concurrent.RejectedExecutionException e) {
       fail(closed);

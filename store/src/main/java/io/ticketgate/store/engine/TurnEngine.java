@@ -1,0 +1,287 @@
+package io.ticketgate.store.engine;
+
+import io.ticketgate.store.HeldLock;
+import io.ticketgate.store.LockException;
+import io.ticketgate.store.LockRequest;
+import io.ticketgate.store.LockStoreOptions;
+import io.ticketgate.store.TicketStatus;
+import io.ticketgate.store.backend.Issued;
+import io.ticketgate.store.backend.LockBackend;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The waiting engine of one store: it turns requests for a turn into tickets of a
+ * {@link LockBackend}, waits until they are served, hands turns over between this process's
+ * holders, keeps tickets alive and gives them back. Internal to the store; {@code LockStore} is
+ * the API over it.
+ *
+ * <p>Its parts each do one job: {@link WaiterRegistry} (whom a release wakes), {@link KeepAlive}
+ * (renewals), {@link GiveBack} (releases nobody waits on, and their retries), {@link EngineThreads}
+ * (the timer and virtual threads); {@link Acquisition} is one wait, {@link RealHeldLock} one turn.
+ * This class wires them to the backend and decides how a release passes the turn on. It never
+ * calls a store subclass: everything it needs from the store is the backend.
+ *
+ * <p>Threads: see {@code docs/concurrency.md}. In short, requests and releases run on their
+ * callers' threads; backend answers complete on whatever thread the backend answers on, so
+ * nothing that runs on them blocks; turns are handed to their waiters on virtual threads.
+ */
+public final class TurnEngine implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(TurnEngine.class);
+
+  private final LockBackend backend;
+  private final LockStoreOptions options;
+  private final WaiterRegistry waiters = new WaiterRegistry();
+  private final EngineThreads threads = new EngineThreads();
+  private final KeepAlive keepAlive = new KeepAlive(threads::timer, this::renew, System::nanoTime);
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final GiveBack giveBack;
+
+  /**
+   * Opens {@code backend} and starts serving turns from it.
+   *
+   * @throws LockException when the backend cannot be opened; it is closed again then
+   */
+  public TurnEngine(LockBackend backend, LockStoreOptions options) {
+    this.backend = backend;
+    this.options = options;
+    this.giveBack = new GiveBack(backend, threads, closed::get, this::wake);
+    try {
+      backend.open(this::wake);
+    } catch (RuntimeException e) {
+      backend.close();
+      throw e;
+    }
+  }
+
+  /** Issues a ticket now and waits for it to be served, as {@code LockStore.request} promises. */
+  public LockRequest request(String conversationId, Duration lifetime, Duration maxWait) {
+    RealLockRequest request = new RealLockRequest(conversationId, lifetime, maxWait);
+    start(request);
+    return request;
+  }
+
+  /**
+   * Queues a request behind {@code ahead}: its ticket is issued by the release of {@code ahead}, or
+   * now when {@code ahead} is already released.
+   *
+   * @throws IllegalArgumentException when {@code ahead} is not a turn of this engine
+   * @throws IllegalStateException when another request is already queued behind {@code ahead}
+   */
+  public LockRequest requestAfter(HeldLock ahead, Duration lifetime, Duration maxWait) {
+    if (!(ahead instanceof RealHeldLock held) || held.engine() != this) {
+      throw new IllegalArgumentException("ahead must be a turn of this store but was " + ahead);
+    }
+    RealLockRequest request = new RealLockRequest(held.conversationId(), lifetime, maxWait);
+    request.failIssueWhenCancelledBeforeStart();
+    if (!held.queueBehind(request)) {
+      start(request);
+    }
+    return request;
+  }
+
+  /**
+   * Asks this process's waiters of {@code conversationId} to look at the store again: someone may
+   * be served now. Cheap, never blocks.
+   */
+  public void wake(String conversationId) {
+    waiters.wake(conversationId, null);
+  }
+
+  /** How many of this process's tickets are waiting to be served now. */
+  public int waitingCount() {
+    return waiters.waitingCount();
+  }
+
+  /** How many tickets keep-alive renews; for tests. */
+  int keptAlive() {
+    return keepAlive.size();
+  }
+
+  /** Fails every pending wait and stops the threads; does not close the backend. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    for (Acquisition a : waiters.all()) {
+      a.fail(new LockException(LockException.Reason.CLOSED, a.conversationId,
+          "the lock store was closed while ticket " + a.ticket + " waited", null));
+    }
+    keepAlive.clear();
+    threads.close();
+  }
+
+  // ---------------------------------------------------------------- for the engine's parts
+
+  LockBackend backend() {
+    return backend;
+  }
+
+  Clock clock() {
+    return options.clock();
+  }
+
+  Duration recheckInterval() {
+    return options.recheckInterval();
+  }
+
+  ScheduledExecutorService timer() {
+    return threads.timer();
+  }
+
+  boolean isClosed() {
+    return closed.get();
+  }
+
+  void unregister(Acquisition a) {
+    waiters.unregister(a);
+    keepAlive.untrack(a);
+  }
+
+  /** Starts renewing {@code r} about every third of its lifetime while it lives, when keep-alive is on. */
+  void track(Renewable r) {
+    if (options.keepAlive() && !closed.get()) {
+      keepAlive.track(r);
+    }
+  }
+
+  void untrack(Renewable r) {
+    keepAlive.untrack(r);
+  }
+
+  /** Gives back a ticket of a wait that ended without a turn; see {@link GiveBack#now}. */
+  void giveBackQuietly(String conversationId, int ticket, String why, BooleanSupplier expired) {
+    giveBack.now(conversationId, ticket, why, expired);
+  }
+
+  /** Retries giving back a held ticket whose release failed; see {@link GiveBack#later}. */
+  boolean giveBackLater(String conversationId, int ticket, BooleanSupplier expired, LockException failure) {
+    return giveBack.later(conversationId, ticket, expired, failure);
+  }
+
+  /**
+   * Completes a waiter's future with its turn on a virtual thread, so that neither the next
+   * holder's continuation nor giving back a cancelled turn runs on the thread that answered the
+   * last look: that may be a Redis I/O thread, which must never block, or a releasing holder's
+   * thread, where hand-overs would nest without limit.
+   */
+  void handOver(CompletableFuture<HeldLock> result, RealHeldLock held) {
+    threads.executeOrRunHere(() -> {
+      if (!result.complete(held)) {
+        held.close(); // cancelled while the last look ran
+      }
+    });
+  }
+
+  /** Issues {@code request}'s ticket now, on the caller's thread, before the request is returned to it. */
+  private void start(RealLockRequest request) {
+    if (closed.get()) {
+      failClosed(request);
+      return;
+    }
+    // Registered before the ticket exists: issuing counts as the first look, and a release signalled
+    // while it runs makes the acquisition look again, so no wake-up can fall between issue and wait.
+    Acquisition a = new Acquisition(this, request, options.clock().millis());
+    waiters.register(a);
+    a.issue(() -> backend.issue(request.conversationId(), request.lifetime));
+  }
+
+  /**
+   * Gives back {@code ticket}, a turn this process holds, and passes the turn on inside the process
+   * where it can, in the same backend step: a request queued behind the turn ({@code next}) gets its
+   * ticket issued by the release; otherwise, when this process waits on the conversation's next
+   * ticket, the release also looks where that ticket stands. Runs on the releasing holder's thread
+   * and waits for the backend.
+   *
+   * @param next the request queued behind the turn, or null
+   * @throws LockException when the backend fails; {@code next} fails with it
+   */
+  void release(String conversationId, int ticket, RealLockRequest next) {
+    if (next != null) {
+      releaseAndIssue(conversationId, ticket, next);
+      return;
+    }
+    Acquisition successor = waiters.successor(conversationId, ticket);
+    if (successor == null) {
+      Await.result(conversationId, "finish serving ticket " + ticket, backend.release(conversationId, ticket));
+      wake(conversationId);
+      return;
+    }
+    TicketStatus status = Await.result(conversationId, "finish serving ticket " + ticket,
+        backend.releaseAndLook(conversationId, ticket, successor.ticket));
+    if (status == null) {
+      wake(conversationId);
+    } else {
+      successor.offer(status);
+      waiters.wake(conversationId, successor); // as after any release: the others look again
+    }
+  }
+
+  /**
+   * Gives back {@code ticket} and issues {@code next}'s ticket in the same backend step; the turn,
+   * when served, is handed over on a virtual thread. A failure fails {@code next} too (it may or may
+   * not have been issued; if it was, it expires) and is thrown, so the holder retries giving its own
+   * ticket back.
+   */
+  private void releaseAndIssue(String conversationId, int ticket, RealLockRequest next) {
+    if (closed.get()) {
+      failClosed(next);
+      Await.result(conversationId, "finish serving ticket " + ticket, backend.release(conversationId, ticket));
+      return;
+    }
+    Acquisition a = new Acquisition(this, next, options.clock().millis());
+    waiters.register(a);
+    Issued issued;
+    try {
+      issued = Await.result(conversationId, "finish serving ticket " + ticket + " and issue the next",
+          backend.releaseAndIssue(conversationId, ticket, next.lifetime));
+    } catch (LockException e) {
+      a.issueFailed(e);
+      throw e;
+    }
+    a.issued(issued);
+    waiters.wake(conversationId, a); // as after any release: the others look again
+  }
+
+  private static void failClosed(RealLockRequest request) {
+    LockException e = new LockException(LockException.Reason.CLOSED, request.conversationId(),
+        "the lock store is closed", null);
+    request.issued().completeExceptionally(e);
+    request.served().completeExceptionally(e);
+  }
+
+  private void renew(Renewable r) {
+    if (r.isLocallyExpired()) {
+      // Too late: the number may be someone else's now, so renewing it could extend their ticket.
+      untrack(r);
+      r.lost();
+      return;
+    }
+    long requestedAt = options.clock().millis();
+    CompletionStage<Boolean> renewal;
+    try {
+      renewal = backend.renew(r.conversationId(), r.ticket(), r.lifetime());
+    } catch (RuntimeException e) {
+      renewal = CompletableFuture.failedFuture(e);
+    }
+    renewal.whenComplete((ok, e) -> {
+      if (e != null) {
+        log.warn("conversation '{}': keep-alive could not renew ticket {}: {}", r.conversationId(), r.ticket(), e.toString());
+      } else if (ok) {
+        r.renewed(requestedAt);
+      } else {
+        untrack(r);
+        r.lost();
+      }
+    });
+  }
+}

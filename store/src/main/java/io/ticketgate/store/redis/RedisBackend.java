@@ -1,0 +1,121 @@
+package io.ticketgate.store.redis;
+
+import io.ticketgate.store.LockException;
+import io.ticketgate.store.backend.LockBackend;
+import io.ticketgate.store.backend.ReleaseListener;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * What both Redis backends share: the connection, key naming, and release signals.
+ *
+ * <p>Releases are signalled on one channel per key prefix, the message being the conversation id,
+ * so a process needs one subscription however many conversations it serves. The backend also
+ * listens to keyspace events for its keys: Redis sends none unless {@code notify-keyspace-events} is
+ * enabled, but where it is, a Rasa server's releases and every ticket expiry wake waiters too.
+ *
+ * <p>Every step is one command or script sent asynchronously; its stage completes on a Lettuce I/O
+ * thread, and fails within the socket timeout when Redis does not answer.
+ */
+abstract class RedisBackend implements LockBackend {
+
+  final RedisSettings settings;
+  final RedisConnection redis;
+  /** Everything before the conversation id in a key, such as {@code lock:} or {@code tenant1:lock:}. */
+  final String keyPrefix;
+  /** Where releases are published. */
+  final String releaseChannel;
+
+  RedisBackend(RedisSettings settings, String storePrefix) {
+    this.settings = settings;
+    this.keyPrefix = (settings.keyPrefix() == null ? "" : settings.keyPrefix() + ":") + storePrefix;
+    this.releaseChannel = "ticketgate:" + keyPrefix + "released";
+    this.redis = new RedisConnection(settings);
+  }
+
+  @Override
+  public void open(ReleaseListener listener) {
+    String keyspace = "__keyspace@" + settings.db() + "__:";
+    redis.subscribe(releaseChannel, keyspace + keyPrefix + "*",
+        (channel, conversationId) -> listener.released(conversationId),
+        (channel, event) -> {
+          if (wakesOn(event)) {
+            String id = conversationOfKey(channel.substring(keyspace.length() + keyPrefix.length()));
+            if (id != null) {
+              listener.released(id);
+            }
+          }
+        });
+  }
+
+  /**
+   * Whether a keyspace event of this kind on one of the backend's keys may mean a ticket left, so
+   * waiters should look again. A key that is deleted or expires always may.
+   */
+  boolean wakesOn(String event) {
+    return event.equals("del") || event.equals("expired");
+  }
+
+  /** The conversation a key (with {@link #keyPrefix} removed) belongs to, or null when it is not a lock key. */
+  abstract String conversationOfKey(String keyWithoutPrefix);
+
+  /**
+   * The conversation id as it appears in keys. In cluster mode an id without a hash tag is wrapped
+   * in one, so all keys of a conversation live in one slot and a Lua script can touch them together.
+   */
+  final String keyId(String conversationId) {
+    if (settings.deploymentMode() == RedisSettings.DeploymentMode.CLUSTER) {
+      int open = conversationId.indexOf('{');
+      int close = open < 0 ? -1 : conversationId.indexOf('}', open + 1);
+      if (close <= open + 1) {
+        return "{" + conversationId + "}";
+      }
+    }
+    return conversationId;
+  }
+
+  /** Inverse of {@link #keyId} for ids this backend wrapped. */
+  final String conversationOfKeyId(String keyId) {
+    if (settings.deploymentMode() == RedisSettings.DeploymentMode.CLUSTER
+        && keyId.length() > 2 && keyId.startsWith("{") && keyId.endsWith("}")) {
+      return keyId.substring(1, keyId.length() - 1);
+    }
+    return keyId;
+  }
+
+  /** {@code stage} with its failures turned into {@link LockException}s that say what and where. */
+  final <T> CompletionStage<T> guard(String conversationId, String action, CompletionStage<T> stage) {
+    return stage.handle((v, e) -> {
+      if (e == null) {
+        return v;
+      }
+      Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+      // Thrown as a CompletionException so that the stage fails with the LockException itself as its cause.
+      throw new CompletionException(cause instanceof LockException ? cause : failure(conversationId, action, cause));
+    });
+  }
+
+  /** A step that could not even be sent (a bug, or bad input) as a failed stage. */
+  static <T> CompletionStage<T> failed(RuntimeException e) {
+    return CompletableFuture.failedFuture(e);
+  }
+
+  private LockException failure(String conversationId, String action, Throwable cause) {
+    return new LockException(conversationId, "could not " + action + " in Redis at " + redis.describe() + ": " + cause, cause);
+  }
+
+  @Override
+  public CompletionStage<Void> ping() {
+    return guard(null, "ping", redis.async().ping()).thenApply(pong -> null);
+  }
+
+  @Override
+  public void close() {
+    redis.close();
+  }
+
+  String describe() {
+    return redis.describe();
+  }
+}
