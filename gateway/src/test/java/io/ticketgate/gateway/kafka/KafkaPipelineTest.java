@@ -107,6 +107,22 @@ class KafkaPipelineTest {
   }
 
   @Test
+  void whatAJobLogsCarriesItsRecordConversationAndTicketInTheMdc() throws Exception {
+    List<Map<String, String>> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    ScriptedBot bot = new ScriptedBot((request, n) -> {
+      seen.add(org.slf4j.MDC.getCopyOfContextMap()); // the bot is called on the job's own thread
+      return List.of(BotReply.json("{\"text\": \"ok\"}"));
+    });
+    runToEnd(bot, new Counting(), producer(), 3, List.of(record(0, 0, "c1 says 1"), record(0, 1, "c1 says 2")));
+
+    assertThat(seen).containsExactly(
+        Map.of("topic", TOPIC, "partition", "0", "offset", "0", "conversation", "c1",
+            "ticket", Integer.toString(bot.calls.get(0).ticket())),
+        Map.of("topic", TOPIC, "partition", "0", "offset", "1", "conversation", "c1",
+            "ticket", Integer.toString(bot.calls.get(1).ticket())));
+  }
+
+  @Test
   void aRecordRejectedBeforeItsTicketIsDeadLetteredWithoutOne() throws Exception {
     ScriptedBot bot = ScriptedBot.echo();
     Counting listener = new Counting();
