@@ -35,9 +35,9 @@ import java.util.concurrent.ExecutionException;
  * taking the {@code lock_store:} section as a {@code Map<String, Object>} (pass
  * {@link LockStores#options} to {@code super}). Every other operation is built on those three, each
  * as one read-modify-write serialized per conversation within the process; across processes it is
- * only as atomic as the three are. A store shared by replicas should instead give its own atomic
- * {@link LockBackend} to {@link #LockStore(LockStoreOptions, LockBackend)}, as the built-in stores
- * do. Every store can be checked against the contract test kit in this project's test sources.
+ * only as atomic as the three are. A store shared by replicas should instead extend
+ * {@link BackedLockStore} with an atomic {@link LockBackend} of its own, as the built-in stores do.
+ * Every store can be checked against the contract test kit in this project's test sources.
  *
  * <h2>Inside</h2>
  * A store is a thin API over a {@link TurnEngine} (waiting, hand-over, keep-alive, give-back) that
@@ -64,14 +64,8 @@ public abstract class LockStore implements AutoCloseable {
     this.engine = new TurnEngine(backend, options);
   }
 
-  /**
-   * Creates a store whose turns are taken in {@code backend}, a backend of atomic steps of its own.
-   * The store's three primitives should then delegate to {@link #readLock}, {@link #writeLock} and
-   * {@link #removeLock}. The store owns the backend from now on and closes it.
-   *
-   * @throws LockException when the backend cannot be opened; it is closed then
-   */
-  protected LockStore(LockStoreOptions options, LockBackend backend) {
+  /** For {@link BackedLockStore}: a store whose turns are taken in {@code backend}. */
+  LockStore(LockStoreOptions options, LockBackend backend) {
     this.options = Objects.requireNonNull(options, "options");
     this.backend = Objects.requireNonNull(backend, "backend");
     this.engine = new TurnEngine(backend, options);
@@ -106,20 +100,12 @@ public abstract class LockStore implements AutoCloseable {
   /** Removes every ticket of {@code conversationId}. */
   public abstract void deleteLock(String conversationId);
 
-  /** {@link #getLock} of a store built on a backend of its own: reads the lock from the backend. */
-  protected final Optional<TicketLock> readLock(String conversationId) {
-    return Await.result(conversationId, "read the lock", backend.read(conversationId));
+  LockBackend backend() {
+    return backend;
   }
 
-  /** {@link #saveLock} of a store built on a backend of its own: writes it there and wakes the waiters. */
-  protected final void writeLock(TicketLock lock) {
-    Await.result(lock.conversationId(), "save the lock", backend.write(lock));
-    engine.wake(lock.conversationId());
-  }
-
-  /** {@link #deleteLock} of a store built on a backend of its own: deletes it there and wakes the waiters. */
-  protected final void removeLock(String conversationId) {
-    Await.result(conversationId, "delete the lock", backend.delete(conversationId));
+  /** Asks this process's waiters of {@code conversationId} to look again: its lock was changed here. */
+  void wake(String conversationId) {
     engine.wake(conversationId);
   }
 

@@ -63,11 +63,12 @@ class StoreLayersTest {
   }
 
   @Test
-  void onlyLockStoresAndLockStoreReachBelowTheApi() throws IOException {
+  void onlyLockStoresLockStoreAndBackedLockStoreReachBelowTheApi() throws IOException {
     assertThat(imports("."))
         .filteredOn(i -> !i.contains("/")) // files of the API package itself
         .filteredOn(i -> i.contains(" io.ticketgate.store.engine") || i.contains(" io.ticketgate.store.backend")
             || i.contains(" io.ticketgate.store.memory") || i.contains(" io.ticketgate.store.redis"))
-        .allMatch(i -> i.startsWith("LockStore.java ") || i.startsWith("LockStores.java "));
+        .allMatch(i -> i.startsWith("LockStore.java ") || i.startsWith("LockStores.java ")
+            || i.startsWith("BackedLockStore.java "));
   }
 }

@@ -1,10 +1,8 @@
 package io.ticketgate.store.memory;
 
-import io.ticketgate.store.LockStore;
+import io.ticketgate.store.BackedLockStore;
 import io.ticketgate.store.LockStoreOptions;
-import io.ticketgate.store.TicketLock;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Keeps ticket locks in this process's memory: the default store, with no configuration.
@@ -13,7 +11,7 @@ import java.util.Optional;
  * coordinate. Every step is atomic per conversation ({@link InMemoryBackend}), and releases wake
  * waiters directly, so a handoff costs no I/O at all.
  */
-public class InMemoryLockStore extends LockStore {
+public class InMemoryLockStore extends BackedLockStore {
 
   private final InMemoryBackend backend;
 
@@ -35,21 +33,6 @@ public class InMemoryLockStore extends LockStore {
   private InMemoryLockStore(LockStoreOptions options, InMemoryBackend backend) {
     super(options, backend);
     this.backend = backend;
-  }
-
-  @Override
-  public Optional<TicketLock> getLock(String conversationId) {
-    return readLock(conversationId);
-  }
-
-  @Override
-  public void saveLock(TicketLock lock) {
-    writeLock(lock);
-  }
-
-  @Override
-  public void deleteLock(String conversationId) {
-    removeLock(conversationId);
   }
 
   /** How many conversations have a lock; for tests and diagnostics. */

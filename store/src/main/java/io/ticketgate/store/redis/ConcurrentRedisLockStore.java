@@ -1,10 +1,8 @@
 package io.ticketgate.store.redis;
 
-import io.ticketgate.store.LockStore;
+import io.ticketgate.store.BackedLockStore;
 import io.ticketgate.store.LockStoreOptions;
-import io.ticketgate.store.TicketLock;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Rasa's concurrent lock store layout, the recommended store for replicas: one key per ticket,
@@ -52,7 +50,7 @@ import java.util.Optional;
  *
  * <p>Thread-safe; all operations are single atomic scripts or commands.
  */
-public class ConcurrentRedisLockStore extends LockStore {
+public class ConcurrentRedisLockStore extends BackedLockStore {
 
   /** Rasa's prefix for this layout. */
   public static final String DEFAULT_KEY_PREFIX = "concurrent_lock:";
@@ -96,26 +94,6 @@ public class ConcurrentRedisLockStore extends LockStore {
    */
   public String stateBase(String conversationId) {
     return backend.stateBase(conversationId);
-  }
-
-  @Override
-  public Optional<TicketLock> getLock(String conversationId) {
-    return readLock(conversationId);
-  }
-
-  /**
-   * Writes every ticket of {@code lock} with a TTL until its expiry and removes live tickets the lock
-   * no longer holds. Not atomic as a whole; turns never use it.
-   */
-  @Override
-  public void saveLock(TicketLock lock) {
-    writeLock(lock);
-  }
-
-  /** Removes every ticket of the conversation; the counter stays, so numbers are never reused. */
-  @Override
-  public void deleteLock(String conversationId) {
-    removeLock(conversationId);
   }
 
   @Override

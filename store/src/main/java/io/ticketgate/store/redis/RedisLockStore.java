@@ -1,11 +1,10 @@
 package io.ticketgate.store.redis;
 
-import io.ticketgate.store.LockStore;
+import io.ticketgate.store.BackedLockStore;
 import io.ticketgate.store.LockStoreOptions;
 import io.ticketgate.store.TicketLock;
 import io.ticketgate.store.config.SectionReader;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Rasa's {@code RedisLockStore} layout ({@code type: redis}): each conversation's whole
@@ -22,7 +21,7 @@ import java.util.Optional;
  * <p>Prefer {@link ConcurrentRedisLockStore} for replicas: it needs no retries under contention and
  * its ticket numbers never repeat. Thread-safe.
  */
-public class RedisLockStore extends LockStore {
+public class RedisLockStore extends BackedLockStore {
 
   /** Rasa's prefix for this layout. */
   public static final String DEFAULT_KEY_PREFIX = "lock:";
@@ -54,21 +53,6 @@ public class RedisLockStore extends LockStore {
   /** The key holding {@code conversationId}'s lock. */
   public String key(String conversationId) {
     return backend.key(conversationId);
-  }
-
-  @Override
-  public Optional<TicketLock> getLock(String conversationId) {
-    return readLock(conversationId);
-  }
-
-  @Override
-  public void saveLock(TicketLock lock) {
-    writeLock(lock);
-  }
-
-  @Override
-  public void deleteLock(String conversationId) {
-    removeLock(conversationId);
   }
 
   @Override
