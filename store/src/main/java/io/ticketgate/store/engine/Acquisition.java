@@ -127,7 +127,7 @@ final class Acquisition implements Renewable {
     }
   }
 
-  /** Completes {@link #issuedTicket} once, before the wait's result: {@link LockRequest#issued} promises that order. */
+  /** Completes {@link #issuedTicket} once, before the wait's result: {@link io.ticketgate.store.LockRequest#issued} promises that order. */
   private void announceIssue() {
     int t = ticket;
     if (t >= 0) {
