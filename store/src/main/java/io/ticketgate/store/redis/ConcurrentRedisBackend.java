@@ -122,29 +122,6 @@ final class ConcurrentRedisBackend extends RedisBackend {
       """;
 
   /**
-   * INCRs the counter, writes the ticket and looks where it stands, all in one step: no number of
-   * Ticketgate's is issued without its key, and an uncontended turn costs one round trip to take.
-   * Before the INCR: raises a counter found below the high-water mark (a Rasa cleanup deleted it;
-   * the floor went with it, so the look starts from 0), and notes the numbers others took since the
-   * last Ticketgate issue whose keys are absent (maybe not written yet) in the absent hash.
-   * KEYS: counter, floor, high water, absent hash. ARGV: base, expires, lifetime ms, counter TTL ms,
-   * now (seconds), grace ms. Returns {n, look...}.
-   */
-  private static final RedisConnection.Script ISSUE = new RedisConnection.Script(LOOK + ISSUE_FUNCTION + """
-      return issue(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]),
-          tonumber(ARGV[6]))
-      """);
-
-  /**
-   * Where ticket ARGV[2] stands: {-1} when gone, else as {@link #LOOK}.
-   * KEYS: the ticket, floor, absent hash. ARGV: base, number, counter TTL ms, now (seconds), grace ms.
-   */
-  private static final RedisConnection.Script STATUS = new RedisConnection.Script(LOOK + """
-      if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
-      return look(ARGV[1], tonumber(ARGV[2]), KEYS[2], ARGV[3], KEYS[3], tonumber(ARGV[4]), tonumber(ARGV[5]))
-      """);
-
-  /**
    * Deletes ticket {@code n}, raises the floor past it when it was the lowest, and tells whether
    * someone came after it. The high-water mark counts as well as the counter: a Rasa cleanup may
    * have deleted the counter.
@@ -161,49 +138,72 @@ final class ConcurrentRedisBackend extends RedisBackend {
       """;
 
   /**
-   * Gives the ticket back and signals whoever came after it.
-   * KEYS: the ticket, floor, counter, high water. ARGV: number, channel, message, counter TTL ms.
+   * The steps of a turn, each a function of its own keys ({@code K}) and arguments ({@code A}), so
+   * that one script runs one step and {@link #BATCH} runs many.
+   *
+   * <ul>
+   *   <li>{@code issue}: INCRs the counter, writes the ticket and looks where it stands, all in one
+   *       step: no number of Ticketgate's is issued without its key, and an uncontended turn costs
+   *       one round trip to take. K: counter, floor, high water, absent hash. A: base, expires,
+   *       lifetime ms, counter TTL ms, now (seconds), grace ms. Returns {n, look...}.
+   *   <li>{@code status}: where ticket A[2] stands: {-1} when gone, else as {@link #LOOK}. K: the
+   *       ticket, floor, absent hash. A: base, number, counter TTL ms, now (seconds), grace ms.
+   *   <li>{@code release}: gives the ticket back and signals whoever came after it. K: the ticket,
+   *       floor, counter, high water. A: number, channel, message, counter TTL ms. Returns {1}.
+   *   <li>{@code release_and_look}: gives the ticket back and looks where the caller's next ticket
+   *       of the conversation stands, as {@code status} would right after. When that ticket is
+   *       served nobody else can be, so no release message is published: the caller's own process
+   *       serves it without a wake-up or a second look. K: the ticket, floor, counter, high water,
+   *       the next ticket, absent hash. A: number, channel, message, counter TTL ms, base, next
+   *       number, now (seconds), grace ms.
+   *   <li>{@code release_and_issue}: gives the ticket back and issues the caller's next ticket of the
+   *       conversation, as {@code issue} would right after: a turn queued behind the released one
+   *       in the same process. Publishes the release only when someone came after the old ticket
+   *       and the new one is not served (then someone else is ahead of it, and may be waiting in
+   *       another process). K: the ticket, floor, counter, high water, absent hash. A: number,
+   *       channel, message, counter TTL ms, base, expires, lifetime ms, now (seconds), grace ms.
+   *       Returns {n, look...}.
+   * </ul>
    */
-  private static final RedisConnection.Script RELEASE = new RedisConnection.Script(GIVE_BACK + """
-      if giveBack(KEYS[1], tonumber(ARGV[1]), KEYS[2], KEYS[3], KEYS[4], ARGV[4]) then
-        redis.call('PUBLISH', ARGV[2], ARGV[3])
+  private static final String STEPS = LOOK + GIVE_BACK + ISSUE_FUNCTION + """
+      local STEPS = {}
+      STEPS.issue = function(K, A)
+        return issue(K[1], K[2], K[3], K[4], A[1], A[2], A[3], A[4], tonumber(A[5]), tonumber(A[6]))
       end
-      return 1
-      """);
-
-  /**
-   * Gives the ticket back and looks where the caller's next ticket of the conversation stands, as
-   * {@link #STATUS} would right after. When that ticket is served nobody else can be, so no release
-   * message is published: the caller's own process serves it without a wake-up or a second look.
-   * KEYS: the ticket, floor, counter, high water, the next ticket, absent hash. ARGV: number,
-   * channel, message, counter TTL ms, base, next number, now (seconds), grace ms.
-   */
-  private static final RedisConnection.Script RELEASE_AND_LOOK = new RedisConnection.Script(LOOK + GIVE_BACK + """
-      local after = giveBack(KEYS[1], tonumber(ARGV[1]), KEYS[2], KEYS[3], KEYS[4], ARGV[4])
-      local status = {-1}
-      if redis.call('EXISTS', KEYS[5]) == 1 then
-        status = look(ARGV[5], tonumber(ARGV[6]), KEYS[2], ARGV[4], KEYS[6], tonumber(ARGV[7]), tonumber(ARGV[8]))
+      STEPS.status = function(K, A)
+        if redis.call('EXISTS', K[1]) == 0 then return {-1} end
+        return look(A[1], tonumber(A[2]), K[2], A[3], K[3], tonumber(A[4]), tonumber(A[5]))
       end
-      if after and status[1] ~= 0 then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
-      return status
-      """);
+      STEPS.release = function(K, A)
+        if giveBack(K[1], tonumber(A[1]), K[2], K[3], K[4], A[4]) then
+          redis.call('PUBLISH', A[2], A[3])
+        end
+        return {1}
+      end
+      STEPS.release_and_look = function(K, A)
+        local after = giveBack(K[1], tonumber(A[1]), K[2], K[3], K[4], A[4])
+        local status = {-1}
+        if redis.call('EXISTS', K[5]) == 1 then
+          status = look(A[5], tonumber(A[6]), K[2], A[4], K[6], tonumber(A[7]), tonumber(A[8]))
+        end
+        if after and status[1] ~= 0 then redis.call('PUBLISH', A[2], A[3]) end
+        return status
+      end
+      STEPS.release_and_issue = function(K, A)
+        local after = giveBack(K[1], tonumber(A[1]), K[2], K[3], K[4], A[4])
+        local status = issue(K[3], K[2], K[4], K[5], A[5], A[6], A[7], A[4], tonumber(A[8]), tonumber(A[9]))
+        if after and status[2] ~= 0 then redis.call('PUBLISH', A[2], A[3]) end
+        return status
+      end
+      """;
 
-  /**
-   * Gives the ticket back and issues the caller's next ticket of the conversation, as {@link #ISSUE}
-   * would right after: a turn queued behind the released one in the same process. Publishes the
-   * release only when someone came after the old ticket and the new one is not served (then
-   * someone else is ahead of it, and may be waiting in another process).
-   * KEYS: the ticket, floor, counter, high water, absent hash. ARGV: number, channel, message,
-   * counter TTL ms, base, expires, lifetime ms, now (seconds), grace ms. Returns {n, look...}.
-   */
-  private static final RedisConnection.Script RELEASE_AND_ISSUE = new RedisConnection.Script(LOOK + GIVE_BACK
-      + ISSUE_FUNCTION + """
-      local after = giveBack(KEYS[1], tonumber(ARGV[1]), KEYS[2], KEYS[3], KEYS[4], ARGV[4])
-      local status = issue(KEYS[3], KEYS[2], KEYS[4], KEYS[5], ARGV[5], ARGV[6], ARGV[7], ARGV[4], tonumber(ARGV[8]),
-          tonumber(ARGV[9]))
-      if after and status[2] ~= 0 then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
-      return status
-      """);
+  private static final ScriptBatcher.Step ISSUE = ScriptBatcher.step(STEPS, "issue");
+  private static final ScriptBatcher.Step STATUS = ScriptBatcher.step(STEPS, "status");
+  private static final ScriptBatcher.Step RELEASE = ScriptBatcher.step(STEPS, "release");
+  private static final ScriptBatcher.Step RELEASE_AND_LOOK = ScriptBatcher.step(STEPS, "release_and_look");
+  private static final ScriptBatcher.Step RELEASE_AND_ISSUE = ScriptBatcher.step(STEPS, "release_and_issue");
+  /** Runs many steps, of any conversations, in one script: see {@link ScriptBatcher}. */
+  private static final RedisConnection.Script BATCH = ScriptBatcher.batchScript(STEPS);
 
   /** The ticket values from the floor (0 when unknown: a saved lock may hold ticket 0) to the last issued number. */
   private static final RedisConnection.Script LIVE = new RedisConnection.Script("""
@@ -233,6 +233,7 @@ final class ConcurrentRedisBackend extends RedisBackend {
       """);
 
   private final Clock clock;
+  private final ScriptBatcher steps;
   private final String counterTtlMillis;
   private final String graceMillis;
   /** Everything before the conversation id in Ticketgate's own keys. */
@@ -241,6 +242,7 @@ final class ConcurrentRedisBackend extends RedisBackend {
   ConcurrentRedisBackend(RedisSettings settings, Clock clock) {
     super(settings, ConcurrentRedisLockStore.DEFAULT_KEY_PREFIX);
     this.clock = clock;
+    this.steps = new ScriptBatcher(redis, BATCH, settings.deploymentMode() != RedisSettings.DeploymentMode.CLUSTER);
     this.counterTtlMillis = Long.toString(settings.ticketCounterTtl().toMillis());
     this.graceMillis = Long.toString(Math.max(1, settings.absentTicketGrace().toMillis()));
     this.statePrefix = (settings.keyPrefix() == null ? "" : settings.keyPrefix() + ":")
@@ -271,12 +273,12 @@ final class ConcurrentRedisBackend extends RedisBackend {
     String state = stateBase(conversationId);
     long nowMillis = clock.millis();
     double expires = nowMillis / 1000.0 + lifetime.toMillis() / 1000.0;
-    CompletionStage<List<Object>> reply = redis.eval(ISSUE, ScriptOutputType.MULTI,
+    CompletionStage<Object> reply = steps.submit(ISSUE,
         new String[] {base + LAST_ISSUED_SUFFIX, base + FLOOR_SUFFIX, state + HIGH_WATER_SUFFIX,
             state + ABSENT_SINCE_SUFFIX},
         base, RasaJson.pythonFloat(expires), Long.toString(Math.max(1, lifetime.toMillis())), counterTtlMillis,
         RasaJson.pythonFloat(nowMillis / 1000.0), graceMillis);
-    return guard(conversationId, "issue a ticket", reply.thenApply(r -> issued(conversationId, r)));
+    return guard(conversationId, "issue a ticket", reply.thenApply(r -> issued(conversationId, list(r))));
   }
 
   /** Decodes an issue: {n, look...}. */
@@ -287,11 +289,11 @@ final class ConcurrentRedisBackend extends RedisBackend {
   @Override
   public CompletionStage<TicketStatus> look(String conversationId, int ticket) {
     String base = keyBase(conversationId);
-    CompletionStage<List<Object>> reply = redis.eval(STATUS, ScriptOutputType.MULTI,
+    CompletionStage<Object> reply = steps.submit(STATUS,
         new String[] {base + ticket, base + FLOOR_SUFFIX, stateBase(conversationId) + ABSENT_SINCE_SUFFIX},
         base, Integer.toString(ticket), counterTtlMillis, RasaJson.pythonFloat(clock.millis() / 1000.0),
         graceMillis);
-    return guard(conversationId, "look up ticket " + ticket, reply.thenApply(r -> status(conversationId, r)));
+    return guard(conversationId, "look up ticket " + ticket, reply.thenApply(r -> status(conversationId, list(r))));
   }
 
   @Override
@@ -308,7 +310,7 @@ final class ConcurrentRedisBackend extends RedisBackend {
   @Override
   public CompletionStage<Void> release(String conversationId, int ticket) {
     String base = keyBase(conversationId);
-    CompletionStage<Long> reply = redis.eval(RELEASE, ScriptOutputType.INTEGER,
+    CompletionStage<Object> reply = steps.submit(RELEASE,
         new String[] {base + ticket, base + FLOOR_SUFFIX, base + LAST_ISSUED_SUFFIX,
             stateBase(conversationId) + HIGH_WATER_SUFFIX},
         Integer.toString(ticket), releaseChannel, conversationId, counterTtlMillis);
@@ -319,14 +321,14 @@ final class ConcurrentRedisBackend extends RedisBackend {
   public CompletionStage<TicketStatus> releaseAndLook(String conversationId, int ticket, int successor) {
     String base = keyBase(conversationId);
     String state = stateBase(conversationId);
-    CompletionStage<List<Object>> reply = redis.eval(RELEASE_AND_LOOK, ScriptOutputType.MULTI,
+    CompletionStage<Object> reply = steps.submit(RELEASE_AND_LOOK,
         new String[] {base + ticket, base + FLOOR_SUFFIX, base + LAST_ISSUED_SUFFIX, state + HIGH_WATER_SUFFIX,
             base + successor, state + ABSENT_SINCE_SUFFIX},
         Integer.toString(ticket), releaseChannel, conversationId, counterTtlMillis, base, Integer.toString(successor),
         RasaJson.pythonFloat(clock.millis() / 1000.0), graceMillis);
     return guard(conversationId, "finish serving ticket " + ticket, reply.thenApply(r -> {
       try {
-        return status(conversationId, r);
+        return status(conversationId, list(r));
       } catch (LockException e) {
         // The ticket is back; what stands ahead is not a ticket. The successor's own look reports it.
         return null;
@@ -340,14 +342,14 @@ final class ConcurrentRedisBackend extends RedisBackend {
     String state = stateBase(conversationId);
     long nowMillis = clock.millis();
     double expires = nowMillis / 1000.0 + lifetime.toMillis() / 1000.0;
-    CompletionStage<List<Object>> reply = redis.eval(RELEASE_AND_ISSUE, ScriptOutputType.MULTI,
+    CompletionStage<Object> reply = steps.submit(RELEASE_AND_ISSUE,
         new String[] {base + ticket, base + FLOOR_SUFFIX, base + LAST_ISSUED_SUFFIX, state + HIGH_WATER_SUFFIX,
             state + ABSENT_SINCE_SUFFIX},
         Integer.toString(ticket), releaseChannel, conversationId, counterTtlMillis, base,
         RasaJson.pythonFloat(expires), Long.toString(Math.max(1, lifetime.toMillis())),
         RasaJson.pythonFloat(nowMillis / 1000.0), graceMillis);
     return guard(conversationId, "finish serving ticket " + ticket + " and issue the next",
-        reply.thenApply(r -> issued(conversationId, r)));
+        reply.thenApply(r -> issued(conversationId, list(r))));
   }
 
   // ---------------------------------------------------------------- whole locks
@@ -398,6 +400,11 @@ final class ConcurrentRedisBackend extends RedisBackend {
         .thenCompose(deleted -> guard(conversationId, "announce the deletion",
             redis.async().publish(releaseChannel, conversationId)))
         .thenApply(n -> null);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Object> list(Object reply) {
+    return (List<Object>) reply;
   }
 
   /**

@@ -8,7 +8,6 @@ import io.ticketgate.store.LockStore;
 import io.ticketgate.store.LockStoreOptions;
 import io.ticketgate.store.testing.RedisServer;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -113,7 +112,7 @@ class HandOverIT {
       server.command("CONFIG", "RESETSTAT");
       first.close();
       HeldLock next = second.served().get(10, TimeUnit.SECONDS);
-      Map<String, Long> calls = commandCalls();
+      Map<String, Long> calls = server.commandCalls();
       assertThat(next.ticket()).isEqualTo(first.ticket() + 1);
       next.close();
       return calls;
@@ -137,7 +136,7 @@ class HandOverIT {
       server.command("CONFIG", "RESETSTAT");
       first.close();
       HeldLock othersTurn = between.served().get(10, TimeUnit.SECONDS);
-      assertThat(commandCalls()).as("the other process hears of the release").containsKey("publish");
+      assertThat(server.commandCalls()).as("the other process hears of the release").containsKey("publish");
       mine.issued().get(10, TimeUnit.SECONDS);
       assertThat(mine.served()).as("this process's next ticket waits behind the other's").isNotDone();
 
@@ -148,18 +147,4 @@ class HandOverIT {
     }
   }
 
-  /** Calls per command since the last {@code CONFIG RESETSTAT}, commands run by scripts included. */
-  private static Map<String, Long> commandCalls() {
-    String info = String.valueOf(server.command("INFO", "commandstats"));
-    Map<String, Long> calls = new HashMap<>();
-    for (String line : info.split("\r?\n")) {
-      if (line.startsWith("cmdstat_")) {
-        String name = line.substring("cmdstat_".length(), line.indexOf(':'));
-        int at = line.indexOf("calls=") + "calls=".length();
-        int end = line.indexOf(',', at);
-        calls.put(name, Long.parseLong(line.substring(at, end)));
-      }
-    }
-    return calls;
-  }
 }

@@ -315,6 +315,23 @@ public final class RedisServer implements AutoCloseable {
     return exchange(auth, false, args);
   }
 
+  /**
+   * Calls per command since the server started or the last {@code CONFIG RESETSTAT}, from
+   * {@code INFO commandstats}; commands run inside scripts count too.
+   */
+  public java.util.Map<String, Long> commandCalls() {
+    String info = String.valueOf(command("INFO", "commandstats"));
+    java.util.Map<String, Long> calls = new java.util.HashMap<>();
+    for (String line : info.split("\\r?\\n")) {
+      if (line.startsWith("cmdstat_")) {
+        String name = line.substring("cmdstat_".length(), line.indexOf(':'));
+        int at = line.indexOf("calls=") + "calls=".length();
+        calls.put(name, Long.parseLong(line.substring(at, line.indexOf(',', at))));
+      }
+    }
+    return calls;
+  }
+
   @Override
   public String toString() {
     return "RedisServer[" + host() + ":" + port + (tls != null ? ", tls " + tlsPort : "") + "]";
