@@ -14,6 +14,8 @@ public class BotException extends Exception {
   private final boolean retryable;
   private final boolean fenced;
   private final String reason;
+  /** How long the bot asked to be left alone (HTTP {@code Retry-After}), or null. */
+  private final java.time.Duration retryAfter;
 
   /**
    * @param reason a short machine-readable code put in the dead-letter header, such as
@@ -22,19 +24,36 @@ public class BotException extends Exception {
    * @param retryable whether trying again may succeed
    */
   public BotException(String reason, String message, boolean retryable, Throwable cause) {
-    this(reason, message, retryable, false, cause);
+    this(reason, message, retryable, false, null, cause);
   }
 
-  private BotException(String reason, String message, boolean retryable, boolean fenced, Throwable cause) {
+  private BotException(String reason, String message, boolean retryable, boolean fenced,
+      java.time.Duration retryAfter, Throwable cause) {
     super(message, cause);
     this.reason = java.util.Objects.requireNonNull(reason, "reason");
     this.retryable = retryable;
     this.fenced = fenced;
+    if (retryAfter != null && retryAfter.isNegative()) {
+      throw new IllegalArgumentException("retryAfter < 0: " + retryAfter);
+    }
+    this.retryAfter = retryAfter;
   }
 
   /** A failure worth retrying. */
   public static BotException retryable(String reason, String message, Throwable cause) {
     return new BotException(reason, message, true, cause);
+  }
+
+  /**
+   * A failure worth retrying, no sooner than {@code retryAfter}: the bot said when to come back
+   * (HTTP 429 or 503 with {@code Retry-After}). The gateway waits at least that long before the
+   * next attempt and, while the bot is unavailable, keeps its circuit breaker open at least that
+   * long; both within its own caps.
+   *
+   * @param retryAfter how long to leave the bot alone, or null when it did not say
+   */
+  public static BotException retryable(String reason, String message, java.time.Duration retryAfter, Throwable cause) {
+    return new BotException(reason, message, true, false, retryAfter, cause);
   }
 
   /** A failure that retrying cannot fix. */
@@ -48,7 +67,7 @@ public class BotException extends Exception {
    * expired). Not retryable with the same ticket, and no reason to dead-letter the message.
    */
   public static BotException fenced(String reason, String message, Throwable cause) {
-    return new BotException(reason, message, false, true, cause);
+    return new BotException(reason, message, false, true, null, cause);
   }
 
   /** Whether trying again may succeed. */
@@ -59,6 +78,11 @@ public class BotException extends Exception {
   /** Whether the bot refused the ticket as stale (see {@link #fenced}). */
   public boolean isFenced() {
     return fenced;
+  }
+
+  /** How long the bot asked to be left alone before the next attempt, when it said (see {@link #retryable(String, String, java.time.Duration, Throwable)}). */
+  public java.util.Optional<java.time.Duration> retryAfter() {
+    return java.util.Optional.ofNullable(retryAfter);
   }
 
   /** The machine-readable reason for the dead-letter header. */
