@@ -496,8 +496,8 @@ public final class KafkaPipeline implements AutoCloseable {
     if (hold && !breakerPaused) {
       breakerPaused = true;
       consumer.pause(consumer.assignment());
-      log.warn("the bot's circuit breaker is {}: pausing consumption; {} record(s) wait for it, keeping their turns",
-          breaker.state().label(), breaker.waiting());
+      log.warn("the bot's circuit breaker is {}: pausing consumption; the {} record(s) in flight wait for it where "
+          + "they need the bot, keeping their turns", breaker.state().label(), inFlight);
     } else if (!hold && breakerPaused) {
       breakerPaused = false;
       if (!paused && !draining) {
