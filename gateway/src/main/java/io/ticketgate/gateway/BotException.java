@@ -2,8 +2,9 @@ package io.ticketgate.gateway;
 
 /**
  * A bot failed to handle a message. Retryable failures (timeouts, refused connections, 5xx) are
- * tried again with backoff while the conversation keeps its turn; the others (4xx, an answer that
- * cannot be parsed) send the message to the dead-letter topic at once. A {@linkplain #fenced fenced}
+ * tried again with backoff while the conversation keeps its turn, and count toward the gateway's
+ * circuit breaker: while it is open the message waits instead of spending its retries. The others
+ * (4xx, an answer that cannot be parsed) send the message to the dead-letter topic at once. A {@linkplain #fenced fenced}
  * refusal is neither: the bot already accepted a higher ticket of the conversation, so this replica
  * lost the turn; the gateway takes a new ticket (or drops the record when its partition moved).
  */
