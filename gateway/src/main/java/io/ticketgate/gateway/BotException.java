@@ -1,9 +1,12 @@
 package io.ticketgate.gateway;
 
 /**
- * A bot failed to handle a message. Retryable failures (timeouts, refused connections, 5xx) are
- * tried again with backoff while the conversation keeps its turn, and count toward the gateway's
- * circuit breaker: while it is open the message waits instead of spending its retries. The others
+ * A bot failed to handle a message. Retryable failures are tried again with backoff while the
+ * conversation keeps its turn. Those that say the bot is unavailable ({@link #retryable}: timeouts,
+ * refused connections, 429, 502, 503, 504) count toward the gateway's circuit breaker: while it is
+ * open the message waits instead of spending its retries. Those of a bot that answered but failed
+ * on this message ({@link #retryableError}: 500, 408) do not: the message is retried within its own
+ * budget and then dead-lettered, so one message the bot keeps failing cannot stop the others. The others
  * (4xx, an answer that cannot be parsed) send the message to the dead-letter topic at once. A {@linkplain #fenced fenced}
  * refusal is neither: the bot already accepted a higher ticket of the conversation, so this replica
  * lost the turn; the gateway takes a new ticket (or drops the record when its partition moved).
@@ -13,6 +16,8 @@ public class BotException extends Exception {
   private static final long serialVersionUID = 1L;
 
   private final boolean retryable;
+  /** The bot answered: this failure is the message's, not a sign that the bot is down. */
+  private final boolean answered;
   private final boolean fenced;
   private final String reason;
   /** How long the bot asked to be left alone (HTTP {@code Retry-After}), or null. */
@@ -25,14 +30,15 @@ public class BotException extends Exception {
    * @param retryable whether trying again may succeed
    */
   public BotException(String reason, String message, boolean retryable, Throwable cause) {
-    this(reason, message, retryable, false, null, cause);
+    this(reason, message, retryable, !retryable, false, null, cause);
   }
 
-  private BotException(String reason, String message, boolean retryable, boolean fenced,
+  private BotException(String reason, String message, boolean retryable, boolean answered, boolean fenced,
       java.time.Duration retryAfter, Throwable cause) {
     super(message, cause);
     this.reason = java.util.Objects.requireNonNull(reason, "reason");
     this.retryable = retryable;
+    this.answered = answered;
     this.fenced = fenced;
     if (retryAfter != null && retryAfter.isNegative()) {
       throw new IllegalArgumentException("retryAfter < 0: " + retryAfter);
@@ -40,9 +46,18 @@ public class BotException extends Exception {
     this.retryAfter = retryAfter;
   }
 
-  /** A failure worth retrying. */
+  /** A failure worth retrying because the bot is unavailable: it counts toward the circuit breaker. */
   public static BotException retryable(String reason, String message, Throwable cause) {
     return new BotException(reason, message, true, cause);
+  }
+
+  /**
+   * A failure of this message that trying again may fix, from a bot that is up (an HTTP 500): it is
+   * retried within the message's own budget and then dead-lettered, and does not count toward the
+   * circuit breaker.
+   */
+  public static BotException retryableError(String reason, String message, Throwable cause) {
+    return new BotException(reason, message, true, true, false, null, cause);
   }
 
   /**
@@ -54,7 +69,7 @@ public class BotException extends Exception {
    * @param retryAfter how long to leave the bot alone, or null when it did not say
    */
   public static BotException retryable(String reason, String message, java.time.Duration retryAfter, Throwable cause) {
-    return new BotException(reason, message, true, false, retryAfter, cause);
+    return new BotException(reason, message, true, false, false, retryAfter, cause);
   }
 
   /** A failure that retrying cannot fix. */
@@ -68,12 +83,17 @@ public class BotException extends Exception {
    * expired). Not retryable with the same ticket, and no reason to dead-letter the message.
    */
   public static BotException fenced(String reason, String message, Throwable cause) {
-    return new BotException(reason, message, false, true, null, cause);
+    return new BotException(reason, message, false, true, true, null, cause);
   }
 
   /** Whether trying again may succeed. */
   public boolean isRetryable() {
     return retryable;
+  }
+
+  /** Whether this failure says the bot is unavailable, so it counts toward the circuit breaker. */
+  public boolean indicatesOutage() {
+    return retryable && !answered;
   }
 
   /** Whether the bot refused the ticket as stale (see {@link #fenced}). */

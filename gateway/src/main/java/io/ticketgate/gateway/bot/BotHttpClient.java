@@ -190,8 +190,20 @@ final class BotHttpClient implements AutoCloseable {
     String message = "Bot at " + url + " answered HTTP " + status + (retryable ? " (retryable)" : "")
         + (answer.retryAfter() == null ? "" : " asking to retry after " + seconds(answer.retryAfter()))
         + " for " + subject(request) + ": " + BotJson.excerpt(answer.body());
-    return retryable ? BotException.retryable(reason, message, answer.retryAfter(), null)
-        : BotException.permanent(reason, message, null);
+    if (!retryable) {
+      return BotException.permanent(reason, message, null);
+    }
+    return isUnavailable(status) ? BotException.retryable(reason, message, answer.retryAfter(), null)
+        : BotException.retryableError(reason, message, null);
+  }
+
+  /**
+   * Whether a retryable status says the bot (or what is in front of it) is unavailable rather than
+   * that it failed on this request: overloaded (429, 503) or unreachable behind a gateway (502,
+   * 504). A 500 or 408 comes from a bot that is up.
+   */
+  static boolean isUnavailable(int status) {
+    return status == 429 || status == 502 || status == 503 || status == 504;
   }
 
   /** Whether a non-2xx status is worth retrying: overload, a restart or a gateway in between. */

@@ -25,7 +25,7 @@ public record BreakerSettings(boolean enabled, int failureThreshold, double fail
     Duration openFor, Duration openForMax) {
 
   /** Default {@link #failureThreshold()}. */
-  public static final int DEFAULT_FAILURE_THRESHOLD = 5;
+  public static final int DEFAULT_FAILURE_THRESHOLD = 3;
   /** Default {@link #failureRate()}. */
   public static final double DEFAULT_FAILURE_RATE = 0.5;
   /** Default {@link #window()}. */

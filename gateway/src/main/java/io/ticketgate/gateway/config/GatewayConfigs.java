@@ -34,7 +34,7 @@ import java.util.regex.Pattern;
  *   conversation_id: {source: key}        # or {source: json_field, field: sender} or {source: header, header: conversation-id}
  *   properties: {security.protocol: SASL_SSL}   # every client; consumer: and producer: override it
  * lock_store: {type: concurrent_redis, host: redis}
- * bot: {type: rasa, url: http://rasa:5005, timeout: 30, breaker: {failure_threshold: 5, open_for: 1}}
+ * bot: {type: rasa, url: http://rasa:5005, timeout: 30, breaker: {failure_threshold: 3, open_for: 1}}
  * dispatch: {max_in_flight: 1000, retries: 3}
  * metrics: {port: 9404}
  * logging: {format: json}
@@ -136,6 +136,12 @@ public final class GatewayConfigs {
     DispatchSettings dispatch = readDispatch(section(top, "dispatch"));
     MetricsSettings metrics = readMetrics(section(top, "metrics"));
     LoggingSettings logging = readLogging(section(top, "logging"));
+    BreakerSettings breaker = bot.breaker();
+    if (breaker.enabled() && breaker.failureThreshold() > dispatch.retries() + 1) {
+      top.warn("bot.breaker.failure_threshold (" + breaker.failureThreshold() + ") is above dispatch.retries + 1 ("
+          + (dispatch.retries() + 1) + "): a message alone in flight when the bot goes down spends its attempts and "
+          + "is dead-lettered before the breaker opens");
+    }
 
     Map<String, Object> lockStore;
     String lockStoreSource;

@@ -470,8 +470,16 @@ final class Job implements Runnable {
             return new Outcome(null, e.reason(), e.getMessage(), false);
           }
           Duration retryAfter = e.retryAfter().orElse(null);
-          // A 429's Retry-After paces this call only: the bot is up, just busy. A 503's holds the breaker open.
-          boolean holding = ctx.breaker().failed(permit, RATE_LIMITED.equals(e.reason()) ? null : retryAfter);
+          boolean holding;
+          if (e.indicatesOutage()) {
+            // A 429's Retry-After paces this call only: the bot is up, just busy. A 503's holds the breaker open.
+            holding = ctx.breaker().failed(permit, RATE_LIMITED.equals(e.reason()) ? null : retryAfter);
+          } else {
+            // A 500: the bot is up and failed on this message, which its own budget settles. Counting it
+            // would let one message the bot keeps failing open the breaker and stop every conversation.
+            ctx.breaker().succeeded(permit);
+            holding = false;
+          }
           judged = true;
           ctx.listener().botCall(took, BotCallOutcome.RETRYABLE_ERROR);
           if (!holding) {

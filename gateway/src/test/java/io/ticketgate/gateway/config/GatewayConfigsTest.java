@@ -516,7 +516,7 @@ class GatewayConfigsTest {
         kafak: {bootstrap_servers: x}
         kafka: {grup_id: g, conversation_id: {source: key, fielld: x}}
         bot: {type: rasa, timout: 3}
-        dispatch: {retries: 1, max_inflight: 9}
+        dispatch: {retries: 2, max_inflight: 9}
         metrics: {prot: 1}
         logging: {levle: debug}
         lock_store: {type: concurrent_redis, hots: redis}
@@ -537,6 +537,19 @@ class GatewayConfigsTest {
     assertWarning(w, "lock_store:", "did you mean 'host' for 'hots'");
     assertThat(w).allSatisfy(m -> assertThat(m).contains("gateway.yml"));
     assertThat(w).hasSize(8);
+  }
+
+  @Test
+  void aBreakerThatOpensOnlyAfterALoneMessagesAttemptsAreSpentIsAWarning() throws IOException {
+    GatewayConfigs.Result r = check("""
+        kafka: {bootstrap_servers: x, group_id: g}
+        bot: {type: rasa, breaker: {failure_threshold: 5}}
+        dispatch: {retries: 1}
+        """);
+
+    assertThat(r.problems()).isEmpty();
+    assertWarning(r.warnings(), "bot.breaker.failure_threshold (5) is above dispatch.retries + 1 (2)",
+        "dead-lettered before the breaker opens");
   }
 
   // --- endpoints.yml ---------------------------------------------------------------------------

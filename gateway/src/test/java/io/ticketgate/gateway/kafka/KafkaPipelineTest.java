@@ -260,21 +260,39 @@ class KafkaPipelineTest {
   }
 
   @Test
-  void aRecordTheBotKeepsFailingWhileItAnswersOthersIsStillDeadLetteredAfterItsRetries() throws Exception {
+  void aMessageTheBotKeepsFailingIsDeadLetteredAfterItsRetriesWithoutOpeningTheBreaker() throws Exception {
     ScriptedBot bot = new ScriptedBot((request, n) -> {
       if (request.conversationId().equals("c1")) {
-        throw BotException.retryable("bot_http_503", "this one always fails", null);
+        throw BotException.retryableError("bot_http_500", "this one always fails", null);
       }
       return List.of(BotReply.json("{\"text\": \"ok\"}"));
     });
     Counting listener = new Counting();
     MockProducer<byte[], byte[]> producer = producer();
-    // The default breaker: 4 failures in a row stay below its threshold of 5.
+    // The default breaker: four 500s in a row are the bot failing on one message, not an outage.
     runToEnd(bot, listener, producer, 3, List.of(record(0, 0, "c1 says 1"), record(0, 1, "c2 says 1")));
 
     assertThat(bot.texts("c1")).hasSize(4);
-    assertThat(listener.deadLetters).containsExactly("bot_http_503");
+    assertThat(listener.deadLetters).containsExactly("bot_http_500");
     assertThat(listener.breakerTransitions).isEmpty();
+    assertThat(published(producer, OUT)).containsExactly("{\"text\": \"ok\"}");
+  }
+
+  @Test
+  void aMessageAloneInFlightWhenTheBotGoesDownIsHeldWithTheDefaultBreaker() throws Exception {
+    ScriptedBot bot = new ScriptedBot((request, n) -> {
+      if (n <= 4) { // as many failures as the record has attempts: without the breaker, a dead letter
+        throw BotException.retryable("bot_http_503", "restarting", null);
+      }
+      return List.of(BotReply.json("{\"text\": \"ok\"}"));
+    });
+    Counting listener = new Counting();
+    MockProducer<byte[], byte[]> producer = producer();
+    runToEnd(bot, listener, producer, 3, List.of(record(0, 0, "c1 says 1")));
+
+    assertThat(bot.texts("c1")).hasSize(5);
+    assertThat(listener.deadLetters).isEmpty();
+    assertThat(listener.breakerTransitions).contains(BreakerState.OPEN).last().isEqualTo(BreakerState.CLOSED);
     assertThat(published(producer, OUT)).containsExactly("{\"text\": \"ok\"}");
   }
 
