@@ -5,6 +5,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.ticketgate.gateway.bot.BotHandlers;
 import io.ticketgate.gateway.config.GatewayConfig;
 import io.ticketgate.gateway.kafka.BotCallOutcome;
+import io.ticketgate.gateway.kafka.BreakerState;
 import io.ticketgate.gateway.kafka.KafkaPipeline;
 import io.ticketgate.gateway.kafka.PipelineListener;
 import io.ticketgate.gateway.metrics.GatewayMetrics;
@@ -62,6 +63,7 @@ public final class Gateway implements AutoCloseable {
     this.pipeline = new KafkaPipeline(config, store, bot, new MetricsListener(metrics), consumer, producer);
     metrics.gauges(pipeline::inFlight, pipeline::waiting);
     metrics.committedLag(pipeline::committedLag);
+    metrics.breaker(pipeline::breakerState, pipeline::held);
     // Last: nothing after it can fail and leave its thread running.
     this.storeProbe = new LockStoreProbe(store, metrics, STORE_PROBE_INTERVAL);
   }
@@ -222,6 +224,11 @@ public final class Gateway implements AutoCloseable {
     @Override
     public void botCall(Duration took, BotCallOutcome outcome) {
       m.botCall(took, outcome);
+    }
+
+    @Override
+    public void breakerTransition(BreakerState to) {
+      m.breakerTransition(to);
     }
 
     @Override

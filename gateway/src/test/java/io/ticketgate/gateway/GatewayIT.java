@@ -101,7 +101,7 @@ class GatewayIT {
     bot = StubBot.start(call -> switch (call.conversation()) {
       case "c404" -> new StubBot.Response(404, "{\"error\": \"no such bot\"}");
       case "cgarbage" -> new StubBot.Response(200, "<html>not json</html>");
-      case "c503" -> new StubBot.Response(503, "busy");
+      case "c500" -> new StubBot.Response(500, "internal error");
       default -> StubBot.Behaviour.echo().respond(call);
     });
     String in = KAFKA.newTopic("in", 1);
@@ -120,7 +120,7 @@ class GatewayIT {
       p.send(new ProducerRecord<>(in, "cnull", null));
       p.send(new ProducerRecord<>(in, "c404", bytes("hello")));
       p.send(new ProducerRecord<>(in, "cgarbage", bytes("hello")));
-      p.send(new ProducerRecord<>(in, "c503", bytes("hello")));
+      p.send(new ProducerRecord<>(in, "c500", bytes("hello")));
       p.send(new ProducerRecord<>(in, "cok", bytes("fine 1")));
       p.flush();
     }
@@ -140,13 +140,14 @@ class GatewayIT {
           .containsEntry("cnull", "empty_value")
           .containsEntry("c404", "bot_http_404")
           .containsEntry("cgarbage", "bot_unparseable_response")
-          .containsEntry("c503", "bot_http_503");
+          .containsEntry("c500", "bot_http_500");
       ConsumerRecord<String, byte[]> big = dead.stream().filter(r -> "cbig".equals(r.key())).findFirst().orElseThrow();
       assertThat(new String(big.value(), StandardCharsets.UTF_8)).as("the original value is kept").isEqualTo("x".repeat(201));
-      // 503 is retried (1 + 3 retries) before it is dead-lettered; 404 is not retried.
+      // A 500 (the bot failing on this message) is retried (1 + 3 retries) and then dead-lettered, without
+      // opening the breaker; 404 is not retried.
       Map<String, Long> calls = bot.dispatches().stream().collect(Collectors.groupingBy(StubBot.Dispatch::conversation,
           Collectors.counting()));
-      assertThat(calls).containsEntry("c503", 4L).containsEntry("c404", 1L);
+      assertThat(calls).containsEntry("c500", 4L).containsEntry("c404", 1L);
       assertThat(KAFKA.consumeAll(out, 1, Duration.ofSeconds(30))).singleElement()
           .satisfies(r -> assertThat(r.key()).isEqualTo("cok"));
       awaitCommitted(config, in, 9);

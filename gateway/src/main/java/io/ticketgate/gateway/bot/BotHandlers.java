@@ -19,7 +19,9 @@ import java.util.Objects;
  *
  * <p>How the HTTP bots classify failures, in one place: a refused, reset or broken connection is
  * retryable {@code bot_unreachable}; no answer within {@code bot.timeout} is retryable
- * {@code bot_timeout}; HTTP 5xx, 408 and 429 are retryable {@code bot_http_<status>}; any other
+ * {@code bot_timeout}; HTTP 5xx, 408 and 429 are retryable {@code bot_http_<status>} (a 429's or
+ * 503's {@code Retry-After}, seconds or an HTTP-date, travels in
+ * {@link io.ticketgate.gateway.BotException#retryAfter()}); any other
  * non-2xx status is permanent {@code bot_http_<status>} (redirects are not followed), except the
  * fencing status ({@code bot.fencing_status}, 409 by default), which is a
  * {@linkplain io.ticketgate.gateway.BotException#fenced fenced} {@code bot_fenced}; a 2xx whose

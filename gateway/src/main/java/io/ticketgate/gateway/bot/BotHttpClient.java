@@ -25,7 +25,8 @@ import java.util.Set;
  * (the bot may be restarting or overloaded); any other non-2xx status is permanent (the request
  * itself is wrong, so sending it again cannot help); a 2xx whose body cannot be read is permanent.
  * The fencing status ({@code bot.fencing_status}, 409 by default) is neither: it is a
- * {@linkplain BotException#fenced fenced} refusal of a stale ticket.
+ * {@linkplain BotException#fenced fenced} refusal of a stale ticket. A 429 or 503 carrying
+ * {@code Retry-After} (seconds or an HTTP-date) passes it on in {@link BotException#retryAfter()}.
  */
 final class BotHttpClient implements AutoCloseable {
 
@@ -45,6 +46,8 @@ final class BotHttpClient implements AutoCloseable {
   private final Map<String, String> headers;
   private final Integer fencingStatus;
   private final HttpClient client;
+  /** Wall-clock time, to turn a Retry-After date into a wait. */
+  private final java.time.Clock clock = java.time.Clock.systemUTC();
 
   /**
    * @param type the bot type, for error messages
@@ -155,7 +158,11 @@ final class BotHttpClient implements AutoCloseable {
       throw BotException.retryable("bot_interrupted", "Interrupted while calling the bot at " + url
           + " for " + subject(request), e);
     }
-    Answer answer = new Answer(response.statusCode(), response.body() == null ? new byte[0] : response.body());
+    int status = response.statusCode();
+    // Only where the status invites it: a Retry-After on other answers says nothing about retrying them.
+    Duration retryAfter = status == 429 || status == 503
+        ? RetryAfter.parse(response.headers().firstValue("Retry-After").orElse(null), clock.instant()) : null;
+    Answer answer = new Answer(status, response.body() == null ? new byte[0] : response.body(), retryAfter);
     if (answer.status() >= 200 && answer.status() < 300) {
       return answer;
     }
@@ -181,8 +188,22 @@ final class BotHttpClient implements AutoCloseable {
     String reason = "bot_http_" + status;
     boolean retryable = isRetryable(status);
     String message = "Bot at " + url + " answered HTTP " + status + (retryable ? " (retryable)" : "")
+        + (answer.retryAfter() == null ? "" : " asking to retry after " + seconds(answer.retryAfter()))
         + " for " + subject(request) + ": " + BotJson.excerpt(answer.body());
-    return new BotException(reason, message, retryable, null);
+    if (!retryable) {
+      return BotException.permanent(reason, message, null);
+    }
+    return isUnavailable(status) ? BotException.retryable(reason, message, answer.retryAfter(), null)
+        : BotException.retryableError(reason, message, null);
+  }
+
+  /**
+   * Whether a retryable status says the bot (or what is in front of it) is unavailable rather than
+   * that it failed on this request: overloaded (429, 503) or unreachable behind a gateway (502,
+   * 504). A 500 or 408 comes from a bot that is up.
+   */
+  static boolean isUnavailable(int status) {
+    return status == 429 || status == 502 || status == 503 || status == 504;
   }
 
   /** Whether a non-2xx status is worth retrying: overload, a restart or a gateway in between. */
@@ -290,8 +311,9 @@ final class BotHttpClient implements AutoCloseable {
    *
    * @param status the HTTP status
    * @param body the body, empty when there was none
+   * @param retryAfter the {@code Retry-After} of a 429 or 503, or null
    */
-  record Answer(int status, byte[] body) {
+  record Answer(int status, byte[] body, Duration retryAfter) {
     /** Whether the body holds anything but whitespace. */
     boolean hasContent() {
       for (byte b : body) {

@@ -18,9 +18,10 @@ import java.util.Objects;
  * @param fencingStatus the HTTP status with which the rasa and http bots say "this ticket is lower
  *     than one I already accepted for the conversation" (default {@value #DEFAULT_FENCING_STATUS}),
  *     or null when the bot never fences and that status is an ordinary permanent failure
+ * @param breaker the circuit breaker on calls to the bot ({@code bot.breaker})
  */
 public record BotSettings(String type, URI url, Duration timeout, Map<String, String> headers,
-    Map<String, Object> section, Integer fencingStatus) {
+    Map<String, Object> section, Integer fencingStatus, BreakerSettings breaker) {
 
   /** Where {@code rasa run} listens by default. */
   public static final String DEFAULT_RASA_URL = "http://localhost:5005";
@@ -33,13 +34,25 @@ public record BotSettings(String type, URI url, Duration timeout, Map<String, St
   public BotSettings {
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(timeout, "timeout");
+    Objects.requireNonNull(breaker, "breaker");
     headers = Map.copyOf(headers == null ? Map.of() : headers);
     section = section == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(section));
   }
 
-  /** Settings with the default fencing status, {@value #DEFAULT_FENCING_STATUS}. */
+  /** Settings with the default circuit breaker. */
+  public BotSettings(String type, URI url, Duration timeout, Map<String, String> headers, Map<String, Object> section,
+      Integer fencingStatus) {
+    this(type, url, timeout, headers, section, fencingStatus, BreakerSettings.defaults());
+  }
+
+  /** Settings with the default fencing status, {@value #DEFAULT_FENCING_STATUS}, and the default circuit breaker. */
   public BotSettings(String type, URI url, Duration timeout, Map<String, String> headers, Map<String, Object> section) {
     this(type, url, timeout, headers, section, DEFAULT_FENCING_STATUS);
+  }
+
+  /** These settings with {@code breaker} instead. */
+  public BotSettings withBreaker(BreakerSettings breaker) {
+    return new BotSettings(type, url, timeout, headers, section, fencingStatus, breaker);
   }
 
   /** Rasa on its default URL. */

@@ -34,7 +34,7 @@ import java.util.regex.Pattern;
  *   conversation_id: {source: key}        # or {source: json_field, field: sender} or {source: header, header: conversation-id}
  *   properties: {security.protocol: SASL_SSL}   # every client; consumer: and producer: override it
  * lock_store: {type: concurrent_redis, host: redis}
- * bot: {type: rasa, url: http://rasa:5005, timeout: 30}
+ * bot: {type: rasa, url: http://rasa:5005, timeout: 30, breaker: {failure_threshold: 3, open_for: 1}}
  * dispatch: {max_in_flight: 1000, retries: 3}
  * metrics: {port: 9404}
  * logging: {format: json}
@@ -136,6 +136,12 @@ public final class GatewayConfigs {
     DispatchSettings dispatch = readDispatch(section(top, "dispatch"));
     MetricsSettings metrics = readMetrics(section(top, "metrics"));
     LoggingSettings logging = readLogging(section(top, "logging"));
+    BreakerSettings breaker = bot.breaker();
+    if (breaker.enabled() && breaker.failureThreshold() > dispatch.retries() + 1) {
+      top.warn("bot.breaker.failure_threshold (" + breaker.failureThreshold() + ") is above dispatch.retries + 1 ("
+          + (dispatch.retries() + 1) + "): a message alone in flight when the bot goes down spends its attempts and "
+          + "is dead-lettered before the breaker opens");
+    }
 
     Map<String, Object> lockStore;
     String lockStoreSource;
@@ -331,10 +337,49 @@ public final class GatewayConfigs {
     Duration timeout = r.seconds("timeout", BotSettings.DEFAULT_TIMEOUT);
     Map<String, String> headers = r.stringMap("headers");
     Integer fencingStatus = readFencingStatus(r);
+    BreakerSettings breaker = readBreaker(r);
     if (type.equals("rasa") || type.equals("http")) {
       r.warnUnknownKeys("");
     }
-    return new BotSettings(type, url, timeout, headers, r.values(), fencingStatus);
+    return new BotSettings(type, url, timeout, headers, r.values(), fencingStatus, breaker);
+  }
+
+  /** {@code bot.breaker}: every bot type has one, a Java handler too. */
+  private static BreakerSettings readBreaker(SectionReader bot) {
+    BreakerSettings d = BreakerSettings.defaults();
+    SectionReader r = bot.section("breaker");
+    if (r == null) {
+      return d;
+    }
+    boolean enabled = r.bool("enabled", d.enabled());
+    int threshold = r.integer("failure_threshold", d.failureThreshold(), 1, 1_000_000);
+    double rate = d.failureRate();
+    Object rawRate = r.raw("failure_rate");
+    if (rawRate != null) {
+      Double parsed = rawRate instanceof Number n ? Double.valueOf(n.doubleValue()) : null;
+      if (rawRate instanceof String s) {
+        try {
+          parsed = Double.parseDouble(s.trim());
+        } catch (NumberFormatException e) {
+          parsed = null;
+        }
+      }
+      if (parsed == null || !(parsed > 0 && parsed <= 1)) {
+        r.problem("failure_rate", rawRate, "must be a fraction above 0 and at most 1 (0.5: half of the window's calls)");
+      } else {
+        rate = parsed;
+      }
+    }
+    int window = r.integer("window", d.window(), 1, 100_000);
+    Duration openFor = r.seconds("open_for", d.openFor());
+    Duration openForMax = r.seconds("open_for_max", d.openForMax());
+    if (openForMax.compareTo(openFor) < 0) {
+      r.problem("open_for_max", openForMax.toMillis() / 1000.0, "must not be below open_for ("
+          + openFor.toMillis() / 1000.0 + ")");
+      openForMax = openFor;
+    }
+    r.warnUnknownKeys("");
+    return new BreakerSettings(enabled, threshold, rate, window, openFor, openForMax);
   }
 
   /** {@code bot.fencing_status}: a 4xx status that is not retried, or {@code none} for a bot that never fences. */

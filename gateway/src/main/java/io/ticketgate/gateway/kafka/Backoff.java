@@ -28,6 +28,27 @@ final class Backoff {
     return pause(attempt, maxMillis);
   }
 
+  /**
+   * Before bot attempt {@code attempt + 1} when the bot said when to come back: the longer of the
+   * backoff and its {@code Retry-After}, which is capped by {@code retry_backoff_max} so that a bot
+   * asking for an hour cannot park a conversation's turn that long.
+   *
+   * @param retryAfter the bot's wait, or null
+   */
+  Duration bot(int attempt, Duration retryAfter) {
+    Duration pause = bot(attempt);
+    Duration asked = retryAfter(retryAfter);
+    return asked.compareTo(pause) > 0 ? asked : pause;
+  }
+
+  /** The bot's {@code Retry-After} capped by {@code retry_backoff_max}; zero when it gave none. */
+  Duration retryAfter(Duration retryAfter) {
+    if (retryAfter == null || retryAfter.isNegative()) {
+      return Duration.ZERO;
+    }
+    return retryAfter.compareTo(Duration.ofMillis(maxMillis)) > 0 ? Duration.ofMillis(maxMillis) : retryAfter;
+  }
+
   /** Before taking a new ticket after the lock store failed {@code attempt} times. */
   Duration store(int attempt) {
     return pause(attempt, Math.min(maxMillis, STORE_MAX_MILLIS));

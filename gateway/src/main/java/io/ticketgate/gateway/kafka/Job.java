@@ -44,6 +44,10 @@ import org.slf4j.MDC;
  *       neither deadlock on a served ticket nor overtake.
  * </ul>
  *
+ * <p>A started job whose bot call fails while the bot's circuit breaker is open (or opens it) waits
+ * for the breaker, keeping its turn, instead of spending its retries ({@link #passBreaker}); the
+ * next record of the conversation stays queued behind it, so the conversation's order holds.
+ *
  * <p>States: QUEUED (waiting for its turn) → STARTED (holding the ticket, about to call the bot) →
  * done; QUEUED → CANCELLED when its partition is revoked or the gateway stops before it started; and
  * STARTED → QUEUED again after a fenced refusal.
@@ -59,6 +63,15 @@ final class Job implements Runnable {
   static final int STARTED = 1;
   static final int CANCELLED = 2;
 
+  /** The reason a 429 answer is dead-lettered with; its Retry-After does not hold the breaker open. */
+  private static final String RATE_LIMITED = "bot_http_429";
+  private static final String ABANDONED_HOLD = "gave up waiting for the bot's circuit breaker (the gateway is stopping, "
+      + "or the partition moved)";
+  // hold: whether the job waits for the breaker; written by the job and, to abandon it, the poll thread.
+  private static final int FREE = 0;
+  private static final int HOLDING = 1;
+  private static final int ABANDONED = 2;
+
   private final JobContext ctx;
   private final Assignment assignment;
   final ConsumerRecord<byte[], byte[]> record;
@@ -72,6 +85,10 @@ final class Job implements Runnable {
   /** Whether the record was finished (replies or dead letter acknowledged); read by the poll thread after {@link #done}. */
   private volatile boolean finished;
   private final AtomicInteger state = new AtomicInteger(QUEUED);
+  /** FREE, HOLDING (waiting for the breaker) or ABANDONED (must not wait for it any more). */
+  private final AtomicInteger hold = new AtomicInteger(FREE);
+  /** Job thread only: the job ended because its hold was abandoned, for the log line. */
+  private boolean gaveUpHolding;
   private volatile Thread thread;
   private volatile LockRequest request;
   /** From issue to service of the ticket that was finally served. */
@@ -162,7 +179,9 @@ final class Job implements Runnable {
       }
       finished = handle((Message) decoded);
     } catch (InterruptedException e) {
-      if (state.get() != CANCELLED) {
+      if (gaveUpHolding) {
+        log.info("{}: {}; its ticket is given back and the record will be delivered again", source(), ABANDONED_HOLD);
+      } else if (state.get() != CANCELLED) {
         log.info("{}: interrupted (the gateway is stopping, or the partition moved after revocation_timeout); "
             + "its ticket is given back and the record will be delivered again", source());
       }
@@ -400,51 +419,154 @@ final class Job implements Runnable {
   /** What the bot's answer amounted to: replies to publish, a dead letter, or a fenced refusal. */
   private record Outcome(List<BotReply> replies, String reason, String detail, boolean fenced) {}
 
+  /**
+   * Calls the bot until it answers, the record's retries are spent while the breaker is closed, or
+   * the turn is lost.
+   *
+   * <p>The retry budget ({@code retries}) counts only failures after which the breaker stayed
+   * closed: a failure that finds the breaker open, or opens it, holds the record instead
+   * ({@link #passBreaker}), and once the breaker lets calls through again the record goes on with
+   * what was left of its budget. So an outage dead-letters nothing, while a record the bot keeps
+   * failing although it answers others still goes to the dead-letter topic.
+   */
   private Outcome dispatch(Message m, HeldLock held) throws InterruptedException {
     BotRequest.SourceRecord source = new BotRequest.SourceRecord(record.topic(), record.partition(), record.offset());
     int maxAttempts = ctx.retries() + 1;
+    int failuresWhileClosed = 0;
     for (int attempt = 1; ; attempt++) {
-      if (held.isLost()) {
-        // Paused (GC, SIGSTOP, a frozen VM) or cut off from the store past the ticket's lifetime: the
-        // turn may be another holder's by now, and a bot that has not yet seen that holder's higher
-        // ticket would accept this call and overlap it. Give the turn up as if fenced.
-        return new Outcome(null, TICKET_LOST, "ticket " + held.ticket() + " may have expired before bot call "
-            + attempt + " (this process was paused or could not renew it)", true);
-      }
-      BotRequest req = new BotRequest(m.conversationId(), m.text(), m.metadata(), held.ticket(), source, attempt);
-      long start = System.nanoTime();
+      BotBreaker.Permit permit = passBreaker(held);
+      boolean judged = false; // every permit gets a verdict, or is handed back in the finally
       try {
-        List<BotReply> replies = ctx.bot().handle(req);
-        ctx.listener().botCall(Duration.ofNanos(System.nanoTime() - start), BotCallOutcome.OK);
-        return new Outcome(replies == null ? List.of() : replies, null, null, false);
-      } catch (BotException e) {
-        if (Thread.currentThread().isInterrupted()) {
-          throw new InterruptedException("interrupted during a bot call: " + e.getMessage());
+        if (held.isLost()) {
+          // Paused (GC, SIGSTOP, a frozen VM) or cut off from the store past the ticket's lifetime: the
+          // turn may be another holder's by now, and a bot that has not yet seen that holder's higher
+          // ticket would accept this call and overlap it. Give the turn up as if fenced.
+          return new Outcome(null, TICKET_LOST, "ticket " + held.ticket() + " may have expired before bot call "
+              + attempt + " (this process was paused or could not renew it)", true);
         }
-        Duration took = Duration.ofNanos(System.nanoTime() - start);
-        if (e.isFenced()) {
-          ctx.listener().botCall(took, BotCallOutcome.FENCED);
-          return new Outcome(null, e.reason(), e.getMessage(), true);
+        BotRequest req = new BotRequest(m.conversationId(), m.text(), m.metadata(), held.ticket(), source, attempt);
+        long start = System.nanoTime();
+        try {
+          List<BotReply> replies = ctx.bot().handle(req);
+          ctx.breaker().succeeded(permit);
+          judged = true;
+          ctx.listener().botCall(Duration.ofNanos(System.nanoTime() - start), BotCallOutcome.OK);
+          return new Outcome(replies == null ? List.of() : replies, null, null, false);
+        } catch (BotException e) {
+          if (Thread.currentThread().isInterrupted()) {
+            throw new InterruptedException("interrupted during a bot call: " + e.getMessage());
+          }
+          Duration took = Duration.ofNanos(System.nanoTime() - start);
+          if (e.isFenced()) {
+            ctx.breaker().succeeded(permit); // the bot answered: it is up
+            judged = true;
+            ctx.listener().botCall(took, BotCallOutcome.FENCED);
+            return new Outcome(null, e.reason(), e.getMessage(), true);
+          }
+          if (!e.isRetryable()) {
+            ctx.breaker().succeeded(permit); // a 4xx or an unreadable answer is the message's problem, not an outage
+            judged = true;
+            ctx.listener().botCall(took, BotCallOutcome.PERMANENT_ERROR);
+            return new Outcome(null, e.reason(), e.getMessage(), false);
+          }
+          Duration retryAfter = e.retryAfter().orElse(null);
+          boolean holding;
+          if (e.indicatesOutage()) {
+            // A 429's Retry-After paces this call only: the bot is up, just busy. A 503's holds the breaker open.
+            holding = ctx.breaker().failed(permit, RATE_LIMITED.equals(e.reason()) ? null : retryAfter);
+          } else {
+            // A 500: the bot is up and failed on this message, which its own budget settles. Counting it
+            // would let one message the bot keeps failing open the breaker and stop every conversation.
+            ctx.breaker().succeeded(permit);
+            holding = false;
+          }
+          judged = true;
+          ctx.listener().botCall(took, BotCallOutcome.RETRYABLE_ERROR);
+          if (!holding) {
+            failuresWhileClosed++;
+            if (failuresWhileClosed >= maxAttempts) {
+              return new Outcome(null, e.reason(), "gave up after " + attempt + " attempts: " + e.getMessage(), false);
+            }
+          }
+          ctx.listener().retried();
+          Duration pause = holding ? ctx.backoff().retryAfter(retryAfter)
+              : ctx.backoff().bot(failuresWhileClosed, retryAfter);
+          if (holding) {
+            log.info("{}: bot call {} failed ({}) and the bot's circuit breaker is open; holding the record with "
+                + "ticket {} until it lets a call through", source(), attempt, e.getMessage(), held.ticket());
+          } else {
+            log.info("{}: bot call {} failed ({}); retrying in {} ms ({} of {} retries left), keeping ticket {}",
+                source(), attempt, e.getMessage(), pause.toMillis(), maxAttempts - failuresWhileClosed, maxAttempts - 1,
+                held.ticket());
+          }
+          if (pause.isPositive()) {
+            Thread.sleep(pause);
+          }
+          renew(held);
+        } catch (RuntimeException e) {
+          // A Java handler's bug or a bad answer it could not map: retrying repeats it. Nothing learnt about the
+          // bot's health either, so the permit goes back unjudged.
+          ctx.listener().botCall(Duration.ofNanos(System.nanoTime() - start), BotCallOutcome.PERMANENT_ERROR);
+          log.warn("{}: the bot handler threw {}", source(), e.toString(), e);
+          return new Outcome(null, "bot_error", e.toString(), false);
         }
-        ctx.listener().botCall(took, e.isRetryable() ? BotCallOutcome.RETRYABLE_ERROR : BotCallOutcome.PERMANENT_ERROR);
-        if (!e.isRetryable()) {
-          return new Outcome(null, e.reason(), e.getMessage(), false);
+      } finally {
+        if (!judged) {
+          ctx.breaker().abandoned(permit);
         }
-        if (attempt >= maxAttempts) {
-          return new Outcome(null, e.reason(), "gave up after " + attempt + " attempts: " + e.getMessage(), false);
-        }
-        ctx.listener().retried();
-        Duration pause = ctx.backoff().bot(attempt);
-        log.info("{}: bot call {} of {} failed ({}); retrying in {} ms, keeping ticket {}", source(), attempt,
-            maxAttempts, e.getMessage(), pause.toMillis(), held.ticket());
-        Thread.sleep(pause);
-        renew(held);
-      } catch (RuntimeException e) {
-        // A Java handler's bug or a bad answer it could not map: retrying repeats it.
-        ctx.listener().botCall(Duration.ofNanos(System.nanoTime() - start), BotCallOutcome.PERMANENT_ERROR);
-        log.warn("{}: the bot handler threw {}", source(), e.toString(), e);
-        return new Outcome(null, "bot_error", e.toString(), false);
       }
+    }
+  }
+
+  /**
+   * Waits, when the breaker is open, until it lets this record's call through, keeping the turn:
+   * the ticket is renewed every third of its lifetime while waiting (keep-alive does so too, when
+   * on), so a hold longer than the lock lifetime loses nothing. A turn lost anyway (the store was
+   * unreachable past the lifetime, the process was paused) is found by the {@link HeldLock#isLost()}
+   * check that follows.
+   *
+   * <p>Held records give up at once when the poll thread {@linkplain #abandonHold abandons} them (a
+   * stop or a revocation): they have published nothing, their tickets are given back, and their
+   * records are delivered again, as for any interrupted job.
+   */
+  private BotBreaker.Permit passBreaker(HeldLock held) throws InterruptedException {
+    BotBreaker.Permit permit = ctx.breaker().tryAcquire();
+    if (permit != null) {
+      return permit; // the usual case
+    }
+    if (!hold.compareAndSet(FREE, HOLDING)) {
+      gaveUpHolding = true;
+      throw new InterruptedException(ABANDONED_HOLD);
+    }
+    log.debug("{}: the bot's circuit breaker is open; holding ticket {} until it lets a call through", source(),
+        held.ticket());
+    long renewEvery = Math.max(1, ctx.lifetime().toNanos() / 3);
+    try {
+      while ((permit = ctx.breaker().acquire(renewEvery)) == null) {
+        renew(held);
+      }
+    } catch (InterruptedException e) {
+      gaveUpHolding = !hold.compareAndSet(HOLDING, FREE);
+      throw e;
+    }
+    if (!hold.compareAndSet(HOLDING, FREE)) {
+      // Abandoned just as the breaker let us through: the poll thread's interrupt is on its way.
+      ctx.breaker().abandoned(permit);
+      gaveUpHolding = true;
+      Thread.interrupted();
+      throw new InterruptedException(ABANDONED_HOLD);
+    }
+    return permit;
+  }
+
+  /**
+   * Poll thread, at a stop or when the partition is revoked: a record held by the breaker stops
+   * waiting now, and one that would be held later gives up instead. A job calling the bot is left
+   * alone: it finishes, or is interrupted after the timeout, as before.
+   */
+  void abandonHold() {
+    if (hold.getAndSet(ABANDONED) == HOLDING) {
+      interrupt();
     }
   }
 

@@ -6,15 +6,17 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Everything a {@link Job} may use, and nothing of the poll thread's: the store, the bot, where
- * replies and dead letters go, retry pauses, the listener, and the mailbox through which it reports
- * that it is over. Immutable; shared by all jobs.
+ * Everything a {@link Job} may use, and nothing of the poll thread's: the store, the bot and its
+ * circuit breaker, where replies and dead letters go, retry pauses, the listener, and the mailbox
+ * through which it reports that it is over. Immutable; shared by all jobs.
  *
  * @param lifetime each ticket's lifetime
  * @param lockMaxWait how long one attempt waits for its ticket to be served
- * @param retries bot attempts after the first for retryable failures; also how many fenced refusals
- *     in a row (plus one) dead-letter a record
+ * @param retries bot attempts after the first for retryable failures while the breaker stays closed;
+ *     also how many fenced refusals in a row (plus one) dead-letter a record
+ * @param breaker the circuit breaker every bot call passes
  * @param waiting records waiting for their turn; a gauge every job adds to and takes from
  */
-record JobContext(LockStore store, BotHandler bot, Publisher publisher, Backoff backoff, PipelineListener listener,
-    Mailbox mailbox, Duration lifetime, Duration lockMaxWait, int retries, AtomicInteger waiting) {}
+record JobContext(LockStore store, BotHandler bot, BotBreaker breaker, Publisher publisher, Backoff backoff,
+    PipelineListener listener, Mailbox mailbox, Duration lifetime, Duration lockMaxWait, int retries,
+    AtomicInteger waiting) {}

@@ -60,6 +60,9 @@ import org.slf4j.LoggerFactory;
  *       its replies (or its dead letter) were acknowledged by Kafka and its ticket released.
  *   <li>At most {@code max_in_flight} records (plus one poll's worth) are in flight; beyond that the
  *       consumer pauses instead of buffering.
+ *   <li>A bot outage dead-letters nothing: once the bot's circuit breaker ({@link BotBreaker}) opens,
+ *       records that need the bot wait for it, keeping their turns, and consumption pauses until it
+ *       closes. Held records are abandoned (not committed, delivered again) at a stop or revocation.
  *   <li>On revocation, records that have not started are dropped and their tickets deleted at once;
  *       started ones get {@code revocation_timeout} to finish; then finished offsets are committed,
  *       with the offsets finished above the committed one in the commit's metadata, so the next
@@ -89,6 +92,8 @@ public final class KafkaPipeline implements AutoCloseable {
   private final RecordDecoder decoder;
   private final JobContext jobContext;
   private final Mailbox mailbox = new Mailbox();
+  /** Shared with the jobs; its state is guarded by its own lock (see {@link BotBreaker}). */
+  private final BotBreaker breaker;
   private final AtomicInteger waiting = new AtomicInteger();
   private final ExecutorService jobs = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("ticketgate-job-", 0).factory());
   private final Thread pollThread;
@@ -101,6 +106,8 @@ public final class KafkaPipeline implements AutoCloseable {
   private final Set<TopicPartition> newlyAssigned = new HashSet<>();
   private int inFlight;
   private boolean paused;
+  /** Every partition is paused because the bot's circuit breaker is open. */
+  private boolean breakerPaused;
   /** Some partition is paused for being over its share of max_in_flight. */
   private boolean partitionsOverShare;
   /** Stopping: every partition stays paused, including ones assigned meanwhile. */
@@ -128,8 +135,15 @@ public final class KafkaPipeline implements AutoCloseable {
     this.decoder = new RecordDecoder(kafka);
     Backoff backoff = new Backoff(dispatch);
     Duration lifetime = dispatch.lockLifetime() != null ? dispatch.lockLifetime() : store.lockLifetime();
-    this.jobContext = new JobContext(store, bot, new Publisher(producer, kafka.outputTopic(), kafka.deadLetterTopic(),
-        backoff, listener), backoff, listener, mailbox, lifetime, dispatch.lockMaxWait(), dispatch.retries(), waiting);
+    // A transition happens on a job's thread (or wherever the open interval is found over): it is counted
+    // there, and the poll thread, which alone pauses and resumes the consumer, is woken to look.
+    this.breaker = new BotBreaker(config.bot().breaker(), System::nanoTime, to -> {
+      listener.breakerTransition(to);
+      mailbox.wake();
+    });
+    this.jobContext = new JobContext(store, bot, breaker, new Publisher(producer, kafka.outputTopic(),
+        kafka.deadLetterTopic(), backoff, listener), backoff, listener, mailbox, lifetime, dispatch.lockMaxWait(),
+        dispatch.retries(), waiting);
     this.pollThread = new Thread(this::pollLoop, "ticketgate-poll");
   }
 
@@ -233,6 +247,16 @@ public final class KafkaPipeline implements AutoCloseable {
     return waiting.get();
   }
 
+  /** Where the bot's circuit breaker stands. */
+  public BreakerState breakerState() {
+    return breaker.state();
+  }
+
+  /** Records waiting for the bot's circuit breaker to let their call through, keeping their turns. */
+  public int held() {
+    return breaker.waiting();
+  }
+
   /** The partitions this replica owns now. */
   public Set<TopicPartition> assignment() {
     return assignment;
@@ -270,6 +294,7 @@ public final class KafkaPipeline implements AutoCloseable {
           accept(r);
         }
         applyBackpressure();
+        applyBreaker();
         if (System.nanoTime() - nextCommit >= 0) {
           commitFinished();
           measureCommittedLag();
@@ -382,18 +407,26 @@ public final class KafkaPipeline implements AutoCloseable {
    * keep polling for rebalances), then polls without waiting.
    */
   private Duration pollTimeout() {
-    if (!paused) {
+    if (!paused && !breakerPaused) {
       // A partition over its share resumes only on a later loop: poll briefly so that one idle
       // poll does not keep it waiting when the others have nothing to fetch.
       return partitionsOverShare ? SHARE_POLL_TIMEOUT : POLL_TIMEOUT;
     }
     long deadline = System.nanoTime() + POLL_TIMEOUT.toNanos();
     takeMail();
-    while (running && inFlight > resumeAt() && deadline - System.nanoTime() > 0) {
+    while (running && stillPaused() && deadline - System.nanoTime() > 0) {
       mailbox.await(deadline - System.nanoTime());
       takeMail();
     }
     return Duration.ZERO;
+  }
+
+  /**
+   * Whether no reason for the current pause has gone: then there is nothing to resume yet. (A
+   * breaker transition between this look and the park wakes nobody; the wait is 100 ms at most.)
+   */
+  private boolean stillPaused() {
+    return (!paused || inFlight > resumeAt()) && (!breakerPaused || breaker.holdsConsumption());
   }
 
   private int resumeAt() {
@@ -417,14 +450,9 @@ public final class KafkaPipeline implements AutoCloseable {
       log.debug("{} records in flight (max_in_flight {}): pausing consumption", inFlight, dispatch.maxInFlight());
     } else if (paused && inFlight <= resumeAt()) {
       paused = false;
-      List<TopicPartition> resume = new ArrayList<>();
-      for (TopicPartition tp : consumer.paused()) {
-        PartitionState ps = partitions.get(tp);
-        if (ps == null || !ps.overShare) {
-          resume.add(tp);
-        }
+      if (!breakerPaused) {
+        resumeAllButOverShare();
       }
-      consumer.resume(resume);
       log.debug("{} records in flight: resuming consumption", inFlight);
     }
     int share = Math.max(1, dispatch.maxInFlight() / Math.max(1, partitions.size()));
@@ -437,13 +465,46 @@ public final class KafkaPipeline implements AutoCloseable {
         consumer.pause(List.of(e.getKey()));
       } else if (ps.overShare && mine <= share / 2) {
         ps.overShare = false;
-        if (!paused) {
+        if (!paused && !breakerPaused) {
           consumer.resume(List.of(e.getKey()));
         }
       }
       anyOverShare |= ps.overShare;
     }
     partitionsOverShare = anyOverShare;
+  }
+
+  private void resumeAllButOverShare() {
+    List<TopicPartition> resume = new ArrayList<>();
+    for (TopicPartition tp : consumer.paused()) {
+      PartitionState ps = partitions.get(tp);
+      if (ps == null || !ps.overShare) {
+        resume.add(tp);
+      }
+    }
+    consumer.resume(resume);
+  }
+
+  /**
+   * While the bot's circuit breaker is open nothing new is consumed: records already in flight wait
+   * for it, holding their turns, and new ones would only join them and fill {@code max_in_flight}
+   * with work that cannot move. Consumption resumes when the breaker closes, and also when it is
+   * half-open with no record waiting to make the probe call: a new record has to make it.
+   */
+  private void applyBreaker() {
+    boolean hold = breaker.holdsConsumption();
+    if (hold && !breakerPaused) {
+      breakerPaused = true;
+      consumer.pause(consumer.assignment());
+      log.warn("the bot's circuit breaker is {}: pausing consumption; the {} record(s) in flight wait for it where "
+          + "they need the bot, keeping their turns", breaker.state().label(), inFlight);
+    } else if (!hold && breakerPaused) {
+      breakerPaused = false;
+      if (!paused && !draining) {
+        resumeAllButOverShare();
+      }
+      log.info("the bot's circuit breaker is {}: resuming consumption", breaker.state().label());
+    }
   }
 
   /**
@@ -538,6 +599,9 @@ public final class KafkaPipeline implements AutoCloseable {
   private void drain() {
     draining = true;
     consumer.pause(consumer.assignment());
+    // Held records would wait for the bot as long as it is down: they give their turns back now and
+    // are delivered again, like work that does not finish in time.
+    allJobs().forEach(Job::abandonHold);
     log.info("stopping: waiting up to {} s for {} record(s) in flight", dispatch.shutdownTimeout().toSeconds(), inFlight);
     if (!pollUntilOver(allJobs(), dispatch.shutdownTimeout())) {
       log.warn("stopping: {} record(s) did not finish in time; giving their tickets back, they will be delivered again",
@@ -643,7 +707,7 @@ public final class KafkaPipeline implements AutoCloseable {
       // records is accepted, in one request for all of them (inheritProgress).
       newlyAssigned.addAll(added);
       assignment = Set.copyOf(consumer.assignment());
-      if (paused || draining) {
+      if (paused || draining || breakerPaused) {
         consumer.pause(added);
       }
       log.info("assigned {}; now owning {} partition(s)", added, assignment.size());
@@ -656,6 +720,9 @@ public final class KafkaPipeline implements AutoCloseable {
       }
       List<Job> revokedJobs = jobsOf(revoked);
       List<Job> started = cancelUnstarted(revokedJobs);
+      // A record held by the breaker would keep the rebalance waiting for a bot that is down: it gives
+      // its turn back at once and the new owner delivers it.
+      started.forEach(Job::abandonHold);
       int dropped = revokedJobs.size() - started.size();
       if (!awaitJobs(started, dispatch.revocationTimeout())) {
         // Interrupted, a started job gives its ticket back and publishes nothing: the new owner
@@ -681,7 +748,7 @@ public final class KafkaPipeline implements AutoCloseable {
     @Override
     public void onPartitionsLost(Collection<TopicPartition> lost) {
       // Cancel before forgetting the partitions: a job checks ownership after going back to its queue.
-      cancelUnstarted(jobsOf(lost));
+      cancelUnstarted(jobsOf(lost)).forEach(Job::abandonHold);
       forget(lost);
       log.warn("lost {} without a clean revocation; their records will be delivered to the new owner", lost);
     }

@@ -31,6 +31,13 @@ public interface PipelineListener {
   /** One call to the bot took {@code took} and ended as {@code outcome}. */
   default void botCall(Duration took, BotCallOutcome outcome) {}
 
+  /**
+   * The bot's circuit breaker moved to {@code to}. Called under the breaker's lock, on whichever
+   * thread caused it (a job's call, or a job, the poll thread or a gauge finding that the open
+   * interval has ended): must not block.
+   */
+  default void breakerTransition(BreakerState to) {}
+
   /** A message was answered and its replies acknowledged by Kafka. */
   default void replied() {}
 

@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.ticketgate.gateway.kafka.BotCallOutcome;
+import io.ticketgate.gateway.kafka.BreakerState;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -51,6 +52,11 @@ import org.slf4j.LoggerFactory;
  *       {@code ticketgate_lock_store_errors_total{reason}} (probes that failed);
  *   <li>{@code ticketgate_in_flight}, {@code ticketgate_waiting}: gauges read from the suppliers given
  *       to {@link #gauges}; {@code ticketgate_committed_lag}, records after the committed offsets;
+ *   <li>{@code ticketgate_bot_breaker_state}: one gauge, 0 closed, 1 half-open, 2 open (so "above 0"
+ *       is "not closed", one series per replica whatever the state);
+ *       {@code ticketgate_bot_breaker_transitions_total{to}}, {@code to} = {@code closed},
+ *       {@code half_open} or {@code open}; {@code ticketgate_records_held}, records waiting for the
+ *       breaker with their turns kept (see {@link #breaker});
  *   <li>JVM memory, GC, threads, class loading, processor and uptime; and, once bound, the Kafka
  *       clients' own metrics ({@code kafka_consumer_*}, {@code kafka_producer_*}, records lag
  *       included).
@@ -92,6 +98,7 @@ public final class GatewayMetrics implements AutoCloseable {
   private final Timer lockWaitAfterExpiry;
   private final Counter turnsAfterExpiry;
   private final Map<BotCallOutcome, Timer> botDispatch;
+  private final Map<BreakerState, Counter> breakerTransitions;
   private final Counter replied;
   private final Counter deadLettered;
   private final Counter retried;
@@ -110,6 +117,8 @@ public final class GatewayMetrics implements AutoCloseable {
   private Gauge inFlightGauge;
   private Gauge waitingGauge;
   private Gauge committedLagGauge;
+  private Gauge breakerStateGauge;
+  private Gauge heldGauge;
   private boolean warnedAboutReasons;
   private boolean closed;
 
@@ -147,6 +156,14 @@ public final class GatewayMetrics implements AutoCloseable {
           Tags.of("outcome", outcome.label())));
     }
     botDispatch = dispatch;
+    Map<BreakerState, Counter> transitions = new EnumMap<>(BreakerState.class);
+    for (BreakerState to : BreakerState.values()) {
+      transitions.put(to, Counter.builder("ticketgate.bot.breaker.transitions")
+          .description("Transitions of the bot's circuit breaker, by the state it moved to")
+          .tag("to", to.label())
+          .register(registry));
+    }
+    breakerTransitions = transitions;
     // Registered up front so dashboards see zeros, not gaps, before the first event.
     replied = messages("replied");
     deadLettered = messages("dead_lettered");
@@ -226,6 +243,11 @@ public final class GatewayMetrics implements AutoCloseable {
   /** One bot call took {@code took} and ended as {@code outcome}. */
   public void botCall(Duration took, BotCallOutcome outcome) {
     botDispatch.get(Objects.requireNonNull(outcome, "outcome")).record(took);
+  }
+
+  /** The bot's circuit breaker moved to {@code to}. */
+  public void breakerTransition(BreakerState to) {
+    breakerTransitions.get(Objects.requireNonNull(to, "to")).increment();
   }
 
   /** A message's replies were published. */
@@ -341,6 +363,29 @@ public final class GatewayMetrics implements AutoCloseable {
         committedLagGauge = gauge("ticketgate.committed.lag", "Records after the committed offsets of this replica's "
             + "partitions: behind the consumer's position plus consumed and not yet committed", committedLag);
       }
+    }
+  }
+
+  /**
+   * Registers {@code ticketgate.bot.breaker.state} (the breaker's {@link BreakerState#gaugeValue()})
+   * and {@code ticketgate.records.held} (records waiting for the breaker). Calling again replaces the
+   * suppliers.
+   */
+  public void breaker(Supplier<BreakerState> state, Supplier<Number> held) {
+    Objects.requireNonNull(state, "state");
+    Objects.requireNonNull(held, "held");
+    synchronized (lock) {
+      if (breakerStateGauge != null) {
+        registry.remove(breakerStateGauge);
+        registry.remove(heldGauge);
+      }
+      breakerStateGauge = gauge("ticketgate.bot.breaker.state", "The bot's circuit breaker: 0 closed, 1 half-open "
+          + "(one probe call allowed), 2 open (no calls)", () -> {
+            BreakerState s = state.get();
+            return s == null ? null : s.gaugeValue();
+          });
+      heldGauge = gauge("ticketgate.records.held", "Records waiting for the bot's circuit breaker to let their call "
+          + "through, keeping their turns", held);
     }
   }
 

@@ -131,6 +131,16 @@ class BotHandlersTest {
   }
 
   @Test
+  void onlyStatusesOfABotThatIsUnavailableCountTowardTheBreaker() {
+    for (int status : new int[] {429, 502, 503, 504}) {
+      assertThat(BotHttpClient.isUnavailable(status)).as("HTTP %d", status).isTrue();
+    }
+    for (int status : new int[] {500, 501, 408, 404}) {
+      assertThat(BotHttpClient.isUnavailable(status)).as("HTTP %d", status).isFalse();
+    }
+  }
+
+  @Test
   void aFencingStatusMustBeAClientErrorThatIsNotRetried() {
     for (int status : new int[] {408, 429, 500, 200, 302}) {
       BotSettings s = new BotSettings("rasa", null, Duration.ofSeconds(1), Map.of(), Map.of(), status);

@@ -420,6 +420,26 @@ class GatewayConfigsTest {
   }
 
   @Test
+  void theBreakerHasDefaultsAndEachKeyIsCheckedByName() throws IOException {
+    assertThat(GatewayConfigs.defaults().bot().breaker()).isEqualTo(BreakerSettings.defaults());
+    BreakerSettings b = check("bot: {type: rasa, breaker: {enabled: false, failure_threshold: 3, failure_rate: 0.25, "
+        + "window: 40, open_for: 0.5, open_for_max: 8}}\n").config().bot().breaker();
+    assertThat(b).isEqualTo(new BreakerSettings(false, 3, 0.25, 40, Duration.ofMillis(500), Duration.ofSeconds(8)));
+
+    List<String> problems = check("bot: {breaker: {failure_threshold: 0, failure_rate: 1.5, window: lots, "
+        + "open_for: 10, open_for_max: 2, enabled: maybe}}\n").problems();
+    assertProblem(problems, "bot.breaker.failure_threshold", "'0'", "between 1 and");
+    assertProblem(problems, "bot.breaker.failure_rate", "'1.5'", "above 0 and at most 1");
+    assertProblem(problems, "bot.breaker.window", "'lots'", "whole number");
+    assertProblem(problems, "bot.breaker.open_for_max", "'2.0'", "not be below open_for (10.0)");
+    assertProblem(problems, "bot.breaker.enabled", "'maybe'", "true or false");
+    assertThat(problems).hasSize(5);
+    assertProblem(check("bot: {breaker: 5}\n").problems(), "bot.breaker", "'5'", "mapping");
+    assertThat(check("bot: {breaker: {open_fro: 2}}\n").warnings()).anySatisfy(w -> assertThat(w)
+        .contains("bot.breaker").contains("open_fro").contains("did you mean 'open_for'"));
+  }
+
+  @Test
   void anHttpBotNeedsAUrl() throws IOException {
     assertThat(check("bot: {type: http}\n").problems()).singleElement().satisfies(m -> assertThat(m)
         .contains("bot.url").contains("required for an http bot").contains("gateway.yml"));
@@ -496,7 +516,7 @@ class GatewayConfigsTest {
         kafak: {bootstrap_servers: x}
         kafka: {grup_id: g, conversation_id: {source: key, fielld: x}}
         bot: {type: rasa, timout: 3}
-        dispatch: {retries: 1, max_inflight: 9}
+        dispatch: {retries: 2, max_inflight: 9}
         metrics: {prot: 1}
         logging: {levle: debug}
         lock_store: {type: concurrent_redis, hots: redis}
@@ -517,6 +537,19 @@ class GatewayConfigsTest {
     assertWarning(w, "lock_store:", "did you mean 'host' for 'hots'");
     assertThat(w).allSatisfy(m -> assertThat(m).contains("gateway.yml"));
     assertThat(w).hasSize(8);
+  }
+
+  @Test
+  void aBreakerThatOpensOnlyAfterALoneMessagesAttemptsAreSpentIsAWarning() throws IOException {
+    GatewayConfigs.Result r = check("""
+        kafka: {bootstrap_servers: x, group_id: g}
+        bot: {type: rasa, breaker: {failure_threshold: 5}}
+        dispatch: {retries: 1}
+        """);
+
+    assertThat(r.problems()).isEmpty();
+    assertWarning(r.warnings(), "bot.breaker.failure_threshold (5) is above dispatch.retries + 1 (2)",
+        "dead-lettered before the breaker opens");
   }
 
   // --- endpoints.yml ---------------------------------------------------------------------------

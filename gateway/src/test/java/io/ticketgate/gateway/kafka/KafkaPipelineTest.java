@@ -16,6 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ticketgate.gateway.BotException;
 import io.ticketgate.gateway.BotReply;
 import io.ticketgate.gateway.Headers;
+import io.ticketgate.gateway.config.BreakerSettings;
 import io.ticketgate.gateway.kafka.PipelineFixture.Counting;
 import io.ticketgate.gateway.kafka.PipelineFixture.RecordingConsumer;
 import io.ticketgate.gateway.kafka.PipelineFixture.ScriptedBot;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -218,6 +220,156 @@ class KafkaPipelineTest {
     assertThat(secondBot.calls).hasSize(2);
     assertThat(secondListener.skipped).hasValue(2);
     assertThat(second.lastCommit).containsEntry(P0, new OffsetAndMetadata(4, ""));
+  }
+
+  @Test
+  void anOutageDeadLettersNothingHeldRecordsKeepTheirTurnsAndEachConversationItsOrder() throws Exception {
+    AtomicBoolean down = new AtomicBoolean(true);
+    ScriptedBot bot = new ScriptedBot((request, n) -> {
+      if (down.get()) {
+        throw BotException.retryable("bot_http_503", "unavailable", null);
+      }
+      return List.of(BotReply.json("{\"text\": \"echo: " + request.text() + "\"}"));
+    });
+    Counting listener = new Counting();
+    RecordingConsumer consumer = new RecordingConsumer();
+    MockProducer<byte[], byte[]> producer = producer();
+    // One retry only: without the breaker every record would be dead-lettered.
+    KafkaPipeline pipeline = pipeline(consumer, producer, bot, listener, 1, BREAKER);
+    List<ConsumerRecord<byte[], byte[]>> records = interleaved(4, 3, 1);
+    pipeline.start();
+    assign(consumer, List.of(P0), Map.of(), records);
+    awaitTrue("the breaker opened, and opened again after a failed probe",
+        () -> listener.breakerTransitions.stream().filter(BreakerState.OPEN::equals).count() >= 2);
+    down.set(false);
+    awaitTrue("every record answered and committed", () -> pipeline.inFlight() == 0
+        && consumer.lastCommit.containsKey(P0) && consumer.lastCommit.get(P0).offset() == records.size());
+    assertThat(pipeline.stop(Duration.ofSeconds(10))).isTrue();
+
+    assertThat(listener.deadLetters).isEmpty();
+    assertThat(bot.overlaps).isEmpty();
+    for (int c = 0; c < 4; c++) {
+      String conversation = "c" + c;
+      assertThat(withoutRepeats(bot.texts(conversation))).as("calls of %s, retries folded", conversation)
+          .containsExactlyElementsOf(IntStream.rangeClosed(1, 3).mapToObj(m -> conversation + " says " + m).toList());
+    }
+    assertThat(published(producer, OUT)).hasSize(records.size());
+    assertThat(listener.breakerTransitions).last().isEqualTo(BreakerState.CLOSED);
+    assertThat(pipeline.breakerState()).isEqualTo(BreakerState.CLOSED);
+    assertThat(pipeline.held()).isZero();
+  }
+
+  @Test
+  void aMessageTheBotKeepsFailingIsDeadLetteredAfterItsRetriesWithoutOpeningTheBreaker() throws Exception {
+    ScriptedBot bot = new ScriptedBot((request, n) -> {
+      if (request.conversationId().equals("c1")) {
+        throw BotException.retryableError("bot_http_500", "this one always fails", null);
+      }
+      return List.of(BotReply.json("{\"text\": \"ok\"}"));
+    });
+    Counting listener = new Counting();
+    MockProducer<byte[], byte[]> producer = producer();
+    // The default breaker: four 500s in a row are the bot failing on one message, not an outage.
+    runToEnd(bot, listener, producer, 3, List.of(record(0, 0, "c1 says 1"), record(0, 1, "c2 says 1")));
+
+    assertThat(bot.texts("c1")).hasSize(4);
+    assertThat(listener.deadLetters).containsExactly("bot_http_500");
+    assertThat(listener.breakerTransitions).isEmpty();
+    assertThat(published(producer, OUT)).containsExactly("{\"text\": \"ok\"}");
+  }
+
+  @Test
+  void aMessageAloneInFlightWhenTheBotGoesDownIsHeldWithTheDefaultBreaker() throws Exception {
+    ScriptedBot bot = new ScriptedBot((request, n) -> {
+      if (n <= 4) { // as many failures as the record has attempts: without the breaker, a dead letter
+        throw BotException.retryable("bot_http_503", "restarting", null);
+      }
+      return List.of(BotReply.json("{\"text\": \"ok\"}"));
+    });
+    Counting listener = new Counting();
+    MockProducer<byte[], byte[]> producer = producer();
+    runToEnd(bot, listener, producer, 3, List.of(record(0, 0, "c1 says 1")));
+
+    assertThat(bot.texts("c1")).hasSize(5);
+    assertThat(listener.deadLetters).isEmpty();
+    assertThat(listener.breakerTransitions).contains(BreakerState.OPEN).last().isEqualTo(BreakerState.CLOSED);
+    assertThat(published(producer, OUT)).containsExactly("{\"text\": \"ok\"}");
+  }
+
+  @Test
+  void aStopWhileRecordsAreHeldGivesThemUpUnfinishedAndDeadLettersNothing() throws Exception {
+    ScriptedBot bot = new ScriptedBot((request, n) -> {
+      throw BotException.retryable("bot_unreachable", "connection refused", null);
+    });
+    Counting listener = new Counting();
+    RecordingConsumer consumer = new RecordingConsumer();
+    MockProducer<byte[], byte[]> producer = producer();
+    KafkaPipeline pipeline = pipeline(consumer, producer, bot, listener, 3, LONG_OPEN_BREAKER);
+    pipeline.start();
+    assign(consumer, List.of(P0), Map.of(), List.of(record(0, 0, "a says 1"), record(0, 1, "b says 1"),
+        record(0, 2, "a says 2")));
+    awaitTrue("a and b held", () -> pipeline.held() == 2);
+    assertThat(pipeline.breakerState()).isEqualTo(BreakerState.OPEN);
+    assertThat(pipeline.stop(Duration.ofSeconds(10))).isTrue();
+
+    assertThat(listener.deadLetters).isEmpty();
+    assertThat(published(producer, OUT)).isEmpty();
+    OffsetAndMetadata committed = consumer.lastCommit.get(P0);
+    assertThat(committed == null || committed.offset() == 0).as("nothing committed past the held records: %s",
+        committed).isTrue();
+    assertThat(bot.texts("a")).as("a says 2 stayed queued behind a says 1").doesNotContain("a says 2");
+  }
+
+  @Test
+  void aRevocationWhileRecordsAreHeldHandsThemToTheNextOwner() throws Exception {
+    List<ConsumerRecord<byte[], byte[]>> records = List.of(record(0, 0, "a says 1"), record(0, 1, "b says 1"),
+        record(0, 2, "a says 2"));
+    ScriptedBot downBot = new ScriptedBot((request, n) -> {
+      throw BotException.retryable("bot_http_502", "bad gateway", null);
+    });
+    Counting firstListener = new Counting();
+    RecordingConsumer first = new RecordingConsumer();
+    KafkaPipeline one = pipeline(first, producer(), downBot, firstListener, 3, LONG_OPEN_BREAKER);
+    one.start();
+    assign(first, List.of(P0), Map.of(), records);
+    awaitTrue("a and b held", () -> one.held() == 2);
+    first.schedulePollTask(() -> first.rebalance(List.of())); // the partition moves away
+    awaitTrue("revoked", () -> one.assignment().isEmpty() && one.inFlight() == 0);
+    OffsetAndMetadata committed = first.lastCommit.get(P0);
+    one.stop(Duration.ofSeconds(5));
+    assertThat(firstListener.deadLetters).isEmpty();
+    assertThat(committed.offset()).isZero();
+
+    ScriptedBot upBot = ScriptedBot.echo();
+    Counting secondListener = new Counting();
+    RecordingConsumer second = new RecordingConsumer();
+    MockProducer<byte[], byte[]> producer = producer();
+    KafkaPipeline two = pipeline(second, producer, upBot, secondListener, 3, LONG_OPEN_BREAKER);
+    two.start();
+    assign(second, List.of(P0), Map.of(P0, committed), records);
+    awaitTrue("every record answered by the next owner", () -> upBot.calls.size() == 3 && two.inFlight() == 0);
+    two.stop(Duration.ofSeconds(5));
+    assertThat(upBot.texts("a")).containsExactly("a says 1", "a says 2");
+    assertThat(secondListener.deadLetters).isEmpty();
+    assertThat(published(producer, OUT)).hasSize(3);
+  }
+
+  /** Opens after 2 failures in a row, for 20 ms doubling up to 80 ms. */
+  private static final BreakerSettings BREAKER = new BreakerSettings(true, 2, 1.0, 100, Duration.ofMillis(20),
+      Duration.ofMillis(80));
+  /** Opens at the first failure and stays open far longer than any test. */
+  private static final BreakerSettings LONG_OPEN_BREAKER = new BreakerSettings(true, 1, 1.0, 100,
+      Duration.ofHours(1), Duration.ofHours(1));
+
+  /** {@code texts} with each run of equal neighbours (a retried call) folded into one. */
+  private static List<String> withoutRepeats(List<String> texts) {
+    List<String> out = new ArrayList<>();
+    for (String t : texts) {
+      if (out.isEmpty() || !out.get(out.size() - 1).equals(t)) {
+        out.add(t);
+      }
+    }
+    return out;
   }
 
   /** Runs {@code records} on partition 0 until every one is over, then stops. */

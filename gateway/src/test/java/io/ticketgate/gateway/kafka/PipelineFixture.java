@@ -4,6 +4,7 @@ import io.ticketgate.gateway.BotException;
 import io.ticketgate.gateway.BotHandler;
 import io.ticketgate.gateway.BotReply;
 import io.ticketgate.gateway.BotRequest;
+import io.ticketgate.gateway.config.BreakerSettings;
 import io.ticketgate.gateway.config.DispatchSettings;
 import io.ticketgate.gateway.config.GatewayConfig;
 import io.ticketgate.gateway.config.GatewayConfigs;
@@ -67,6 +68,12 @@ final class PipelineFixture {
     final AtomicInteger fenced = new AtomicInteger();
     final AtomicInteger replied = new AtomicInteger();
     final List<String> deadLetters = new CopyOnWriteArrayList<>();
+    final List<BreakerState> breakerTransitions = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void breakerTransition(BreakerState to) {
+      breakerTransitions.add(to);
+    }
 
     @Override
     public void skippedDuplicate() {
@@ -152,12 +159,18 @@ final class PipelineFixture {
 
   static KafkaPipeline pipeline(RecordingConsumer consumer, MockProducer<byte[], byte[]> producer, BotHandler bot,
       PipelineListener listener, int retries) {
+    return pipeline(consumer, producer, bot, listener, retries, BreakerSettings.defaults());
+  }
+
+  static KafkaPipeline pipeline(RecordingConsumer consumer, MockProducer<byte[], byte[]> producer, BotHandler bot,
+      PipelineListener listener, int retries, BreakerSettings breaker) {
     GatewayConfig d = GatewayConfigs.defaults();
     KafkaSettings k = d.kafka();
     DispatchSettings s = d.dispatch();
     GatewayConfig config = d
         .withKafka(new KafkaSettings(k.bootstrapServers(), "g", List.of(TOPIC), OUT, DLQ, k.conversationId(),
             k.maxMessageBytes(), Map.of(), Map.of()))
+        .withBot(d.bot().withBreaker(breaker))
         .withDispatch(new DispatchSettings(s.maxInFlight(), retries, Duration.ofMillis(1), Duration.ofMillis(2),
             Duration.ofMinutes(5), s.lockMaxWait(), Duration.ofSeconds(10), Duration.ofMillis(300), Duration.ofMillis(50)));
     return new KafkaPipeline(config, new InMemoryLockStore(), bot, listener, consumer, producer);

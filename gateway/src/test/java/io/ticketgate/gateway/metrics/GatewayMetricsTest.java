@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ticketgate.gateway.kafka.BotCallOutcome;
+import io.ticketgate.gateway.kafka.BreakerState;
 import io.ticketgate.gateway.testing.PrometheusText;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.common.Metric;
@@ -139,6 +141,29 @@ class GatewayMetricsTest {
     text = PrometheusText.parse(metrics.scrape());
     assertThat(text.value("ticketgate_in_flight", Map.of())).isEqualTo(11);
     assertThat(text.value("ticketgate_waiting", Map.of())).isNaN();
+  }
+
+  @Test
+  void theBreakersStateIsOneGaugeItsTransitionsCountByTargetAndHeldRecordsAreAGauge() {
+    PrometheusText before = PrometheusText.parse(metrics.scrape());
+    for (BreakerState to : BreakerState.values()) {
+      assertThat(before.value("ticketgate_bot_breaker_transitions_total", Map.of("to", to.label()))).isZero();
+    }
+    AtomicReference<BreakerState> state = new AtomicReference<>(BreakerState.CLOSED);
+    metrics.breaker(state::get, () -> 4);
+    metrics.breakerTransition(BreakerState.OPEN);
+    metrics.breakerTransition(BreakerState.HALF_OPEN);
+    metrics.breakerTransition(BreakerState.OPEN);
+
+    PrometheusText text = PrometheusText.parse(metrics.scrape());
+    assertThat(text.value("ticketgate_bot_breaker_state", Map.of())).isZero();
+    assertThat(text.value("ticketgate_records_held", Map.of())).isEqualTo(4);
+    assertThat(text.value("ticketgate_bot_breaker_transitions_total", Map.of("to", "open"))).isEqualTo(2);
+    assertThat(text.value("ticketgate_bot_breaker_transitions_total", Map.of("to", "half_open"))).isEqualTo(1);
+    state.set(BreakerState.OPEN);
+    assertThat(PrometheusText.parse(metrics.scrape()).value("ticketgate_bot_breaker_state", Map.of())).isEqualTo(2);
+    state.set(BreakerState.HALF_OPEN);
+    assertThat(PrometheusText.parse(metrics.scrape()).value("ticketgate_bot_breaker_state", Map.of())).isEqualTo(1);
   }
 
   @Test
