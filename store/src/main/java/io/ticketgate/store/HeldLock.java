@@ -44,6 +44,16 @@ public interface HeldLock extends AutoCloseable {
   }
 
   /**
+   * The progress mark the conversation's last release recorded with {@link #close(String)}, read in
+   * the same store step that served this turn: what the previous holder, in whatever process, had
+   * finished. Null when none was recorded, or when the store keeps none (custom stores built on
+   * Rasa's three primitives).
+   */
+  default String progress() {
+    return null;
+  }
+
+  /**
    * Extends the ticket by its lifetime from now, so a long handler keeps its turn.
    *
    * @throws LockException when the ticket has already expired or was removed (the turn is lost)
@@ -60,4 +70,18 @@ public interface HeldLock extends AutoCloseable {
    */
   @Override
   void close();
+
+  /**
+   * Finishes serving this ticket like {@link #close()} and, in the same store step, records
+   * {@code progress} for the conversation: the next turn's {@link #progress()} returns it, in this
+   * process or any other. The Redis stores keep it under Ticketgate's own keys, outside Rasa's, for
+   * the ticket counter's lifetime; the in-memory store in the process; custom stores built on
+   * Rasa's three primitives keep none. An expired turn records nothing, as it releases nothing.
+   *
+   * @param progress what the holder finished, in the caller's own terms; null records nothing
+   * @throws LockException as {@link #close()}
+   */
+  default void close(String progress) {
+    close();
+  }
 }

@@ -158,7 +158,7 @@ public abstract class LockStore implements AutoCloseable {
 
   /** Finishes serving {@code ticket}, deleting the conversation's lock when nobody waits, and wakes the waiters. */
   public final void cleanup(String conversationId, int ticket) {
-    Await.result(conversationId, "finish serving ticket " + ticket, backend.release(conversationId, ticket));
+    Await.result(conversationId, "finish serving ticket " + ticket, backend.release(conversationId, ticket, null));
     engine.wake(conversationId);
   }
 

@@ -9,8 +9,10 @@ package io.ticketgate.store;
  * @param ahead how many live tickets are ahead of this one, when waiting
  * @param headExpiresAtMillis when the head ticket expires (epoch milliseconds), the latest instant a
  *     waiter needs to look again even if no release event arrives; 0 when unknown
+ * @param progress when served, the progress mark the conversation's last release recorded
+ *     ({@link HeldLock#close(String)}), read in the same step; null when none or not served
  */
-public record TicketStatus(Kind kind, int nowServing, int ahead, long headExpiresAtMillis) {
+public record TicketStatus(Kind kind, int nowServing, int ahead, long headExpiresAtMillis, String progress) {
 
   /** The three places a ticket can be in. */
   public enum Kind {
@@ -22,12 +24,27 @@ public record TicketStatus(Kind kind, int nowServing, int ahead, long headExpire
     GONE
   }
 
-  private static final TicketStatus SERVED = new TicketStatus(Kind.SERVED, 0, 0, 0);
-  private static final TicketStatus GONE = new TicketStatus(Kind.GONE, 0, 0, 0);
+  private static final TicketStatus SERVED = new TicketStatus(Kind.SERVED, 0, 0, 0, null);
+  private static final TicketStatus GONE = new TicketStatus(Kind.GONE, 0, 0, 0, null);
+
+  /** A status without a progress mark. */
+  public TicketStatus(Kind kind, int nowServing, int ahead, long headExpiresAtMillis) {
+    this(kind, nowServing, ahead, headExpiresAtMillis, null);
+  }
 
   /** The ticket is being served. */
   public static TicketStatus served() {
     return SERVED;
+  }
+
+  /** The ticket is being served, and the conversation's last release recorded {@code progress} (may be null). */
+  public static TicketStatus served(String progress) {
+    return progress == null ? SERVED : new TicketStatus(Kind.SERVED, 0, 0, 0, progress);
+  }
+
+  /** This status with {@code progress} as its mark when it is served; itself otherwise. */
+  public TicketStatus withProgress(String progress) {
+    return kind == Kind.SERVED ? served(progress) : this;
   }
 
   /** The ticket will never be served. */

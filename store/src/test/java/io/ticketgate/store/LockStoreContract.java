@@ -82,6 +82,14 @@ public abstract class LockStoreContract {
     return false;
   }
 
+  /**
+   * Whether this store keeps progress marks ({@link HeldLock#close(String)}). Stores built on Rasa's
+   * three primitives keep none: their turns' {@link HeldLock#progress()} is always null.
+   */
+  protected boolean keepsProgress() {
+    return true;
+  }
+
   /** Threads taking turns on one conversation in {@link #stressOneConversation()}. */
   protected int stressThreads() {
     return 12;
@@ -1128,6 +1136,51 @@ public abstract class LockStoreContract {
 
     assertNamesConversation(lockFailure(waiting, "a waiter of a closed store"), conv);
     assertThatThrownBy(() -> store.lock(conv)).isInstanceOf(LockException.class).hasMessageContaining(conv);
+  }
+
+  // ------------------------------------------------------------------ progress marks
+
+  @Test
+  void theNextTurnReadsTheProgressTheLastReleaseRecorded() {
+    LockStore store = store();
+    String conv = newConversationId();
+    HeldLock first = store.lock(conv);
+    assertThat(first.progress()).as("no release has recorded anything yet").isNull();
+
+    first.close("in-0@41");
+
+    HeldLock second = store.lock(conv);
+    assertThat(second.progress()).isEqualTo(keepsProgress() ? "in-0@41" : null);
+    second.close(); // records nothing: the mark stays
+    HeldLock third = store.lock(conv);
+    assertThat(third.progress()).isEqualTo(keepsProgress() ? "in-0@41" : null);
+    third.close("in-0@42");
+    assertThat(store.lock(newConversationId()).progress()).as("marks are per conversation").isNull();
+  }
+
+  @Test
+  void aWaiterHandedTheTurnReadsTheMarkItsReleaseRecorded() {
+    LockStore store = store(eventDrivenOptions());
+    String conv = newConversationId();
+    HeldLock first = store.lock(conv);
+    CompletableFuture<HeldLock> waiting = store.lockAsync(conv);
+    awaitWaiting(store, 1);
+
+    first.close("in-3@7");
+
+    assertThat(Hang.get(waiting, TIMEOUT, "the waiter").progress()).isEqualTo(keepsProgress() ? "in-3@7" : null);
+  }
+
+  @Test
+  void aRequestQueuedBehindATurnReadsTheMarkItsReleaseRecorded() {
+    LockStore store = store(eventDrivenOptions());
+    String conv = newConversationId();
+    HeldLock first = store.lock(conv);
+    LockRequest next = store.requestAfter(first, LONG, null);
+
+    first.close("in-1@100");
+
+    assertThat(Hang.get(next.served(), TIMEOUT, "the queued request").progress()).isEqualTo(keepsProgress() ? "in-1@100" : null);
   }
 
   // ------------------------------------------------------------------ stress

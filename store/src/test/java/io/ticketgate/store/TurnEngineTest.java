@@ -233,14 +233,14 @@ class TurnEngineTest {
     }
 
     @Override
-    public CompletionStage<Void> release(String conversationId, int ticket) {
+    public CompletionStage<Void> release(String conversationId, int ticket, String progress) {
       cleanupCalls.incrementAndGet();
       if (down) {
         failedCleanups.incrementAndGet();
         return CompletableFuture.failedFuture(new LockException(LockException.Reason.STORE_FAILED, conversationId,
             "the store is down (test)", null));
       }
-      return super.release(conversationId, ticket);
+      return super.release(conversationId, ticket, progress);
     }
 
     /** True when no give-back ran for two of its longest pauses after the outage ended. */
@@ -274,7 +274,7 @@ class TurnEngineTest {
     }
 
     @Override
-    public CompletionStage<Void> release(String conversationId, int ticket) {
+    public CompletionStage<Void> release(String conversationId, int ticket, String progress) {
       if (ticket == gatedTicket) {
         try {
           gate.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -282,7 +282,7 @@ class TurnEngineTest {
           Thread.currentThread().interrupt();
         }
       }
-      return super.release(conversationId, ticket);
+      return super.release(conversationId, ticket, progress);
     }
   }
 

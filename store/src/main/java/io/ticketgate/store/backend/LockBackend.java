@@ -54,30 +54,36 @@ public interface LockBackend extends AutoCloseable {
   /**
    * Removes {@code ticket}, and the conversation's lock with it when no ticket is left, and tells
    * other processes that someone may be served now.
+   *
+   * @param progress a progress mark to record for the conversation in the same step, which served
+   *     statuses then carry ({@link TicketStatus#progress()}); null to leave the mark as it is. A
+   *     backend that keeps no marks ignores it.
    */
-  CompletionStage<Void> release(String conversationId, int ticket);
+  CompletionStage<Void> release(String conversationId, int ticket, String progress);
 
   /**
-   * Releases {@code ticket} and, in the same step, looks where {@code successor} stands: a later
-   * ticket of the same conversation that this process waits on. When it is served nobody else can
+   * Releases {@code ticket} (recording {@code progress} as {@link #release} does) and, in the same
+   * step, looks where {@code successor} stands: a later ticket of the same conversation that this
+   * process waits on. When it is served nobody else can
    * be, so nothing needs to be signalled. The default releases, then answers null.
    *
    * @return where {@code successor} stands right after the release, or null when the backend did
    *     not look (the engine then wakes every waiter of the conversation)
    */
-  default CompletionStage<TicketStatus> releaseAndLook(String conversationId, int ticket, int successor) {
-    return release(conversationId, ticket).thenApply(v -> null);
+  default CompletionStage<TicketStatus> releaseAndLook(String conversationId, int ticket, int successor,
+      String progress) {
+    return release(conversationId, ticket, progress).thenApply(v -> null);
   }
 
   /**
-   * Releases {@code ticket} and, in the same step, issues a new ticket of the conversation living
-   * {@code lifetime}: the turn of work queued behind the released one in this process. The new
+   * Releases {@code ticket} (recording {@code progress} as {@link #release} does) and, in the same
+   * step, issues a new ticket of the conversation living {@code lifetime}: the turn of work queued behind the released one in this process. The new
    * ticket is issued before the old one is removed, so numbering that restarts on an empty queue
    * (Rasa's) goes on growing.
    *
    * @return the new ticket and where it stood right after the release
    */
-  CompletionStage<Issued> releaseAndIssue(String conversationId, int ticket, Duration lifetime);
+  CompletionStage<Issued> releaseAndIssue(String conversationId, int ticket, Duration lifetime, String progress);
 
   /** The conversation's whole lock, for tools and Rasa's API; empty when it has no live ticket. */
   CompletionStage<Optional<TicketLock>> read(String conversationId);

@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The primitives may block (a database call), so every step runs on a virtual thread of this
  * backend. It signals nothing to other processes; their waiters find a release at their next
- * recheck.
+ * recheck. It keeps no progress marks: Rasa's lock has no place for one.
  */
 public final class PrimitivesBackend implements LockBackend {
 
@@ -89,7 +89,7 @@ public final class PrimitivesBackend implements LockBackend {
   }
 
   @Override
-  public CompletionStage<Void> release(String conversationId, int ticket) {
+  public CompletionStage<Void> release(String conversationId, int ticket, String progress) {
     return changing(conversationId, "finish serving ticket " + ticket, () -> {
       Optional<TicketLock> lock = access.getLock(conversationId);
       if (lock.isPresent()) {
@@ -106,7 +106,8 @@ public final class PrimitivesBackend implements LockBackend {
   }
 
   @Override
-  public CompletionStage<Issued> releaseAndIssue(String conversationId, int ticket, Duration lifetime) {
+  public CompletionStage<Issued> releaseAndIssue(String conversationId, int ticket, Duration lifetime,
+      String progress) {
     return changing(conversationId, "finish serving ticket " + ticket + " and issue the next", () -> {
       TicketLock lock = getOrCreate(conversationId);
       int issued = lock.issueTicket(lifetime); // before the removal, so Rasa's numbering goes on growing

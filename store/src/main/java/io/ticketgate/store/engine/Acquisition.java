@@ -212,7 +212,7 @@ final class Acquisition implements Renewable {
         if (isLocallyExpired()) {
           fail(expired(), false); // the number being served may already be someone else's
         } else {
-          serve();
+          serve(status.progress());
         }
       }
       // Gone: nothing to give back, and giving the number back could remove a reissued ticket.
@@ -249,12 +249,14 @@ final class Acquisition implements Renewable {
         "ticket " + ticket + " expired before it was served" + describeQueue(), null);
   }
 
-  private void serve() {
+  /** @param progress the conversation's progress mark, as the look that served the ticket read it */
+  private void serve(String progress) {
     if (!markDone()) {
       return; // failed meanwhile (the store was closed); that failure gave the ticket back
     }
     Duration waited = Duration.ofNanos(System.nanoTime() - requestedNanos);
-    RealHeldLock held = new RealHeldLock(engine, conversationId, ticket, lifetime, waited, aheadExpired(), expiry);
+    RealHeldLock held = new RealHeldLock(engine, conversationId, ticket, lifetime, waited, aheadExpired(), expiry,
+        progress);
     engine.track(held);
     announceIssue();
     if (Thread.currentThread() == requester) {

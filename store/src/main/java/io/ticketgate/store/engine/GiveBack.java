@@ -76,7 +76,7 @@ final class GiveBack {
     }
     CompletionStage<Void> release;
     try {
-      release = backend.release(conversationId, ticket);
+      release = backend.release(conversationId, ticket, null);
     } catch (RuntimeException e) {
       release = CompletableFuture.failedFuture(e);
     }

@@ -39,8 +39,12 @@ final class RealHeldLock implements HeldLock, Renewable {
   private final AtomicReference<RealLockRequest> behind = new AtomicReference<>();
   private static final RealLockRequest RELEASED = new RealLockRequest("released", Duration.ofMillis(1), null);
 
+  /** The conversation's progress mark when this turn was served. */
+  private final String progress;
+
   RealHeldLock(TurnEngine engine, String conversationId, int ticket, Duration lifetime, Duration waited,
-      boolean aheadExpired, ExpiryBound expiry) {
+      boolean aheadExpired, ExpiryBound expiry, String progress) {
+    this.progress = progress;
     this.engine = engine;
     this.clock = engine.clock();
     this.conversationId = conversationId;
@@ -119,7 +123,17 @@ final class RealHeldLock implements HeldLock, Renewable {
   }
 
   @Override
+  public String progress() {
+    return progress;
+  }
+
+  @Override
   public void close() {
+    close(null);
+  }
+
+  @Override
+  public void close(String newProgress) {
     if (closed.compareAndSet(false, true)) {
       engine.untrack(this);
       RealLockRequest next = behind.getAndSet(RELEASED);
@@ -139,7 +153,7 @@ final class RealHeldLock implements HeldLock, Renewable {
         return;
       }
       try {
-        engine.release(conversationId, ticket, next);
+        engine.release(conversationId, ticket, next, newProgress);
       } catch (LockException e) {
         // The caller still hears of the failure; meanwhile the ticket must not block its
         // conversation for a whole lifetime once the store is back.

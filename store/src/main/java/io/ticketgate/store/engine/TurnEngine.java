@@ -203,21 +203,23 @@ public final class TurnEngine implements AutoCloseable {
    * and waits for the backend.
    *
    * @param next the request queued behind the turn, or null
+   * @param progress the mark to record with the release, or null
    * @throws LockException when the backend fails; {@code next} fails with it
    */
-  void release(String conversationId, int ticket, RealLockRequest next) {
+  void release(String conversationId, int ticket, RealLockRequest next, String progress) {
     if (next != null) {
-      releaseAndIssue(conversationId, ticket, next);
+      releaseAndIssue(conversationId, ticket, next, progress);
       return;
     }
     Acquisition successor = waiters.successor(conversationId, ticket);
     if (successor == null) {
-      Await.result(conversationId, "finish serving ticket " + ticket, backend.release(conversationId, ticket));
+      Await.result(conversationId, "finish serving ticket " + ticket,
+          backend.release(conversationId, ticket, progress));
       wake(conversationId);
       return;
     }
     TicketStatus status = Await.result(conversationId, "finish serving ticket " + ticket,
-        backend.releaseAndLook(conversationId, ticket, successor.ticket));
+        backend.releaseAndLook(conversationId, ticket, successor.ticket, progress));
     if (status == null) {
       wake(conversationId);
     } else {
@@ -232,10 +234,11 @@ public final class TurnEngine implements AutoCloseable {
    * not have been issued; if it was, it expires) and is thrown, so the holder retries giving its own
    * ticket back.
    */
-  private void releaseAndIssue(String conversationId, int ticket, RealLockRequest next) {
+  private void releaseAndIssue(String conversationId, int ticket, RealLockRequest next, String progress) {
     if (closed.get()) {
       failClosed(next);
-      Await.result(conversationId, "finish serving ticket " + ticket, backend.release(conversationId, ticket));
+      Await.result(conversationId, "finish serving ticket " + ticket,
+          backend.release(conversationId, ticket, progress));
       return;
     }
     Acquisition a = new Acquisition(this, next, options.clock().millis());
@@ -243,7 +246,7 @@ public final class TurnEngine implements AutoCloseable {
     Issued issued;
     try {
       issued = Await.result(conversationId, "finish serving ticket " + ticket + " and issue the next",
-          backend.releaseAndIssue(conversationId, ticket, next.lifetime));
+          backend.releaseAndIssue(conversationId, ticket, next.lifetime, progress));
     } catch (LockException e) {
       a.issueFailed(e);
       throw e;

@@ -20,11 +20,26 @@ import java.util.function.Supplier;
  * <p>Every step is one atomic {@link ConcurrentHashMap#compute} of the conversation's entry, which
  * never blocks, so every stage completes on the caller's thread before the method returns. A
  * conversation without live tickets has no entry: the map holds only conversations in use.
+ *
+ * <p>Progress marks live in a second map, written and read only inside the compute of the
+ * conversation's lock entry, so a served status and the mark it carries are read in one step.
+ * They matter only within this process's life (a crash takes the store with it), so each lives
+ * {@link #MARK_LIFETIME} after its last release and expired ones are swept now and then.
  */
 public final class InMemoryBackend implements LockBackend {
 
+  /** How long a progress mark outlives its conversation's last release. */
+  static final Duration MARK_LIFETIME = Duration.ofMinutes(10);
+  /** Expired marks are swept once every this many writes. */
+  private static final int SWEEP_EVERY = 1024;
+
   private final ConcurrentHashMap<String, TicketLock> locks = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Mark> marks = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicInteger markWrites = new java.util.concurrent.atomic.AtomicInteger();
   private final Clock clock;
+
+  /** A conversation's progress mark and when it is forgotten, by the store's clock. */
+  private record Mark(String progress, long expiresAtMillis) {}
 
   /** @param clock the clock that judges expiry, the store's */
   public InMemoryBackend(Clock clock) {
@@ -43,7 +58,7 @@ public final class InMemoryBackend implements LockBackend {
       locks.compute(conversationId, (id, lock) -> {
         TicketLock l = lock == null ? empty(id) : lock;
         int ticket = l.issueTicket(lifetime);
-        issued[0] = new Issued(ticket, TicketStatus.of(l, ticket));
+        issued[0] = new Issued(ticket, TicketStatus.of(l, ticket).withProgress(markOf(id)));
         return l;
       });
       return issued[0];
@@ -56,7 +71,7 @@ public final class InMemoryBackend implements LockBackend {
       TicketStatus[] status = {TicketStatus.gone()};
       // compute, not get: TicketStatus.of drops expired tickets, which changes the lock.
       locks.computeIfPresent(conversationId, (id, lock) -> {
-        status[0] = TicketStatus.of(lock, ticket);
+        status[0] = TicketStatus.of(lock, ticket).withProgress(markOf(id));
         return lock.tickets().isEmpty() ? null : lock;
       });
       return status[0];
@@ -76,9 +91,13 @@ public final class InMemoryBackend implements LockBackend {
   }
 
   @Override
-  public CompletionStage<Void> release(String conversationId, int ticket) {
+  public CompletionStage<Void> release(String conversationId, int ticket, String progress) {
     return now(() -> {
-      locks.computeIfPresent(conversationId, (id, lock) -> {
+      locks.compute(conversationId, (id, lock) -> {
+        record(id, progress);
+        if (lock == null) {
+          return null;
+        }
         lock.removeTicketFor(ticket);
         return lock.isSomeoneWaiting() ? lock : null;
       });
@@ -87,12 +106,17 @@ public final class InMemoryBackend implements LockBackend {
   }
 
   @Override
-  public CompletionStage<TicketStatus> releaseAndLook(String conversationId, int ticket, int successor) {
+  public CompletionStage<TicketStatus> releaseAndLook(String conversationId, int ticket, int successor,
+      String progress) {
     return now(() -> {
       TicketStatus[] status = {TicketStatus.gone()};
-      locks.computeIfPresent(conversationId, (id, lock) -> {
+      locks.compute(conversationId, (id, lock) -> {
+        record(id, progress);
+        if (lock == null) {
+          return null;
+        }
         lock.removeTicketFor(ticket);
-        status[0] = TicketStatus.of(lock, successor);
+        status[0] = TicketStatus.of(lock, successor).withProgress(markOf(id));
         return lock.isSomeoneWaiting() ? lock : null;
       });
       return status[0];
@@ -100,14 +124,16 @@ public final class InMemoryBackend implements LockBackend {
   }
 
   @Override
-  public CompletionStage<Issued> releaseAndIssue(String conversationId, int ticket, Duration lifetime) {
+  public CompletionStage<Issued> releaseAndIssue(String conversationId, int ticket, Duration lifetime,
+      String progress) {
     return now(() -> {
       Issued[] issued = new Issued[1];
       locks.compute(conversationId, (id, lock) -> {
+        record(id, progress);
         TicketLock l = lock == null ? empty(id) : lock;
         int next = l.issueTicket(lifetime); // before the removal, so Rasa's numbering goes on growing
         l.removeTicketFor(ticket);
-        issued[0] = new Issued(next, TicketStatus.of(l, next));
+        issued[0] = new Issued(next, TicketStatus.of(l, next).withProgress(markOf(id)));
         return l;
       });
       return issued[0];
@@ -159,6 +185,24 @@ public final class InMemoryBackend implements LockBackend {
   @Override
   public void close() {
     // Nothing to release: the map goes with the store.
+  }
+
+  /** The conversation's live mark, or null; called inside the compute of its lock entry. */
+  private String markOf(String conversationId) {
+    Mark m = marks.get(conversationId);
+    return m == null || clock.millis() > m.expiresAtMillis ? null : m.progress;
+  }
+
+  /** Records a mark; called inside the compute of the conversation's lock entry. */
+  private void record(String conversationId, String progress) {
+    if (progress == null) {
+      return;
+    }
+    long now = clock.millis();
+    marks.put(conversationId, new Mark(progress, now + MARK_LIFETIME.toMillis()));
+    if (markWrites.incrementAndGet() % SWEEP_EVERY == 0) {
+      marks.values().removeIf(m -> now > m.expiresAtMillis);
+    }
   }
 
   private TicketLock empty(String conversationId) {

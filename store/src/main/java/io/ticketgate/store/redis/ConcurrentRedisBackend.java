@@ -4,6 +4,7 @@ import static io.ticketgate.store.redis.ConcurrentRedisLockStore.ABSENT_SINCE_SU
 import static io.ticketgate.store.redis.ConcurrentRedisLockStore.FLOOR_SUFFIX;
 import static io.ticketgate.store.redis.ConcurrentRedisLockStore.HIGH_WATER_SUFFIX;
 import static io.ticketgate.store.redis.ConcurrentRedisLockStore.LAST_ISSUED_SUFFIX;
+import static io.ticketgate.store.redis.ConcurrentRedisLockStore.PROGRESS_SUFFIX;
 
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
@@ -35,15 +36,16 @@ final class ConcurrentRedisBackend extends RedisBackend {
    * when its key is absent but it is in the absent hash and its grace has not run out
    * ({@code nowMs}, Redis's clock, the same for every replica). A value that is not a ticket blocks,
    * so that the caller reports it. Moves the floor up to the first blocking number so the next look
-   * starts there. Returns {0} when served, else {1, head, ahead, 1, head's value} or
-   * {1, head, ahead, 2, milliseconds until the head's grace runs out}.
+   * starts there. Returns {0, the progress mark or nil} when served, else
+   * {1, head, ahead, 1, head's value} or {1, head, ahead, 2, milliseconds until the head's grace
+   * runs out}.
    */
   private static final String LOOK = """
       local function redisMillis()
         local t = redis.call('TIME')
         return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
       end
-      local function look(base, n, floorKey, floorTtl, absentKey, nowSec, graceMs)
+      local function look(base, n, floorKey, floorTtl, absentKey, nowSec, graceMs, progressKey)
         local floor = tonumber(redis.call('GET', floorKey) or '0') or 0
         if floor > n or floor < 0 then floor = 0 end
         local head, ahead, headKind, headInfo = -1, 0, 0, 0
@@ -76,7 +78,7 @@ final class ConcurrentRedisBackend extends RedisBackend {
         local newFloor = n
         if head >= 0 then newFloor = head end
         if newFloor ~= floor then redis.call('SET', floorKey, newFloor, 'PX', floorTtl) end
-        if head < 0 then return {0} end
+        if head < 0 then return {0, redis.call('GET', progressKey)} end
         return {1, head, ahead, headKind, headInfo}
       end
       """;
@@ -87,12 +89,11 @@ final class ConcurrentRedisBackend extends RedisBackend {
    * Before the INCR: raises a counter found below the high-water mark (a Rasa cleanup deleted it;
    * the floor went with it, so the look starts from 0), and notes the numbers others took since the
    * last Ticketgate issue whose keys are absent (maybe not written yet) in the absent hash.
-   * KEYS: counter, floor, high water, absent hash. ARGV: base, expires, lifetime ms, counter TTL ms,
-   * now (seconds), grace ms. Returns {n, look...}.
+   * Returns {n, look...}.
    */
   private static final String ISSUE_FUNCTION = """
       local function issue(counterKey, floorKey, highWaterKey, absentKey, base, expires, lifetimeMs, counterTtl,
-          nowSec, graceMs)
+          nowSec, graceMs, progressKey)
         local hw = tonumber(redis.call('GET', highWaterKey) or '0') or 0
         local last = tonumber(redis.call('GET', counterKey) or '0') or 0
         local from = hw
@@ -115,7 +116,7 @@ final class ConcurrentRedisBackend extends RedisBackend {
         redis.call('PEXPIRE', floorKey, counterTtl)
         redis.call('SET', highWaterKey, n, 'PX', counterTtl)
         redis.call('SET', base .. n, '{"number": ' .. n .. ', "expires": ' .. expires .. '}', 'PX', lifetimeMs)
-        local status = look(base, n, floorKey, counterTtl, absentKey, nowSec, graceMs)
+        local status = look(base, n, floorKey, counterTtl, absentKey, nowSec, graceMs, progressKey)
         table.insert(status, 1, n)
         return status
       end
@@ -144,54 +145,62 @@ final class ConcurrentRedisBackend extends RedisBackend {
    * <ul>
    *   <li>{@code issue}: INCRs the counter, writes the ticket and looks where it stands, all in one
    *       step: no number of Ticketgate's is issued without its key, and an uncontended turn costs
-   *       one round trip to take. K: counter, floor, high water, absent hash. A: base, expires,
-   *       lifetime ms, counter TTL ms, now (seconds), grace ms. Returns {n, look...}.
+   *       one round trip to take. K: counter, floor, high water, absent hash, progress mark. A:
+   *       base, expires, lifetime ms, counter TTL ms, now (seconds), grace ms. Returns {n, look...}.
    *   <li>{@code status}: where ticket A[2] stands: {-1} when gone, else as {@link #LOOK}. K: the
-   *       ticket, floor, absent hash. A: base, number, counter TTL ms, now (seconds), grace ms.
-   *   <li>{@code release}: gives the ticket back and signals whoever came after it. K: the ticket,
-   *       floor, counter, high water. A: number, channel, message, counter TTL ms. Returns {1}.
-   *   <li>{@code release_and_look}: gives the ticket back and looks where the caller's next ticket
-   *       of the conversation stands, as {@code status} would right after. When that ticket is
-   *       served nobody else can be, so no release message is published: the caller's own process
-   *       serves it without a wake-up or a second look. K: the ticket, floor, counter, high water,
-   *       the next ticket, absent hash. A: number, channel, message, counter TTL ms, base, next
-   *       number, now (seconds), grace ms.
-   *   <li>{@code release_and_issue}: gives the ticket back and issues the caller's next ticket of the
+   *       ticket, floor, absent hash, progress mark. A: base, number, counter TTL ms, now (seconds),
+   *       grace ms.
+   *   <li>{@code release}: records the progress mark (when not ''), gives the ticket back and
+   *       signals whoever came after it. K: the ticket, floor, counter, high water, progress mark. A:
+   *       number, channel, message, counter TTL ms, progress. Returns {1}.
+   *   <li>{@code release_and_look}: as {@code release}, then looks where the caller's next ticket of
+   *       the conversation stands, as {@code status} would right after. When that ticket is served
+   *       nobody else can be, so no release message is published: the caller's own process serves
+   *       it without a wake-up or a second look. K: the ticket, floor, counter, high water, the next
+   *       ticket, absent hash, progress mark. A: number, channel, message, counter TTL ms, base, next
+   *       number, now (seconds), grace ms, progress.
+   *   <li>{@code release_and_issue}: as {@code release}, then issues the caller's next ticket of the
    *       conversation, as {@code issue} would right after: a turn queued behind the released one
    *       in the same process. Publishes the release only when someone came after the old ticket
    *       and the new one is not served (then someone else is ahead of it, and may be waiting in
-   *       another process). K: the ticket, floor, counter, high water, absent hash. A: number,
-   *       channel, message, counter TTL ms, base, expires, lifetime ms, now (seconds), grace ms.
-   *       Returns {n, look...}.
+   *       another process). K: the ticket, floor, counter, high water, absent hash, progress mark.
+   *       A: number, channel, message, counter TTL ms, base, expires, lifetime ms, now (seconds),
+   *       grace ms, progress. Returns {n, look...}.
    * </ul>
    */
   private static final String STEPS = LOOK + GIVE_BACK + ISSUE_FUNCTION + """
+      local function record(progressKey, progress, ttl)
+        if progress ~= '' then redis.call('SET', progressKey, progress, 'PX', ttl) end
+      end
       local STEPS = {}
       STEPS.issue = function(K, A)
-        return issue(K[1], K[2], K[3], K[4], A[1], A[2], A[3], A[4], tonumber(A[5]), tonumber(A[6]))
+        return issue(K[1], K[2], K[3], K[4], A[1], A[2], A[3], A[4], tonumber(A[5]), tonumber(A[6]), K[5])
       end
       STEPS.status = function(K, A)
         if redis.call('EXISTS', K[1]) == 0 then return {-1} end
-        return look(A[1], tonumber(A[2]), K[2], A[3], K[3], tonumber(A[4]), tonumber(A[5]))
+        return look(A[1], tonumber(A[2]), K[2], A[3], K[3], tonumber(A[4]), tonumber(A[5]), K[4])
       end
       STEPS.release = function(K, A)
+        record(K[5], A[5], A[4])
         if giveBack(K[1], tonumber(A[1]), K[2], K[3], K[4], A[4]) then
           redis.call('PUBLISH', A[2], A[3])
         end
         return {1}
       end
       STEPS.release_and_look = function(K, A)
+        record(K[7], A[9], A[4])
         local after = giveBack(K[1], tonumber(A[1]), K[2], K[3], K[4], A[4])
         local status = {-1}
         if redis.call('EXISTS', K[5]) == 1 then
-          status = look(A[5], tonumber(A[6]), K[2], A[4], K[6], tonumber(A[7]), tonumber(A[8]))
+          status = look(A[5], tonumber(A[6]), K[2], A[4], K[6], tonumber(A[7]), tonumber(A[8]), K[7])
         end
         if after and status[1] ~= 0 then redis.call('PUBLISH', A[2], A[3]) end
         return status
       end
       STEPS.release_and_issue = function(K, A)
+        record(K[6], A[10], A[4])
         local after = giveBack(K[1], tonumber(A[1]), K[2], K[3], K[4], A[4])
-        local status = issue(K[3], K[2], K[4], K[5], A[5], A[6], A[7], A[4], tonumber(A[8]), tonumber(A[9]))
+        local status = issue(K[3], K[2], K[4], K[5], A[5], A[6], A[7], A[4], tonumber(A[8]), tonumber(A[9]), K[6])
         if after and status[2] ~= 0 then redis.call('PUBLISH', A[2], A[3]) end
         return status
       end
@@ -275,7 +284,7 @@ final class ConcurrentRedisBackend extends RedisBackend {
     double expires = nowMillis / 1000.0 + lifetime.toMillis() / 1000.0;
     CompletionStage<Object> reply = steps.submit(ISSUE,
         new String[] {base + LAST_ISSUED_SUFFIX, base + FLOOR_SUFFIX, state + HIGH_WATER_SUFFIX,
-            state + ABSENT_SINCE_SUFFIX},
+            state + ABSENT_SINCE_SUFFIX, state + PROGRESS_SUFFIX},
         base, RasaJson.pythonFloat(expires), Long.toString(Math.max(1, lifetime.toMillis())), counterTtlMillis,
         RasaJson.pythonFloat(nowMillis / 1000.0), graceMillis);
     return guard(conversationId, "issue a ticket", reply.thenApply(r -> issued(conversationId, list(r))));
@@ -289,8 +298,9 @@ final class ConcurrentRedisBackend extends RedisBackend {
   @Override
   public CompletionStage<TicketStatus> look(String conversationId, int ticket) {
     String base = keyBase(conversationId);
+    String state = stateBase(conversationId);
     CompletionStage<Object> reply = steps.submit(STATUS,
-        new String[] {base + ticket, base + FLOOR_SUFFIX, stateBase(conversationId) + ABSENT_SINCE_SUFFIX},
+        new String[] {base + ticket, base + FLOOR_SUFFIX, state + ABSENT_SINCE_SUFFIX, state + PROGRESS_SUFFIX},
         base, Integer.toString(ticket), counterTtlMillis, RasaJson.pythonFloat(clock.millis() / 1000.0),
         graceMillis);
     return guard(conversationId, "look up ticket " + ticket, reply.thenApply(r -> status(conversationId, list(r))));
@@ -308,24 +318,26 @@ final class ConcurrentRedisBackend extends RedisBackend {
 
   /** Tickets are separate keys, so there is no lock left to delete once the last one is gone. */
   @Override
-  public CompletionStage<Void> release(String conversationId, int ticket) {
+  public CompletionStage<Void> release(String conversationId, int ticket, String progress) {
     String base = keyBase(conversationId);
+    String state = stateBase(conversationId);
     CompletionStage<Object> reply = steps.submit(RELEASE,
-        new String[] {base + ticket, base + FLOOR_SUFFIX, base + LAST_ISSUED_SUFFIX,
-            stateBase(conversationId) + HIGH_WATER_SUFFIX},
-        Integer.toString(ticket), releaseChannel, conversationId, counterTtlMillis);
+        new String[] {base + ticket, base + FLOOR_SUFFIX, base + LAST_ISSUED_SUFFIX, state + HIGH_WATER_SUFFIX,
+            state + PROGRESS_SUFFIX},
+        Integer.toString(ticket), releaseChannel, conversationId, counterTtlMillis, orEmpty(progress));
     return guard(conversationId, "finish serving ticket " + ticket, reply.thenApply(r -> null));
   }
 
   @Override
-  public CompletionStage<TicketStatus> releaseAndLook(String conversationId, int ticket, int successor) {
+  public CompletionStage<TicketStatus> releaseAndLook(String conversationId, int ticket, int successor,
+      String progress) {
     String base = keyBase(conversationId);
     String state = stateBase(conversationId);
     CompletionStage<Object> reply = steps.submit(RELEASE_AND_LOOK,
         new String[] {base + ticket, base + FLOOR_SUFFIX, base + LAST_ISSUED_SUFFIX, state + HIGH_WATER_SUFFIX,
-            base + successor, state + ABSENT_SINCE_SUFFIX},
+            base + successor, state + ABSENT_SINCE_SUFFIX, state + PROGRESS_SUFFIX},
         Integer.toString(ticket), releaseChannel, conversationId, counterTtlMillis, base, Integer.toString(successor),
-        RasaJson.pythonFloat(clock.millis() / 1000.0), graceMillis);
+        RasaJson.pythonFloat(clock.millis() / 1000.0), graceMillis, orEmpty(progress));
     return guard(conversationId, "finish serving ticket " + ticket, reply.thenApply(r -> {
       try {
         return status(conversationId, list(r));
@@ -337,17 +349,18 @@ final class ConcurrentRedisBackend extends RedisBackend {
   }
 
   @Override
-  public CompletionStage<Issued> releaseAndIssue(String conversationId, int ticket, Duration lifetime) {
+  public CompletionStage<Issued> releaseAndIssue(String conversationId, int ticket, Duration lifetime,
+      String progress) {
     String base = keyBase(conversationId);
     String state = stateBase(conversationId);
     long nowMillis = clock.millis();
     double expires = nowMillis / 1000.0 + lifetime.toMillis() / 1000.0;
     CompletionStage<Object> reply = steps.submit(RELEASE_AND_ISSUE,
         new String[] {base + ticket, base + FLOOR_SUFFIX, base + LAST_ISSUED_SUFFIX, state + HIGH_WATER_SUFFIX,
-            state + ABSENT_SINCE_SUFFIX},
+            state + ABSENT_SINCE_SUFFIX, state + PROGRESS_SUFFIX},
         Integer.toString(ticket), releaseChannel, conversationId, counterTtlMillis, base,
         RasaJson.pythonFloat(expires), Long.toString(Math.max(1, lifetime.toMillis())),
-        RasaJson.pythonFloat(nowMillis / 1000.0), graceMillis);
+        RasaJson.pythonFloat(nowMillis / 1000.0), graceMillis, orEmpty(progress));
     return guard(conversationId, "finish serving ticket " + ticket + " and issue the next",
         reply.thenApply(r -> issued(conversationId, list(r))));
   }
@@ -402,13 +415,18 @@ final class ConcurrentRedisBackend extends RedisBackend {
         .thenApply(n -> null);
   }
 
+  /** A progress mark as the scripts take it: '' records nothing. */
+  private static String orEmpty(String progress) {
+    return progress == null ? "" : progress;
+  }
+
   @SuppressWarnings("unchecked")
   private static List<Object> list(Object reply) {
     return (List<Object>) reply;
   }
 
   /**
-   * Decodes a look: {-1} gone, {0} served, {1, head, ahead, 1, head's value} or
+   * Decodes a look: {-1} gone, {0, progress mark or nil} served, {1, head, ahead, 1, head's value} or
    * {1, head, ahead, 2, ms left of its grace} waiting. The head's expiry is the instant its value
    * names, not its key's TTL: a Rasa server's ticket key lives for decades after its ticket expired.
    */
@@ -418,7 +436,7 @@ final class ConcurrentRedisBackend extends RedisBackend {
       return TicketStatus.gone();
     }
     if (code == 0) {
-      return TicketStatus.served();
+      return TicketStatus.served(r.size() > 1 ? (String) r.get(1) : null);
     }
     int head = Math.toIntExact((Long) r.get(1));
     int ahead = Math.toIntExact((Long) r.get(2));

@@ -29,6 +29,9 @@ import java.util.Map;
  *       is found below it (deleted by Rasa's cleanup, or expired), the counter is raised to it
  *       before the next {@code INCR}, so Ticketgate's numbers keep growing and can serve as fencing
  *       tokens.
+ *   <li>{@code ...<id>:progress}: the progress mark the conversation's last release recorded
+ *       ({@link io.ticketgate.store.HeldLock#close(String)}), written in the release's script and
+ *       read by the script that serves the next turn; it lives {@link RedisSettings#ticketCounterTtl()}.
  *   <li>{@code ...<id>:absent_since}: a hash from a number someone else took (a Rasa server
  *       {@code INCR}s and then {@code SET}s its key in a second command) whose key was absent when a
  *       Ticketgate replica first noticed the number, to that instant by Redis's clock. Such a
@@ -64,6 +67,8 @@ public class ConcurrentRedisLockStore extends BackedLockStore {
   public static final String HIGH_WATER_SUFFIX = "high_water";
   /** Suffix of Ticketgate's hash of absent numbers, under {@link #STATE_KEY_PREFIX}. */
   public static final String ABSENT_SINCE_SUFFIX = "absent_since";
+  /** Suffix of the conversation's progress mark ({@link io.ticketgate.store.HeldLock#close(String)}), under {@link #STATE_KEY_PREFIX}. */
+  public static final String PROGRESS_SUFFIX = "progress";
 
   private final ConcurrentRedisBackend backend;
 

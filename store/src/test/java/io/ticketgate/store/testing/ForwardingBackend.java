@@ -43,13 +43,14 @@ public class ForwardingBackend implements LockBackend {
   }
 
   @Override
-  public CompletionStage<Void> release(String conversationId, int ticket) {
-    return inner.release(conversationId, ticket);
+  public CompletionStage<Void> release(String conversationId, int ticket, String progress) {
+    return inner.release(conversationId, ticket, progress);
   }
 
   @Override
-  public CompletionStage<Issued> releaseAndIssue(String conversationId, int ticket, Duration lifetime) {
-    return release(conversationId, ticket).thenCompose(v -> issue(conversationId, lifetime));
+  public CompletionStage<Issued> releaseAndIssue(String conversationId, int ticket, Duration lifetime,
+      String progress) {
+    return release(conversationId, ticket, progress).thenCompose(v -> issue(conversationId, lifetime));
   }
 
   @Override
