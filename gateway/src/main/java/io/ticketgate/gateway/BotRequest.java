@@ -34,6 +34,16 @@ public record BotRequest(String conversationId, String text, Map<String, Object>
    * @param offset the record's offset
    */
   public record SourceRecord(String topic, int partition, long offset) {
+    /**
+     * The record's idempotency key, {@code <topic>-<partition>-<offset>}: the same for every
+     * delivery of the record, different for every other record. A bot that remembers the keys it
+     * answered can refuse a second delivery (the gateway sends a record again only after a crash
+     * between the bot's answer and the release of the record's turn).
+     */
+    public String idempotencyKey() {
+      return topic + "-" + partition + "-" + offset;
+    }
+
     @Override
     public String toString() {
       return topic + "-" + partition + "@" + offset;

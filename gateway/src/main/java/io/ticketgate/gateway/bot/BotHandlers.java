@@ -35,6 +35,9 @@ public final class BotHandlers {
   /** The header carrying the message's ticket number, the fencing token, on every HTTP call. */
   public static final String TICKET_HEADER = "X-Ticketgate-Ticket";
 
+  /** The header carrying the record's idempotency key ({@link io.ticketgate.gateway.BotRequest.SourceRecord#idempotencyKey()}). */
+  public static final String IDEMPOTENCY_HEADER = "Idempotency-Key";
+
   private BotHandlers() {}
 
   /**

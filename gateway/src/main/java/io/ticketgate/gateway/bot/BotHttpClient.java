@@ -144,6 +144,7 @@ final class BotHttpClient implements AutoCloseable {
         .header("Content-Type", "application/json")
         .header("Accept", "application/json")
         .header(BotHandlers.TICKET_HEADER, Integer.toString(request.ticket()))
+        .header(BotHandlers.IDEMPOTENCY_HEADER, request.source().idempotencyKey())
         .POST(HttpRequest.BodyPublishers.ofByteArray(json));
     // setHeader, so a configured Accept replaces the default instead of doubling it.
     headers.forEach(builder::setHeader);

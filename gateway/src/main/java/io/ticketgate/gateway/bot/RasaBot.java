@@ -68,6 +68,7 @@ public final class RasaBot extends JsonHttpBot {
     ticketgate.put("topic", request.source().topic());
     ticketgate.put("partition", request.source().partition());
     ticketgate.put("offset", request.source().offset());
+    ticketgate.put("idempotency_key", request.source().idempotencyKey());
     ticketgate.put("attempt", request.attempt());
     Map<String, Object> metadata = new LinkedHashMap<>(request.metadata());
     metadata.put("ticketgate", ticketgate);

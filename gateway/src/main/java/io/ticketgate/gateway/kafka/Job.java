@@ -213,7 +213,16 @@ final class Job implements Runnable {
       MDC.put("ticket", Integer.toString(held.ticket()));
       long servedAt = System.nanoTime();
       Outcome outcome;
+      String progress = null; // recorded with the release once the record's outcome is published
       try {
+        if (ProgressMark.covers(held.progress(), record)) {
+          // A crash between the answer and the commit sent it again; the conversation's last release says
+          // its replies were acknowledged already.
+          ctx.listener().skippedDuplicate();
+          log.info("{}: already answered (the conversation's progress mark is {}); not sent to the bot again",
+              source(), held.progress());
+          return true;
+        }
         outcome = dispatch(m, held);
         if (!outcome.fenced) {
           if (outcome.replies != null) {
@@ -222,10 +231,11 @@ final class Job implements Runnable {
           } else {
             ctx.publisher().deadLetter(record, outcome.reason, outcome.detail, held.ticket());
           }
+          progress = ProgressMark.of(record);
           return true;
         }
       } finally {
-        release(held);
+        release(held, progress);
         ctx.listener().lockHold(Duration.ofNanos(System.nanoTime() - servedAt));
       }
       ctx.listener().fenced();
@@ -580,8 +590,13 @@ final class Job implements Runnable {
   }
 
   private void release(HeldLock held) {
+    release(held, null);
+  }
+
+  /** Gives the turn back, recording {@code progress} (or nothing, when null) for the conversation's next turn. */
+  private void release(HeldLock held, String progress) {
     try {
-      held.close();
+      held.close(progress);
     } catch (LockException e) {
       log.warn("{}: could not release ticket {} (the store keeps trying until it expires): {}", source(), held.ticket(), e.getMessage());
     }

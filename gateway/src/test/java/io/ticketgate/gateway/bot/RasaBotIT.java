@@ -69,9 +69,11 @@ class RasaBotIT {
     assertThat(stub.dispatches()).hasSize(1);
     assertThat(bodyOf(0)).isEqualTo("{\"sender\":\"c1\",\"message\":\"hi \\\"there\\\"\",\"metadata\":"
         + "{\"channel\":\"web\",\"nested\":{\"list\":[1,\"two\"]},"
-        + "\"ticketgate\":{\"ticket\":7,\"topic\":\"in\",\"partition\":2,\"offset\":42,\"attempt\":3}}}");
+        + "\"ticketgate\":{\"ticket\":7,\"topic\":\"in\",\"partition\":2,\"offset\":42,"
+        + "\"idempotency_key\":\"in-2-42\",\"attempt\":3}}}");
     assertThat(d.headers())
         .containsEntry("x-ticketgate-ticket", "7")
+        .containsEntry("idempotency-key", "in-2-42")
         .containsEntry("authorization", "Bearer s3cret")
         .containsEntry("content-type", "application/json");
     assertThat(d.ticket()).isEqualTo(7);

@@ -20,6 +20,7 @@ import io.ticketgate.gateway.config.BreakerSettings;
 import io.ticketgate.gateway.kafka.PipelineFixture.Counting;
 import io.ticketgate.gateway.kafka.PipelineFixture.RecordingConsumer;
 import io.ticketgate.gateway.kafka.PipelineFixture.ScriptedBot;
+import io.ticketgate.store.memory.InMemoryLockStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -122,6 +123,33 @@ class KafkaPipelineTest {
             "ticket", Integer.toString(bot.calls.get(0).ticket())),
         Map.of("topic", TOPIC, "partition", "0", "offset", "1", "conversation", "c1",
             "ticket", Integer.toString(bot.calls.get(1).ticket())));
+  }
+
+  @Test
+  void recordsTheConversationsProgressMarkCoversAreNotSentToTheBotAgain() throws Exception {
+    // What a replica that answered c1's first two records and died before committing left behind.
+    List<ConsumerRecord<byte[], byte[]>> records = List.of(record(0, 0, "c1 says 1"), record(0, 1, "c1 says 2"),
+        record(0, 2, "c2 says 1"), record(0, 3, "c1 says 3"));
+    InMemoryLockStore store = new InMemoryLockStore();
+    store.lock("c1").close(ProgressMark.of(records.get(1)));
+    ScriptedBot bot = ScriptedBot.echo();
+    Counting listener = new Counting();
+    RecordingConsumer consumer = new RecordingConsumer();
+    MockProducer<byte[], byte[]> producer = producer();
+    KafkaPipeline pipeline = pipeline(consumer, producer, bot, listener, 3, BreakerSettings.defaults(), store);
+    pipeline.start();
+    assign(consumer, List.of(P0), Map.of(), new ArrayList<>(records));
+    awaitTrue("every record over and committed", () -> pipeline.inFlight() == 0
+        && consumer.lastCommit.containsKey(P0) && consumer.lastCommit.get(P0).offset() == 4);
+    assertThat(pipeline.stop(Duration.ofSeconds(5))).isTrue();
+
+    assertThat(bot.texts("c1")).containsExactly("c1 says 3");
+    assertThat(bot.texts("c2")).containsExactly("c2 says 1");
+    assertThat(listener.skipped).hasValue(2);
+    assertThat(published(producer, OUT)).hasSize(2);
+    try (var held = store.lock("c1")) {
+      assertThat(held.progress()).as("the last answered record of c1").isEqualTo(ProgressMark.of(records.get(3)));
+    }
   }
 
   @Test

@@ -9,6 +9,7 @@ import io.ticketgate.gateway.config.DispatchSettings;
 import io.ticketgate.gateway.config.GatewayConfig;
 import io.ticketgate.gateway.config.GatewayConfigs;
 import io.ticketgate.gateway.config.KafkaSettings;
+import io.ticketgate.store.LockStore;
 import io.ticketgate.store.memory.InMemoryLockStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -164,6 +165,11 @@ final class PipelineFixture {
 
   static KafkaPipeline pipeline(RecordingConsumer consumer, MockProducer<byte[], byte[]> producer, BotHandler bot,
       PipelineListener listener, int retries, BreakerSettings breaker) {
+    return pipeline(consumer, producer, bot, listener, retries, breaker, new InMemoryLockStore());
+  }
+
+  static KafkaPipeline pipeline(RecordingConsumer consumer, MockProducer<byte[], byte[]> producer, BotHandler bot,
+      PipelineListener listener, int retries, BreakerSettings breaker, LockStore store) {
     GatewayConfig d = GatewayConfigs.defaults();
     KafkaSettings k = d.kafka();
     DispatchSettings s = d.dispatch();
@@ -173,7 +179,7 @@ final class PipelineFixture {
         .withBot(d.bot().withBreaker(breaker))
         .withDispatch(new DispatchSettings(s.maxInFlight(), retries, Duration.ofMillis(1), Duration.ofMillis(2),
             Duration.ofMinutes(5), s.lockMaxWait(), Duration.ofSeconds(10), Duration.ofMillis(300), Duration.ofMillis(50)));
-    return new KafkaPipeline(config, new InMemoryLockStore(), bot, listener, consumer, producer);
+    return new KafkaPipeline(config, store, bot, listener, consumer, producer);
   }
 
   /** A record of {@code text} ("c says n"), keyed by its conversation, at {@code offset}. */
