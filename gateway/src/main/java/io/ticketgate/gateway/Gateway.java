@@ -64,6 +64,9 @@ public final class Gateway implements AutoCloseable {
     metrics.gauges(pipeline::inFlight, pipeline::waiting);
     metrics.committedLag(pipeline::committedLag);
     metrics.breaker(pipeline::breakerState, pipeline::held);
+    if (config.bot().concurrency().mode() != io.ticketgate.gateway.config.ConcurrencySettings.Mode.UNLIMITED) {
+      metrics.botConcurrency(pipeline::botConcurrencyLimit, pipeline::botCallsInFlight);
+    }
     // Last: nothing after it can fail and leave its thread running.
     this.storeProbe = new LockStoreProbe(store, metrics, STORE_PROBE_INTERVAL);
   }

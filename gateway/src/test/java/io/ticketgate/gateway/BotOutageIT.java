@@ -132,7 +132,7 @@ class BotOutageIT {
     return d.withKafka(new KafkaSettings(KAFKA.bootstrapServers(), "it-" + UUID.randomUUID(), List.of(in), out,
             KAFKA.newTopic("dlq", 1), k.conversationId(), k.maxMessageBytes(), Map.of(), Map.of()))
         .withLockStore(lockStore)
-        .withBot(new BotSettings("http", bot.url(), Duration.ofSeconds(5), Map.of(), Map.of(), null, breaker))
+        .withBot(new BotSettings("http", bot.url(), Duration.ofSeconds(5), Map.of(), Map.of(), null).withBreaker(breaker))
         .withDispatch(dispatch)
         .withMetrics(new MetricsSettings(true, "127.0.0.1", 0));
   }

@@ -19,9 +19,10 @@ import java.util.Objects;
  *     than one I already accepted for the conversation" (default {@value #DEFAULT_FENCING_STATUS}),
  *     or null when the bot never fences and that status is an ordinary permanent failure
  * @param breaker the circuit breaker on calls to the bot ({@code bot.breaker})
+ * @param concurrency how many calls may be in flight at once ({@code bot.concurrency})
  */
 public record BotSettings(String type, URI url, Duration timeout, Map<String, String> headers,
-    Map<String, Object> section, Integer fencingStatus, BreakerSettings breaker) {
+    Map<String, Object> section, Integer fencingStatus, BreakerSettings breaker, ConcurrencySettings concurrency) {
 
   /** Where {@code rasa run} listens by default. */
   public static final String DEFAULT_RASA_URL = "http://localhost:5005";
@@ -35,14 +36,16 @@ public record BotSettings(String type, URI url, Duration timeout, Map<String, St
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(timeout, "timeout");
     Objects.requireNonNull(breaker, "breaker");
+    Objects.requireNonNull(concurrency, "concurrency");
     headers = Map.copyOf(headers == null ? Map.of() : headers);
     section = section == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(section));
   }
 
-  /** Settings with the default circuit breaker. */
+  /** Settings with the default circuit breaker and no limit on calls in flight. */
   public BotSettings(String type, URI url, Duration timeout, Map<String, String> headers, Map<String, Object> section,
       Integer fencingStatus) {
-    this(type, url, timeout, headers, section, fencingStatus, BreakerSettings.defaults());
+    this(type, url, timeout, headers, section, fencingStatus, BreakerSettings.defaults(),
+        ConcurrencySettings.unlimited());
   }
 
   /** Settings with the default fencing status, {@value #DEFAULT_FENCING_STATUS}, and the default circuit breaker. */
@@ -52,7 +55,12 @@ public record BotSettings(String type, URI url, Duration timeout, Map<String, St
 
   /** These settings with {@code breaker} instead. */
   public BotSettings withBreaker(BreakerSettings breaker) {
-    return new BotSettings(type, url, timeout, headers, section, fencingStatus, breaker);
+    return new BotSettings(type, url, timeout, headers, section, fencingStatus, breaker, concurrency);
+  }
+
+  /** These settings with {@code concurrency} instead. */
+  public BotSettings withConcurrency(ConcurrencySettings concurrency) {
+    return new BotSettings(type, url, timeout, headers, section, fencingStatus, breaker, concurrency);
   }
 
   /** Rasa on its default URL. */

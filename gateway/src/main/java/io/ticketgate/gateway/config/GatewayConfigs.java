@@ -338,10 +338,36 @@ public final class GatewayConfigs {
     Map<String, String> headers = r.stringMap("headers");
     Integer fencingStatus = readFencingStatus(r);
     BreakerSettings breaker = readBreaker(r);
+    ConcurrencySettings concurrency = readConcurrency(r);
     if (type.equals("rasa") || type.equals("http")) {
       r.warnUnknownKeys("");
     }
-    return new BotSettings(type, url, timeout, headers, r.values(), fencingStatus, breaker);
+    return new BotSettings(type, url, timeout, headers, r.values(), fencingStatus, breaker, concurrency);
+  }
+
+  /** {@code bot.concurrency}: {@code unlimited} (default), {@code adaptive} or a positive number. */
+  private static ConcurrencySettings readConcurrency(SectionReader bot) {
+    Object raw = bot.raw("concurrency");
+    if (raw == null) {
+      return ConcurrencySettings.unlimited();
+    }
+    String text = String.valueOf(raw).trim();
+    if (text.equals("unlimited")) {
+      return ConcurrencySettings.unlimited();
+    }
+    if (text.equals("adaptive")) {
+      return ConcurrencySettings.adaptive();
+    }
+    try {
+      int n = Integer.parseInt(text);
+      if (n >= 1) {
+        return ConcurrencySettings.fixed(n);
+      }
+    } catch (NumberFormatException e) {
+      // reported below, with the key and the accepted forms
+    }
+    bot.problem("concurrency", raw, "must be unlimited, adaptive or a positive whole number of calls");
+    return ConcurrencySettings.unlimited();
   }
 
   /** {@code bot.breaker}: every bot type has one, a Java handler too. */

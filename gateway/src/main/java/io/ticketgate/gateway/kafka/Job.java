@@ -455,9 +455,10 @@ final class Job implements Runnable {
               + attempt + " (this process was paused or could not renew it)", true);
         }
         BotRequest req = new BotRequest(m.conversationId(), m.text(), m.metadata(), held.ticket(), source, attempt);
+        ctx.limiter().acquire();
         long start = System.nanoTime();
         try {
-          List<BotReply> replies = ctx.bot().handle(req);
+          List<BotReply> replies = callBot(req, start);
           ctx.breaker().succeeded(permit);
           judged = true;
           ctx.listener().botCall(Duration.ofNanos(System.nanoTime() - start), BotCallOutcome.OK);
@@ -525,6 +526,22 @@ final class Job implements Runnable {
           ctx.breaker().abandoned(permit);
         }
       }
+    }
+  }
+
+  /**
+   * Calls the bot; the concurrency limit's permit, taken just before {@code start}, goes back as soon
+   * as the call ends, with how long it took, so a retry's backoff holds none.
+   */
+  private List<BotReply> callBot(BotRequest req, long start) throws BotException {
+    boolean overloaded = false;
+    try {
+      return ctx.bot().handle(req);
+    } catch (BotException e) {
+      overloaded = e.indicatesOutage(); // a timeout, an unreachable bot, 429 or 5xx from a gateway in front
+      throw e;
+    } finally {
+      ctx.limiter().release(System.nanoTime() - start, overloaded);
     }
   }
 

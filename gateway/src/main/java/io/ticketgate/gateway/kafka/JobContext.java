@@ -15,8 +15,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * @param retries bot attempts after the first for retryable failures while the breaker stays closed;
  *     also how many fenced refusals in a row (plus one) dead-letter a record
  * @param breaker the circuit breaker every bot call passes
+ * @param limiter the limit on bot calls in flight ({@code bot.concurrency})
  * @param waiting records waiting for their turn; a gauge every job adds to and takes from
  */
-record JobContext(LockStore store, BotHandler bot, BotBreaker breaker, Publisher publisher, Backoff backoff,
+record JobContext(LockStore store, BotHandler bot, BotBreaker breaker, BotLimiter limiter, Publisher publisher,
+    Backoff backoff,
     PipelineListener listener, Mailbox mailbox, Duration lifetime, Duration lockMaxWait, int retries,
     AtomicInteger waiting) {}

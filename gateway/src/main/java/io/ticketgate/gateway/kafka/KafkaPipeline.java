@@ -94,6 +94,8 @@ public final class KafkaPipeline implements AutoCloseable {
   private final Mailbox mailbox = new Mailbox();
   /** Shared with the jobs; its state is guarded by its own lock (see {@link BotBreaker}). */
   private final BotBreaker breaker;
+  /** Shared with the jobs; its state is guarded by its own lock (see {@link BotLimiter}). */
+  private final BotLimiter limiter;
   private final AtomicInteger waiting = new AtomicInteger();
   private final ExecutorService jobs = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("ticketgate-job-", 0).factory());
   private final Thread pollThread;
@@ -141,7 +143,8 @@ public final class KafkaPipeline implements AutoCloseable {
       listener.breakerTransition(to);
       mailbox.wake();
     });
-    this.jobContext = new JobContext(store, bot, breaker, new Publisher(producer, kafka.outputTopic(),
+    this.limiter = new BotLimiter(config.bot().concurrency(), dispatch.maxInFlight());
+    this.jobContext = new JobContext(store, bot, breaker, limiter, new Publisher(producer, kafka.outputTopic(),
         kafka.deadLetterTopic(), backoff, listener), backoff, listener, mailbox, lifetime, dispatch.lockMaxWait(),
         dispatch.retries(), waiting);
     this.pollThread = new Thread(this::pollLoop, "ticketgate-poll");
@@ -245,6 +248,16 @@ public final class KafkaPipeline implements AutoCloseable {
   /** Records waiting for their turn. */
   public int waiting() {
     return waiting.get();
+  }
+
+  /** The limit on bot calls in flight now, or null when calls are not limited ({@code bot.concurrency: unlimited}). */
+  public Integer botConcurrencyLimit() {
+    return limiter.limited() ? limiter.limit() : null;
+  }
+
+  /** Bot calls in flight now, counted only when they are limited; null otherwise. */
+  public Integer botCallsInFlight() {
+    return limiter.limited() ? limiter.inFlight() : null;
   }
 
   /** Where the bot's circuit breaker stands. */

@@ -118,6 +118,8 @@ public final class GatewayMetrics implements AutoCloseable {
   private Gauge waitingGauge;
   private Gauge committedLagGauge;
   private Gauge breakerStateGauge;
+  private Gauge concurrencyLimitGauge;
+  private Gauge callsInFlightGauge;
   private Gauge heldGauge;
   private boolean warnedAboutReasons;
   private boolean closed;
@@ -386,6 +388,25 @@ public final class GatewayMetrics implements AutoCloseable {
           });
       heldGauge = gauge("ticketgate.records.held", "Records waiting for the bot's circuit breaker to let their call "
           + "through, keeping their turns", held);
+    }
+  }
+
+  /**
+   * Registers {@code ticketgate.bot.concurrency.limit} (how many bot calls may be in flight, fixed
+   * or adaptive) and {@code ticketgate.bot.calls.in.flight}; only when calls are limited
+   * ({@code bot.concurrency}). Calling again replaces the suppliers.
+   */
+  public void botConcurrency(Supplier<Number> limit, Supplier<Number> inFlight) {
+    Objects.requireNonNull(limit, "limit");
+    Objects.requireNonNull(inFlight, "inFlight");
+    synchronized (lock) {
+      if (concurrencyLimitGauge != null) {
+        registry.remove(concurrencyLimitGauge);
+        registry.remove(callsInFlightGauge);
+      }
+      concurrencyLimitGauge = gauge("ticketgate.bot.concurrency.limit", "How many calls to the bot may be in flight "
+          + "at once (bot.concurrency; adaptive limits follow the bot's latency)", limit);
+      callsInFlightGauge = gauge("ticketgate.bot.calls.in.flight", "Calls to the bot in flight now", inFlight);
     }
   }
 

@@ -540,6 +540,21 @@ class GatewayConfigsTest {
   }
 
   @Test
+  void botConcurrencyIsUnlimitedAdaptiveOrANumberAndNothingElse() throws IOException {
+    assertThat(check("kafka: {bootstrap_servers: x, group_id: g}\n").config().bot().concurrency())
+        .isEqualTo(ConcurrencySettings.unlimited());
+    assertThat(check("kafka: {bootstrap_servers: x, group_id: g}\nbot: {concurrency: adaptive}\n").config().bot()
+        .concurrency()).isEqualTo(ConcurrencySettings.adaptive());
+    assertThat(check("kafka: {bootstrap_servers: x, group_id: g}\nbot: {concurrency: 64}\n").config().bot()
+        .concurrency()).isEqualTo(ConcurrencySettings.fixed(64));
+    for (String bad : new String[] {"0", "-3", "lots", "1.5"}) {
+      GatewayConfigs.Result r = check("kafka: {bootstrap_servers: x, group_id: g}\nbot: {concurrency: " + bad + "}\n");
+      assertThat(r.problems()).as(bad).singleElement().asString()
+          .contains("bot.concurrency").contains(bad).contains("unlimited, adaptive or a positive whole number");
+    }
+  }
+
+  @Test
   void aBreakerThatOpensOnlyAfterALoneMessagesAttemptsAreSpentIsAWarning() throws IOException {
     GatewayConfigs.Result r = check("""
         kafka: {bootstrap_servers: x, group_id: g}
