@@ -55,9 +55,12 @@ public final class RecordingBot implements AutoCloseable {
   private final Set<String> delivered = ConcurrentHashMap.newKeySet();
   private final AtomicLong fenced = new AtomicLong();
   private final AtomicLong malformed = new AtomicLong();
+  /** The bot's workers: a call is served once it holds one, in arrival order; null when unlimited. */
+  private final java.util.concurrent.Semaphore workers;
 
-  private RecordingBot(LatencyModel latency, boolean fencing, boolean requireTicket) throws IOException {
+  private RecordingBot(LatencyModel latency, boolean fencing, boolean requireTicket, int workers) throws IOException {
     this.latency = latency;
+    this.workers = workers > 0 ? new java.util.concurrent.Semaphore(workers, true) : null;
     this.fencing = fencing;
     this.requireTicket = requireTicket || fencing;
     this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 512);
@@ -84,8 +87,19 @@ public final class RecordingBot implements AutoCloseable {
    *     needs tickets, so it implies this.
    */
   public static RecordingBot start(LatencyModel latency, boolean fencing, boolean requireTicket) {
+    return start(latency, fencing, requireTicket, 0);
+  }
+
+  /**
+   * Starts the bot on a free loopback port, serving at most {@code workers} calls at once: the
+   * others wait in line, as at a server with that many workers, so its latency grows with the calls
+   * in flight beyond them while its throughput does not.
+   *
+   * @param workers 0 for as many calls at once as come
+   */
+  public static RecordingBot start(LatencyModel latency, boolean fencing, boolean requireTicket, int workers) {
     try {
-      return new RecordingBot(latency, fencing, requireTicket);
+      return new RecordingBot(latency, fencing, requireTicket, workers);
     } catch (IOException e) {
       throw new java.io.UncheckedIOException("cannot start the recording bot on loopback: " + e.getMessage(), e);
     }
@@ -146,7 +160,16 @@ public final class RecordingBot implements AutoCloseable {
         respond(exchange, 409, "{\"error\":\"ticket " + ticket + " is fenced for " + sender + "\"}");
         return;
       }
-      sleepNanos(latency.nextNanos());
+      if (workers != null) {
+        workers.acquireUninterruptibly(); // the call's latency, as its caller sees it, includes the wait in line
+        try {
+          sleepNanos(latency.nextNanos());
+        } finally {
+          workers.release();
+        }
+      } else {
+        sleepNanos(latency.nextNanos());
+      }
       Map<String, Object> reply = Map.of("recipient_id", sender, "text", "echo: " + message);
       byte[] answer = JSON.writeValueAsBytes(List.of(reply));
       long end = System.nanoTime();

@@ -135,9 +135,10 @@ public record Report(List<Verifier.Check> verdicts, Map<String, Object> numbers,
     ScenarioOptions op = o.options();
     md.append("# Load test ").append(passed ? "PASSED" : "FAILED").append("\n\n");
     md.append(String.format(Locale.ROOT, "%d conversations x %d messages = %d, %d partitions, %d replicas (%s), "
-        + "store %s, bot latency %s, lock lifetime %d s%s%n%n", op.conversations(), op.messages(), op.total(),
-        op.partitions(), op.replicas(), op.inProcess() ? "in-process" : "child JVMs", op.store(), op.botLatency(),
-        op.lockLifetime().toSeconds(), faultOptions(op)));
+        + "store %s, bot latency %s%s, bot.concurrency %s, lock lifetime %d s%s%n%n", op.conversations(),
+        op.messages(), op.total(), op.partitions(), op.replicas(), op.inProcess() ? "in-process" : "child JVMs",
+        op.store(), op.botLatency(), op.botWorkers() > 0 ? " with " + op.botWorkers() + " workers" : "",
+        op.botConcurrency(), op.lockLifetime().toSeconds(), faultOptions(op)));
     md.append(String.format(Locale.ROOT, "Throughput: **%.1f messages/s** (%d distinct messages in %.2f s)%n%n",
         throughput, distinct.size(), seconds));
     md.append("| ms | count | p50 | p95 | p99 | max |\n| --- | ---: | ---: | ---: | ---: | ---: |\n");

@@ -131,7 +131,8 @@ public final class Scenario {
     }
     createTopics(bootstrap);
     boolean fencing = options.store().equals("concurrent_redis");
-    RecordingBot bot = RecordingBot.start(LatencyModel.parse(options.botLatency()), fencing);
+    RecordingBot bot = RecordingBot.start(LatencyModel.parse(options.botLatency()), fencing, true,
+        options.botWorkers());
     resources.add(bot);
     Map<String, Gateway> inProcess = new LinkedHashMap<>();
     Map<String, Process> children = new LinkedHashMap<>();
@@ -327,6 +328,7 @@ public final class Scenario {
     y.append("  type: rasa\n");
     y.append("  url: ").append(bot.url()).append('\n');
     y.append("  timeout: 30\n");
+    y.append("  concurrency: ").append(options.botConcurrency()).append('\n');
     y.append("  headers: {").append(RecordingBot.REPLICA_HEADER).append(": ").append(name).append("}\n");
     y.append("dispatch:\n");
     y.append("  lock_lifetime: ").append(lifetime).append('\n');

@@ -19,6 +19,9 @@ import java.util.Locale;
  * @param store {@code in_memory}, {@code redis} or {@code concurrent_redis}
  * @param redis {@code host:port} of an external Redis, or null to start redis-server
  * @param botLatency the bot's latency model, as given
+ * @param botWorkers how many calls the bot serves at once (more wait in line, as at a server with a
+ *     fixed number of workers); 0 for as many as come
+ * @param botConcurrency the gateway's {@code bot.concurrency}: unlimited, adaptive or a number
  * @param bootstrap an external broker, or null to start the embedded one as a child JVM
  * @param lockLifetime ticket lifetime; short so a killed replica's tickets expire quickly
  * @param killReplicaAt SIGKILL one replica when this fraction of messages was dispatched; negative: never
@@ -33,7 +36,8 @@ import java.util.Locale;
  * @param progress draw a progress bar on stderr
  */
 public record ScenarioOptions(int conversations, int messages, int partitions, int replicas,
-    boolean inProcess, String store, String redis, String botLatency, String bootstrap,
+    boolean inProcess, String store, String redis, String botLatency, int botWorkers, String botConcurrency,
+    String bootstrap,
     Duration lockLifetime, double killReplicaAt, boolean restart, double pauseReplicaAt, Duration pause,
     double restartRedisAt, Duration redisDown, Duration timeout, Path out, boolean progress) {
 
@@ -60,6 +64,10 @@ public record ScenarioOptions(int conversations, int messages, int partitions, i
         --store S                in_memory | redis | concurrent_redis (default concurrent_redis)
         --redis HOST:PORT        external Redis (default: start redis-server from PATH)
         --bot-latency M          fixed:10ms | uniform:5ms:20ms | lognormal:10ms:50ms (default fixed:5ms)
+        --bot-workers N          the bot serves N calls at once, the rest wait in line, like a server
+                                 with N workers (default: as many as come)
+        --bot-concurrency C      the gateway's bot.concurrency: unlimited | adaptive | a number
+                                 (default unlimited)
         --bootstrap HOST:PORT    external Kafka (default: embedded broker in a child JVM)
         --lock-lifetime D        ticket lifetime (default 10s)
         --kill-replica-at F      SIGKILL one replica once this fraction was dispatched (0..1)
@@ -99,6 +107,8 @@ public record ScenarioOptions(int conversations, int messages, int partitions, i
     String store = "concurrent_redis";
     String redis = null;
     String botLatency = "fixed:5ms";
+    int botWorkers = 0;
+    String botConcurrency = "unlimited";
     String bootstrap = null;
     Duration lockLifetime = Duration.ofSeconds(10);
     double killAt = -1;
@@ -134,6 +144,8 @@ public record ScenarioOptions(int conversations, int messages, int partitions, i
             case "--store" -> store = v;
             case "--redis" -> redis = v;
             case "--bot-latency" -> botLatency = v;
+            case "--bot-workers" -> botWorkers = positive(arg, v);
+            case "--bot-concurrency" -> botConcurrency = v;
             case "--bootstrap" -> bootstrap = v;
             case "--lock-lifetime" -> lockLifetime = LatencyModel.duration(v, arg);
             case "--kill-replica-at" -> killAt = fraction(arg, v);
@@ -156,7 +168,7 @@ public record ScenarioOptions(int conversations, int messages, int partitions, i
       throw new IllegalArgumentException("--redis-down only makes sense with --restart-redis-at");
     }
     ScenarioOptions o = new ScenarioOptions(conversations, messages, partitions, replicas, inProcess,
-        store, redis, botLatency, bootstrap, lockLifetime, killAt, restart, pauseAt, pause, redisAt,
+        store, redis, botLatency, botWorkers, botConcurrency, bootstrap, lockLifetime, killAt, restart, pauseAt, pause, redisAt,
         redisDown != null ? redisDown : Duration.ofSeconds(2), timeout, out, progress);
     o.validate();
     return o;
@@ -167,6 +179,10 @@ public record ScenarioOptions(int conversations, int messages, int partitions, i
     List<String> problems = new ArrayList<>();
     if (!List.of("in_memory", "redis", "concurrent_redis").contains(store)) {
       problems.add("--store was '" + store + "' but must be in_memory, redis or concurrent_redis");
+    }
+    if (!botConcurrency.equals("unlimited") && !botConcurrency.equals("adaptive")
+        && !botConcurrency.matches("[1-9][0-9]{0,8}")) {
+      problems.add("--bot-concurrency was '" + botConcurrency + "' but must be unlimited, adaptive or a positive number");
     }
     if (store.equals("in_memory") && replicas > 1) {
       problems.add("--store in_memory with --replicas " + replicas + ": the in-memory lock store lives in "

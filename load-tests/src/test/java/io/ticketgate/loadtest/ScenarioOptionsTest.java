@@ -28,6 +28,18 @@ class ScenarioOptionsTest {
   }
 
   @Test
+  void aBotWithWorkersAndTheGatewaysBotConcurrency() {
+    ScenarioOptions o = parse("--bot-workers", "20", "--bot-concurrency", "adaptive");
+    assertThat(o.botWorkers()).isEqualTo(20);
+    assertThat(o.botConcurrency()).isEqualTo("adaptive");
+    assertThat(parse().botWorkers()).isZero();
+    assertThat(parse().botConcurrency()).isEqualTo("unlimited");
+    assertThat(parse("--bot-concurrency", "64").botConcurrency()).isEqualTo("64");
+    refused("--bot-concurrency was 'lots' but must be unlimited, adaptive or a positive number",
+        "--bot-concurrency", "lots");
+  }
+
+  @Test
   void aPauseIsAFractionAndADuration() {
     ScenarioOptions o = parse("--pause-replica-at", "0.4", "--pause", "15s");
     assertThat(o.pauseReplicaAt()).isEqualTo(0.4);
