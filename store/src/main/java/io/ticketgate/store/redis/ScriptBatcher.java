@@ -106,15 +106,23 @@ final class ScriptBatcher {
   private void sendQueued() {
     while (!queue.isEmpty() && sending.compareAndSet(false, true)) {
       List<Pending> steps = new ArrayList<>();
-      Pending p;
-      while (steps.size() < MAX_STEPS && (p = queue.poll()) != null) {
-        steps.add(p);
+      Pending next;
+      while (steps.size() < MAX_STEPS && (next = queue.poll()) != null) {
+        steps.add(next);
       }
       if (steps.isEmpty()) {
         sending.set(false); // taken by another sender between the check and the poll
         continue;
       }
-      CompletionStage<?> sent = steps.size() == 1 ? sendAlone(steps.get(0)) : sendBatch(steps);
+      CompletionStage<?> sent;
+      try {
+        sent = steps.size() == 1 ? sendAlone(steps.get(0)) : sendBatch(steps);
+      } catch (RuntimeException e) {
+        // Not even sent (the client refused it): these steps fail, and the next ones get their own try.
+        steps.forEach(p -> p.result.completeExceptionally(e));
+        sending.set(false);
+        continue;
+      }
       sent.whenComplete((r, e) -> {
         sending.set(false);
         sendQueued();
