@@ -6,14 +6,13 @@ import io.ticketgate.store.HeldLock;
 import io.ticketgate.store.LockRequest;
 import io.ticketgate.store.LockStore;
 import io.ticketgate.store.LockStoreOptions;
-import io.ticketgate.store.testing.RedisServer;
+import io.ticketgate.store.testing.RedisServerExtension;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -29,21 +28,12 @@ class HandOverIT {
   private static final Duration LIFETIME = Duration.ofSeconds(30);
   private static final Duration WAIT = Duration.ofSeconds(10);
 
-  private static RedisServer server;
-
-  @BeforeAll
-  static void startRedis() {
-    server = RedisServer.builder().start();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    server.close();
-  }
+  @RegisterExtension
+  static final RedisServerExtension REDIS = new RedisServerExtension();
 
   /** Rechecks far apart, so only a hand-over or a release message can serve a waiter in time. */
   private static LockStore newStore(boolean concurrent) {
-    RedisSettings settings = RedisSettings.builder().host(server.host()).port(server.port()).build();
+    RedisSettings settings = RedisSettings.builder().host(REDIS.server().host()).port(REDIS.server().port()).build();
     LockStoreOptions options = LockStoreOptions.builder().recheckInterval(Duration.ofMinutes(10)).build();
     return concurrent ? new ConcurrentRedisLockStore(settings, options) : new RedisLockStore(settings, options);
   }
@@ -111,10 +101,10 @@ class HandOverIT {
       }
       assertThat(second.served()).isNotDone();
 
-      server.command("CONFIG", "RESETSTAT");
+      REDIS.server().command("CONFIG", "RESETSTAT");
       first.close();
       HeldLock next = second.served().get(10, TimeUnit.SECONDS);
-      Map<String, Long> calls = server.commandCalls();
+      Map<String, Long> calls = REDIS.server().commandCalls();
       assertThat(next.ticket()).isEqualTo(first.ticket() + 1);
       next.close();
       return calls;
@@ -135,10 +125,10 @@ class HandOverIT {
         mine.issued().get(10, TimeUnit.SECONDS);
       }
 
-      server.command("CONFIG", "RESETSTAT");
+      REDIS.server().command("CONFIG", "RESETSTAT");
       first.close();
       HeldLock othersTurn = between.served().get(10, TimeUnit.SECONDS);
-      assertThat(server.commandCalls()).as("the other process hears of the release").containsKey("publish");
+      assertThat(REDIS.server().commandCalls()).as("the other process hears of the release").containsKey("publish");
       mine.issued().get(10, TimeUnit.SECONDS);
       assertThat(mine.served()).as("this process's next ticket waits behind the other's").isNotDone();
 

@@ -5,13 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ticketgate.store.HeldLock;
 import io.ticketgate.store.LockStore;
 import io.ticketgate.store.LockStoreOptions;
-import io.ticketgate.store.testing.RedisServer;
+import io.ticketgate.store.testing.RedisServerExtension;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -23,20 +22,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ProgressMarkIT {
 
   private static final Duration LIFETIME = Duration.ofSeconds(30);
-  private static RedisServer server;
-
-  @BeforeAll
-  static void startRedis() {
-    server = RedisServer.builder().start();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    server.close();
-  }
+  @RegisterExtension
+  static final RedisServerExtension REDIS = new RedisServerExtension();
 
   private static LockStore newStore(boolean concurrent) {
-    RedisSettings settings = RedisSettings.builder().host(server.host()).port(server.port()).db(0).build();
+    RedisSettings settings = RedisSettings.builder().host(REDIS.server().host()).port(REDIS.server().port()).db(0).build();
     LockStoreOptions options = LockStoreOptions.builder().lockLifetime(LIFETIME).build();
     return concurrent ? new ConcurrentRedisLockStore(settings, options) : new RedisLockStore(settings, options);
   }
@@ -54,7 +44,7 @@ class ProgressMarkIT {
 
       String key = concurrent ? ConcurrentRedisLockStore.STATE_KEY_PREFIX + id + ":" + ConcurrentRedisLockStore.PROGRESS_SUFFIX
           : RedisLockBackend.STATE_KEY_PREFIX + id + ":progress";
-      assertThat(server.command("GET", key)).as("the mark, under Ticketgate's own key").isEqualTo("in-2@17");
+      assertThat(REDIS.server().command("GET", key)).as("the mark, under Ticketgate's own key").isEqualTo("in-2@17");
       assertThat(keysMatching((concurrent ? "concurrent_lock:" : "lock:") + id + "*"))
           .as("nothing under Rasa's own patterns holds it").noneMatch(k -> k.contains("progress"));
     }
@@ -67,7 +57,7 @@ class ProgressMarkIT {
       store.lock(id).close("in-0@5");
       // Rasa's cleanup: KEYS concurrent_lock:<id>:* and DEL every match.
       for (String k : keysMatching("concurrent_lock:" + id + ":*")) {
-        server.command("DEL", k);
+        REDIS.server().command("DEL", k);
       }
 
       HeldLock next = store.lock(id);
@@ -77,7 +67,7 @@ class ProgressMarkIT {
   }
 
   private static List<String> keysMatching(String pattern) {
-    Object reply = server.command("KEYS", pattern);
+    Object reply = REDIS.server().command("KEYS", pattern);
     return reply instanceof List<?> l ? l.stream().map(String::valueOf).toList() : List.of();
   }
 }
