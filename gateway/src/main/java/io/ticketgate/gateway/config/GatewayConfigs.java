@@ -399,13 +399,20 @@ public final class GatewayConfigs {
     int window = r.integer("window", d.window(), 1, 100_000);
     Duration openFor = r.seconds("open_for", d.openFor());
     Duration openForMax = r.seconds("open_for_max", d.openForMax());
-    if (openForMax.compareTo(openFor) < 0) {
-      r.problem("open_for_max", openForMax.toMillis() / 1000.0, "must not be below open_for ("
-          + openFor.toMillis() / 1000.0 + ")");
+    if (!notBelow(r, "open_for_max", openForMax, "open_for", openFor)) {
       openForMax = openFor;
     }
     r.warnUnknownKeys("");
     return new BreakerSettings(enabled, threshold, rate, window, openFor, openForMax);
+  }
+
+  /** Reports {@code key} as a problem when it is below {@code lowerKey}'s value; false then. */
+  private static boolean notBelow(SectionReader r, String key, Duration value, String lowerKey, Duration lower) {
+    if (value.compareTo(lower) >= 0) {
+      return true;
+    }
+    r.problem(key, value.toMillis() / 1000.0, "must not be below " + lowerKey + " (" + lower.toMillis() / 1000.0 + ")");
+    return false;
   }
 
   /** {@code bot.fencing_status}: a 4xx status that is not retried, or {@code none} for a bot that never fences. */
@@ -428,10 +435,7 @@ public final class GatewayConfigs {
     int retries = r.integer("retries", d.retries(), 0, 1000);
     Duration backoff = r.seconds("retry_backoff", d.retryBackoff());
     Duration backoffMax = r.seconds("retry_backoff_max", d.retryBackoffMax());
-    if (backoffMax.compareTo(backoff) < 0) {
-      r.problem("retry_backoff_max", backoffMax.toMillis() / 1000.0, "must not be below retry_backoff ("
-          + backoff.toMillis() / 1000.0 + ")");
-    }
+    notBelow(r, "retry_backoff_max", backoffMax, "retry_backoff", backoff);
     Duration lifetime = r.seconds("lock_lifetime", null);
     Duration maxWait = r.seconds("lock_max_wait", d.lockMaxWait());
     Duration shutdown = r.seconds("shutdown_timeout", d.shutdownTimeout());

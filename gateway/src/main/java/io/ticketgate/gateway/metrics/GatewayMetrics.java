@@ -377,16 +377,12 @@ public final class GatewayMetrics implements AutoCloseable {
     Objects.requireNonNull(state, "state");
     Objects.requireNonNull(held, "held");
     synchronized (lock) {
-      if (breakerStateGauge != null) {
-        registry.remove(breakerStateGauge);
-        registry.remove(heldGauge);
-      }
-      breakerStateGauge = gauge("ticketgate.bot.breaker.state", "The bot's circuit breaker: 0 closed, 1 half-open "
+      breakerStateGauge = replace(breakerStateGauge, "ticketgate.bot.breaker.state", "The bot's circuit breaker: 0 closed, 1 half-open "
           + "(one probe call allowed), 2 open (no calls)", () -> {
             BreakerState s = state.get();
             return s == null ? null : s.gaugeValue();
           });
-      heldGauge = gauge("ticketgate.records.held", "Records waiting for the bot's circuit breaker to let their call "
+      heldGauge = replace(heldGauge, "ticketgate.records.held", "Records waiting for the bot's circuit breaker to let their call "
           + "through, keeping their turns", held);
     }
   }
@@ -400,14 +396,19 @@ public final class GatewayMetrics implements AutoCloseable {
     Objects.requireNonNull(limit, "limit");
     Objects.requireNonNull(inFlight, "inFlight");
     synchronized (lock) {
-      if (concurrencyLimitGauge != null) {
-        registry.remove(concurrencyLimitGauge);
-        registry.remove(callsInFlightGauge);
-      }
-      concurrencyLimitGauge = gauge("ticketgate.bot.concurrency.limit", "How many calls to the bot may be in flight "
-          + "at once (bot.concurrency; adaptive limits follow the bot's latency)", limit);
-      callsInFlightGauge = gauge("ticketgate.bot.calls.in.flight", "Calls to the bot in flight now", inFlight);
+      concurrencyLimitGauge = replace(concurrencyLimitGauge, "ticketgate.bot.concurrency.limit", "How many calls to "
+          + "the bot may be in flight at once (bot.concurrency; adaptive limits follow the bot's latency)", limit);
+      callsInFlightGauge = replace(callsInFlightGauge, "ticketgate.bot.calls.in.flight", "Calls to the bot in flight "
+          + "now", inFlight);
     }
+  }
+
+  /** Registers a gauge in place of {@code old} (which may be null); under {@link #lock}. */
+  private Gauge replace(Gauge old, String name, String description, Supplier<Number> supplier) {
+    if (old != null) {
+      registry.remove(old);
+    }
+    return gauge(name, description, supplier);
   }
 
   private Gauge gauge(String name, String description, Supplier<Number> supplier) {
