@@ -43,7 +43,7 @@ public final class BrokerLauncher implements AutoCloseable {
    */
   public static BrokerLauncher start(Path logFile, int partitions) throws IOException, InterruptedException {
     List<String> cmd = ChildJvm.command();
-    cmd.addAll(List.of("io.ticketgate.gateway.embedded.EmbeddedKafka", "--partitions", String.valueOf(partitions)));
+    cmd.addAll(List.of("io.ticketgate.embedded.EmbeddedKafka", "--partitions", String.valueOf(partitions)));
     Process process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     BrokerLauncher broker = new BrokerLauncher(process, logFile);
     try {

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
-import io.ticketgate.gateway.embedded.EmbeddedKafka;
+import io.ticketgate.embedded.EmbeddedKafka;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -7,7 +7,7 @@ import io.ticketgate.gateway.config.GatewayConfig;
 import io.ticketgate.gateway.config.GatewayConfigs;
 import io.ticketgate.gateway.config.KafkaSettings;
 import io.ticketgate.gateway.config.MetricsSettings;
-import io.ticketgate.gateway.embedded.EmbeddedKafka;
+import io.ticketgate.embedded.EmbeddedKafka;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.ServerSocket;

@@ -283,6 +283,12 @@ public final class Main implements Runnable {
 
     @Override
     public Integer call() {
+      try {
+        Class.forName("io.ticketgate.embedded.EmbeddedKafka", false, Main.class.getClassLoader());
+      } catch (ClassNotFoundException e) {
+        throw new CommandFailure("the demo needs the embedded Kafka broker, which the production class path leaves "
+            + "out; run ./ticketgate demo from the source tree, which adds it", e);
+      }
       return Demo.run(traffic.conversations, traffic.messages, keepRunning, spec.commandLine().getOut());
     }
   }

@@ -119,7 +119,7 @@ class ComposeFilesTest {
         .contains("peers/parallel-consumer/target/ticketgate-load-tests-parallel-consumer.jar peers/parallel-consumer/target/")
         .contains("\"io.ticketgate.loadtest.Main\"");
     // Every module POM must be in the build context's early layer, or Maven refuses the reactor.
-    for (String pom : List.of("store/pom.xml", "gateway/pom.xml", "load-tests/pom.xml",
+    for (String pom : List.of("store/pom.xml", "embedded-kafka/pom.xml", "gateway/pom.xml", "load-tests/pom.xml",
         "load-tests/peers/parallel-consumer/pom.xml")) {
       assertThat(dockerfile).contains("COPY " + pom + " " + pom);
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
+import io.ticketgate.embedded.EmbeddedKafka;
 import io.ticketgate.gateway.testing.KafkaFixture;
 import io.ticketgate.store.testing.ChildJvm;
 import java.io.IOException;

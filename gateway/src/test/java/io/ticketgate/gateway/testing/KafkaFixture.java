@@ -1,6 +1,6 @@
 package io.ticketgate.gateway.testing;
 
-import io.ticketgate.gateway.embedded.EmbeddedKafka;
+import io.ticketgate.embedded.EmbeddedKafka;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

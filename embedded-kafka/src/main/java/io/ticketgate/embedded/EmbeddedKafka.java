@@ -1,4 +1,4 @@
-package io.ticketgate.gateway.embedded;
+package io.ticketgate.embedded;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
