@@ -101,6 +101,7 @@ public final class InMemoryBackend implements LockBackend {
         lock.removeTicketFor(ticket);
         return lock.isSomeoneWaiting() ? lock : null;
       });
+      sweepNowAndThen(progress);
       return null;
     });
   }
@@ -119,6 +120,7 @@ public final class InMemoryBackend implements LockBackend {
         status[0] = TicketStatus.of(lock, successor).withProgress(markOf(id));
         return lock.isSomeoneWaiting() ? lock : null;
       });
+      sweepNowAndThen(progress);
       return status[0];
     });
   }
@@ -136,6 +138,7 @@ public final class InMemoryBackend implements LockBackend {
         issued[0] = new Issued(next, TicketStatus.of(l, next).withProgress(markOf(id)));
         return l;
       });
+      sweepNowAndThen(progress);
       return issued[0];
     });
   }
@@ -198,9 +201,16 @@ public final class InMemoryBackend implements LockBackend {
     if (progress == null) {
       return;
     }
-    long now = clock.millis();
-    marks.put(conversationId, new Mark(progress, now + MARK_LIFETIME.toMillis()));
-    if (markWrites.incrementAndGet() % SWEEP_EVERY == 0) {
+    marks.put(conversationId, new Mark(progress, clock.millis() + MARK_LIFETIME.toMillis()));
+  }
+
+  /**
+   * Every {@link #SWEEP_EVERY} marks written, drops the expired ones; outside any entry's compute,
+   * so the scan holds up no conversation.
+   */
+  private void sweepNowAndThen(String written) {
+    if (written != null && markWrites.incrementAndGet() % SWEEP_EVERY == 0) {
+      long now = clock.millis();
       marks.values().removeIf(m -> now > m.expiresAtMillis);
     }
   }
