@@ -102,6 +102,21 @@ class InMemoryLockStoreTest extends LockStoreContract {
   }
 
   @Test
+  void aProgressMarkIsForgottenTenMinutesAfterTheLastRelease() {
+    InMemoryLockStore store = steppedStore();
+    String conv = newConversationId();
+    store.lock(conv, Duration.ofSeconds(10), null).close("in-0@1@1");
+    clock.advance(Duration.ofMinutes(9));
+    HeldLock within = store.lock(conv, Duration.ofSeconds(10), null);
+    assertThat(within.progress()).isEqualTo("in-0@1@1");
+    within.close(); // records nothing: the mark keeps its time
+
+    clock.advance(Duration.ofMinutes(2));
+
+    assertThat(store.lock(conv, Duration.ofSeconds(10), null).progress()).isNull();
+  }
+
+  @Test
   void ticketsExpireByTheStoresClock() {
     InMemoryLockStore store = steppedStore();
     String conv = newConversationId();
