@@ -34,6 +34,7 @@ public record Report(List<Verifier.Check> verdicts, Map<String, Object> numbers,
   /** Computes the report of a run. */
   public static Report of(Scenario.Outcome o) {
     List<Verifier.Check> checks = new ArrayList<>(Verifier.verify(o.expected(), o.dispatches()));
+    checks.add(Verifier.duplicateReplies(o.replies().stream().map(r -> r.conversation() + "#" + r.seq()).toList()));
     if (o.timedOut()) {
       checks.add(new Verifier.Check("completed", false, 1,
           "timed out after " + o.options().timeout().toSeconds() + " s before every message was dispatched"));
@@ -115,6 +116,8 @@ public record Report(List<Verifier.Check> verdicts, Map<String, Object> numbers,
     n.put("replies_distinct", firstReply.size());
     n.put("duplicates", checks.stream().filter(c -> c.name().equals("duplicates")).mapToLong(Verifier.Check::count)
         .sum());
+    n.put("duplicate_replies", checks.stream().filter(c -> c.name().equals("duplicate-replies"))
+        .mapToLong(Verifier.Check::count).sum());
     n.put("fenced_rejections", o.fenced());
     n.put("dead_letters", o.deadLetters());
     n.put("faults", faults);
@@ -148,6 +151,7 @@ public record Report(List<Verifier.Check> verdicts, Map<String, Object> numbers,
         : "lock handoff (next start − previous end), fault stalls left out")).append('\n');
     md.append(botStats.row("bot dispatch")).append("\n\n");
     md.append("- duplicates (redeliveries): ").append(n.get("duplicates")).append('\n');
+    md.append("- duplicated replies: ").append(n.get("duplicate_replies")).append('\n');
     md.append("- fenced rejections: ").append(o.fenced()).append('\n');
     md.append("- dead letters: ").append(o.deadLetters()).append('\n');
     if (!stalls.stalls().isEmpty()) {

@@ -167,6 +167,31 @@ public final class Verifier {
     return new Check("duplicates", true, count, detail);
   }
 
+  /**
+   * Replies on the output topic for a message that had already been answered: what a chat user sees
+   * twice. Counted and reported, like redelivered calls; never a failure (after a crash, the window
+   * between the bot's answer and the release of the turn remains).
+   *
+   * @param replied "conversation#seq" of every reply read from the output topic, in any order
+   */
+  public static Check duplicateReplies(List<String> replied) {
+    Map<String, Integer> times = new TreeMap<>();
+    replied.forEach(r -> times.merge(r, 1, Integer::sum));
+    long count = 0;
+    List<String> shown = new ArrayList<>();
+    for (Map.Entry<String, Integer> t : times.entrySet()) {
+      if (t.getValue() > 1) {
+        count += t.getValue() - 1;
+        if (shown.size() < SHOWN) {
+          shown.add(t.getKey() + " x" + t.getValue());
+        }
+      }
+    }
+    String detail = count == 0 ? "0 replies published twice"
+        : count + " replies published again for a message already answered, first: " + String.join(", ", shown);
+    return new Check("duplicate-replies", true, count, detail);
+  }
+
   private static Check unexpected(Map<String, Integer> expected, Map<String, List<Dispatch>> accepted) {
     List<String> offenders = new ArrayList<>();
     long count = 0;

@@ -105,4 +105,15 @@ class VerifierTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> LatencyModel.parse("fixed:10"))
         .hasMessageContaining("needs a unit");
   }
+
+  @Test
+  void aReplyPublishedTwiceIsCountedNotFailed() {
+    Verifier.Check once = Verifier.duplicateReplies(List.of("a#1", "a#2", "b#1"));
+    Verifier.Check twice = Verifier.duplicateReplies(List.of("a#1", "a#2", "a#2", "b#1", "a#2"));
+
+    assertThat(once.count()).isZero();
+    assertThat(twice.pass()).isTrue();
+    assertThat(twice.count()).isEqualTo(2);
+    assertThat(twice.detail()).contains("a#2 x3");
+  }
 }
