@@ -139,8 +139,8 @@ final class ConcurrentRedisBackend extends RedisBackend {
       """;
 
   /**
-   * The steps of a turn, each a function of its own keys ({@code K}) and arguments ({@code A}), so
-   * that one script runs one step and {@link #BATCH} runs many.
+   * The steps of a turn, each a function of its own keys ({@code K}) and arguments ({@code A}); each
+   * script below runs one of them.
    *
    * <ul>
    *   <li>{@code issue}: INCRs the counter, writes the ticket and looks where it stands, all in one
@@ -206,13 +206,15 @@ final class ConcurrentRedisBackend extends RedisBackend {
       end
       """;
 
-  private static final ScriptBatcher.Step ISSUE = ScriptBatcher.step(STEPS, "issue");
-  private static final ScriptBatcher.Step STATUS = ScriptBatcher.step(STEPS, "status");
-  private static final ScriptBatcher.Step RELEASE = ScriptBatcher.step(STEPS, "release");
-  private static final ScriptBatcher.Step RELEASE_AND_LOOK = ScriptBatcher.step(STEPS, "release_and_look");
-  private static final ScriptBatcher.Step RELEASE_AND_ISSUE = ScriptBatcher.step(STEPS, "release_and_issue");
-  /** Runs many steps, of any conversations, in one script: see {@link ScriptBatcher}. */
-  private static final RedisConnection.Script BATCH = ScriptBatcher.batchScript(STEPS);
+  private static final RedisConnection.Script ISSUE = step("issue");
+  private static final RedisConnection.Script STATUS = step("status");
+  private static final RedisConnection.Script RELEASE = step("release");
+  private static final RedisConnection.Script RELEASE_AND_LOOK = step("release_and_look");
+  private static final RedisConnection.Script RELEASE_AND_ISSUE = step("release_and_issue");
+
+  private static RedisConnection.Script step(String name) {
+    return new RedisConnection.Script(STEPS + "return STEPS." + name + "(KEYS, ARGV)\n");
+  }
 
   /** The ticket values from the floor (0 when unknown: a saved lock may hold ticket 0) to the last issued number. */
   private static final RedisConnection.Script LIVE = new RedisConnection.Script("""
@@ -242,7 +244,6 @@ final class ConcurrentRedisBackend extends RedisBackend {
       """);
 
   private final Clock clock;
-  private final ScriptBatcher steps;
   private final String counterTtlMillis;
   private final String graceMillis;
   /** Everything before the conversation id in Ticketgate's own keys. */
@@ -251,7 +252,6 @@ final class ConcurrentRedisBackend extends RedisBackend {
   ConcurrentRedisBackend(RedisSettings settings, Clock clock) {
     super(settings, ConcurrentRedisLockStore.DEFAULT_KEY_PREFIX);
     this.clock = clock;
-    this.steps = new ScriptBatcher(redis, BATCH, settings.deploymentMode() != RedisSettings.DeploymentMode.CLUSTER);
     this.counterTtlMillis = Long.toString(settings.ticketCounterTtl().toMillis());
     this.graceMillis = Long.toString(Math.max(1, settings.absentTicketGrace().toMillis()));
     this.statePrefix = (settings.keyPrefix() == null ? "" : settings.keyPrefix() + ":")
@@ -282,7 +282,7 @@ final class ConcurrentRedisBackend extends RedisBackend {
     String state = stateBase(conversationId);
     long nowMillis = clock.millis();
     double expires = nowMillis / 1000.0 + lifetime.toMillis() / 1000.0;
-    CompletionStage<Object> reply = steps.submit(ISSUE,
+    CompletionStage<Object> reply = run(ISSUE,
         new String[] {base + LAST_ISSUED_SUFFIX, base + FLOOR_SUFFIX, state + HIGH_WATER_SUFFIX,
             state + ABSENT_SINCE_SUFFIX, state + PROGRESS_SUFFIX},
         base, RasaJson.pythonFloat(expires), Long.toString(Math.max(1, lifetime.toMillis())), counterTtlMillis,
@@ -299,7 +299,7 @@ final class ConcurrentRedisBackend extends RedisBackend {
   public CompletionStage<TicketStatus> look(String conversationId, int ticket) {
     String base = keyBase(conversationId);
     String state = stateBase(conversationId);
-    CompletionStage<Object> reply = steps.submit(STATUS,
+    CompletionStage<Object> reply = run(STATUS,
         new String[] {base + ticket, base + FLOOR_SUFFIX, state + ABSENT_SINCE_SUFFIX, state + PROGRESS_SUFFIX},
         base, Integer.toString(ticket), counterTtlMillis, RasaJson.pythonFloat(clock.millis() / 1000.0),
         graceMillis);
@@ -321,7 +321,7 @@ final class ConcurrentRedisBackend extends RedisBackend {
   public CompletionStage<Void> release(String conversationId, int ticket, String progress) {
     String base = keyBase(conversationId);
     String state = stateBase(conversationId);
-    CompletionStage<Object> reply = steps.submit(RELEASE,
+    CompletionStage<Object> reply = run(RELEASE,
         new String[] {base + ticket, base + FLOOR_SUFFIX, base + LAST_ISSUED_SUFFIX, state + HIGH_WATER_SUFFIX,
             state + PROGRESS_SUFFIX},
         Integer.toString(ticket), releaseChannel, conversationId, counterTtlMillis, orEmpty(progress));
@@ -333,7 +333,7 @@ final class ConcurrentRedisBackend extends RedisBackend {
       String progress) {
     String base = keyBase(conversationId);
     String state = stateBase(conversationId);
-    CompletionStage<Object> reply = steps.submit(RELEASE_AND_LOOK,
+    CompletionStage<Object> reply = run(RELEASE_AND_LOOK,
         new String[] {base + ticket, base + FLOOR_SUFFIX, base + LAST_ISSUED_SUFFIX, state + HIGH_WATER_SUFFIX,
             base + successor, state + ABSENT_SINCE_SUFFIX, state + PROGRESS_SUFFIX},
         Integer.toString(ticket), releaseChannel, conversationId, counterTtlMillis, base, Integer.toString(successor),
@@ -355,7 +355,7 @@ final class ConcurrentRedisBackend extends RedisBackend {
     String state = stateBase(conversationId);
     long nowMillis = clock.millis();
     double expires = nowMillis / 1000.0 + lifetime.toMillis() / 1000.0;
-    CompletionStage<Object> reply = steps.submit(RELEASE_AND_ISSUE,
+    CompletionStage<Object> reply = run(RELEASE_AND_ISSUE,
         new String[] {base + ticket, base + FLOOR_SUFFIX, base + LAST_ISSUED_SUFFIX, state + HIGH_WATER_SUFFIX,
             state + ABSENT_SINCE_SUFFIX, state + PROGRESS_SUFFIX},
         Integer.toString(ticket), releaseChannel, conversationId, counterTtlMillis, base,
@@ -363,6 +363,10 @@ final class ConcurrentRedisBackend extends RedisBackend {
         RasaJson.pythonFloat(nowMillis / 1000.0), graceMillis, orEmpty(progress));
     return guard(conversationId, "finish serving ticket " + ticket + " and issue the next",
         reply.thenApply(r -> issued(conversationId, list(r))));
+  }
+
+  private CompletionStage<Object> run(RedisConnection.Script step, String[] keys, String... args) {
+    return redis.eval(step, ScriptOutputType.MULTI, keys, args);
   }
 
   // ---------------------------------------------------------------- whole locks
