@@ -27,8 +27,11 @@ public record ConcurrencySettings(Mode mode, int limit) {
     ADAPTIVE
   }
 
-  /** Where an adaptive limit starts: low enough for a small bot, and it grows within seconds. */
-  public static final int ADAPTIVE_INITIAL_LIMIT = 20;
+  /**
+   * Where an adaptive limit starts: low enough that its first windows see the bot without a queue
+   * (a bot with fewer workers is better given a fixed limit); it doubles per window from there.
+   */
+  public static final int ADAPTIVE_INITIAL_LIMIT = 4;
 
   /** Validates. */
   public ConcurrencySettings {

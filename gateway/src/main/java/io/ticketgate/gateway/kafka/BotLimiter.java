@@ -10,32 +10,48 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p><b>The adaptive limit</b> compares the bot's latency with its latency without load, in the
  * manner of TCP Vegas and Netflix's concurrency-limits (written here from the idea, not from their
- * code). Calls are sampled in windows of {@link #WINDOW}; the no-load latency is the lowest window
- * average seen, drifting up slowly so that a bot that became slower for good is re-learnt. While a
- * window's average stays within {@link #GROW_BELOW} of it, the bot is not queueing calls and the
- * limit grows by its logarithm; once the average passes {@link #SHRINK_ABOVE} of it, calls are
- * waiting at the bot and the limit shrinks, by as much as the latency overshoots (at least that
- * logarithm, at most half). A bot with a knee (a fixed number of workers, a pool) thus settles just
- * below the knee instead of being pushed into a queue where every call waits. Window averages
- * rather than single calls, so that latencies that merely vary (a long tail) are not read as
- * queueing. The limit only grows while it is used: a window in which calls in flight stayed under
- * half of it says nothing about a higher one. A call that timed out, or found the bot unreachable
- * or overloaded, shrinks it at once by a tenth.
+ * code). Calls are sampled in windows of {@link #WINDOW}, and window averages are compared, not
+ * single calls, so that latencies that merely vary (a long tail) are not read as queueing.
+ *
+ * <ul>
+ *   <li>The no-load latency is the lowest window average of the last {@link #HISTORY} windows. The
+ *       limit keeps probing a little past the knee and falling back below it, so a window without
+ *       queueing is always among them; an old, lower minimum is forgotten, never inflated by a
+ *       drift that would let the limit creep into the queue over a long run.
+ *   <li>It starts at {@link ConcurrencySettings#ADAPTIVE_INITIAL_LIMIT}, low enough that its first
+ *       windows see the bot without a queue, and doubles per window (a slow start) until a window
+ *       is slower than {@link #GROW_BELOW} times the no-load latency. From then on, while windows
+ *       stay within that, it grows by its logarithm per window, and only while it is used: a window
+ *       whose calls in flight stayed under half of it says nothing about a higher one.
+ *   <li>Once a window's average reaches {@link #SHRINK_ABOVE} times the no-load latency, calls are
+ *       waiting at the bot: the limit is divided by that ratio, which is where the calls in flight
+ *       just stop queueing (with {@code c} calls and a knee at {@code k}, latency grows as
+ *       {@code c / k}).
+ *   <li>After a cut nothing is measured until the calls in flight are down to the new limit, and
+ *       then only calls started from there: the ones before waited behind the queue the cut was
+ *       for. If that first window is not faster, the bot did not queue: it became slower for
+ *       everyone. Its latency now is the new no-load latency, and the limit slow-starts again from
+ *       where it is.
+ *   <li>A call that timed out, or found the bot unreachable or overloaded, shrinks it at once by a
+ *       tenth.
+ * </ul>
  *
  * <p><b>Threads.</b> Job threads call {@link #acquire} and {@link #release}; one lock guards the
- * counts, the limit and the window, held for bookkeeping only. Waiting jobs park on its condition,
- * each woken when a call ends or the limit grows. The gauges read volatile copies.
+ * counts, the limit and the windows, held for bookkeeping only. Waiting jobs park on its
+ * condition, each woken when a call ends or the limit grows. The gauges read volatile copies.
  */
 final class BotLimiter {
 
   /** Calls per sample window. */
   static final int WINDOW = 50;
+  /** How many recent windows the no-load latency is the minimum of. */
+  static final int HISTORY = 20;
   /** A window this much slower than the no-load latency or less lets the limit grow. */
   static final double GROW_BELOW = 1.2;
   /** A window this much slower than the no-load latency or more makes the limit shrink. */
   static final double SHRINK_ABOVE = 1.5;
-  /** How fast the no-load latency drifts up while windows are slower: 1% per window. */
-  private static final double NO_LOAD_DRIFT = 1.01;
+  /** After a cut, a window not at least this much faster than the one before means the bot itself is slower. */
+  private static final double FASTER_AFTER_CUT = 0.9;
 
   private final ConcurrencySettings.Mode mode;
   private final int max;
@@ -48,8 +64,18 @@ final class BotLimiter {
   private int windowCalls;
   private long windowRttSum;
   private int windowMaxInFlight;
-  /** The bot's latency without load: the lowest window average, drifting up; 0 before the first window. */
-  private double noLoadRtt;
+  /** The averages of the last windows, a ring; the no-load latency is their minimum. */
+  private final double[] recent = new double[HISTORY];
+  private int recentCount;
+  private int recentNext;
+  /** Doubling per window until the first window that is slower than {@link #GROW_BELOW}. */
+  private boolean slowStart = true;
+  /** The previous window's average when that window cut the limit; 0 otherwise. */
+  private double averageBeforeCut;
+  /** Since a cut, until the calls in flight are down to the new limit: nothing is measured. */
+  private boolean draining;
+  /** Counts the cuts that drained; a call started in an earlier one is not measured. */
+  private long epoch;
 
   private volatile int limitView;
   private volatile int inFlightView;
@@ -69,10 +95,14 @@ final class BotLimiter {
     this.limitView = (int) limit;
   }
 
-  /** Blocks until one more call may start. Unlimited: returns at once, counting nothing. */
-  void acquire() throws InterruptedException {
+  /**
+   * Blocks until one more call may start. Unlimited: returns at once, counting nothing.
+   *
+   * @return the call's permit, for {@link #release} or {@link #abandon}
+   */
+  long acquire() throws InterruptedException {
     if (mode == ConcurrencySettings.Mode.UNLIMITED) {
-      return;
+      return 0;
     }
     lock.lock();
     try {
@@ -84,6 +114,7 @@ final class BotLimiter {
       if (inFlight > windowMaxInFlight) {
         windowMaxInFlight = inFlight;
       }
+      return epoch;
     } finally {
       lock.unlock();
     }
@@ -92,10 +123,20 @@ final class BotLimiter {
   /**
    * A call that {@link #acquire} let through ended.
    *
+   * @param permit what {@link #acquire} returned
    * @param rttNanos how long it took
    * @param overloaded whether it timed out or found the bot unreachable: a sign of overload
    */
-  void release(long rttNanos, boolean overloaded) {
+  void release(long permit, long rttNanos, boolean overloaded) {
+    end(permit, rttNanos, overloaded, true);
+  }
+
+  /** A permit that {@link #acquire} gave is returned without a call: nothing to measure. */
+  void abandon(long permit) {
+    end(permit, 0, false, false);
+  }
+
+  private void end(long permit, long rttNanos, boolean overloaded, boolean called) {
     if (mode == ConcurrencySettings.Mode.UNLIMITED) {
       return;
     }
@@ -107,8 +148,8 @@ final class BotLimiter {
         int before = (int) limit;
         if (overloaded) {
           limit = Math.max(1, limit * 0.9);
-        } else {
-          sample(rttNanos);
+        } else if (called) {
+          sample(permit, rttNanos);
         }
         limitView = (int) limit;
         if ((int) limit > before) {
@@ -123,7 +164,23 @@ final class BotLimiter {
   }
 
   /** Adds one call to the window and, when the window is full, moves the limit. Under the lock. */
-  private void sample(long rttNanos) {
+  private void sample(long permit, long rttNanos) {
+    if (draining) {
+      if (inFlight > (int) limit) {
+        return; // still above the cut limit: this call waited behind the calls the cut was for
+      }
+      // Down to the cut limit: from here calls are measured at it, and the ones already in flight,
+      // started above it, are not.
+      draining = false;
+      epoch++;
+      windowCalls = 0;
+      windowRttSum = 0;
+      windowMaxInFlight = inFlight;
+      return;
+    }
+    if (permit < epoch) {
+      return;
+    }
     windowRttSum += Math.max(1, rttNanos);
     if (++windowCalls < WINDOW) {
       return;
@@ -133,16 +190,39 @@ final class BotLimiter {
     windowCalls = 0;
     windowRttSum = 0;
     windowMaxInFlight = inFlight;
-    noLoadRtt = noLoadRtt == 0 ? average : Math.min(average, noLoadRtt * NO_LOAD_DRIFT);
-    double ratio = average / noLoadRtt;
-    double step = Math.max(1, Math.log10(limit));
-    if (ratio <= GROW_BELOW) {
-      if (used) {
-        limit = Math.min(max, limit + step);
-      }
-    } else if (ratio >= SHRINK_ABOVE) {
-      limit = Math.max(1, Math.min(limit - step, Math.max(limit / 2, limit * SHRINK_ABOVE / ratio)));
+    if (averageBeforeCut > 0 && average > averageBeforeCut * FASTER_AFTER_CUT) {
+      // Fewer calls, no faster answers: the bot is slower for everyone, not queueing ours.
+      recentCount = 0;
+      slowStart = true;
     }
+    averageBeforeCut = 0;
+    remember(average);
+    double ratio = average / noLoad();
+    if (ratio >= SHRINK_ABOVE) {
+      slowStart = false;
+      averageBeforeCut = average;
+      draining = true;
+      limit = Math.max(1, limit / ratio);
+    } else if (ratio > GROW_BELOW) {
+      slowStart = false;
+    } else if (used) {
+      limit = Math.min(max, slowStart ? limit * 2 : limit + Math.max(1, Math.log10(limit)));
+    }
+  }
+
+  private void remember(double average) {
+    recent[recentNext] = average;
+    recentNext = (recentNext + 1) % HISTORY;
+    recentCount = Math.min(HISTORY, recentCount + 1);
+  }
+
+  /** The lowest of the remembered window averages: the newest first, wrapping back. */
+  private double noLoad() {
+    double lowest = Double.MAX_VALUE;
+    for (int i = 1; i <= recentCount; i++) {
+      lowest = Math.min(lowest, recent[(recentNext - i + HISTORY) % HISTORY]);
+    }
+    return lowest;
   }
 
   /** The current limit; {@link Integer#MAX_VALUE} when unlimited. */

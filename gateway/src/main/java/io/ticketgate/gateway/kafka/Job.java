@@ -447,18 +447,19 @@ final class Job implements Runnable {
       BotBreaker.Permit permit = passBreaker(held);
       boolean judged = false; // every permit gets a verdict, or is handed back in the finally
       try {
+        BotRequest req = new BotRequest(m.conversationId(), m.text(), m.metadata(), held.ticket(), source, attempt);
+        long call = ctx.limiter().acquire(); // first: waiting for a free call may take a while
         if (held.isLost()) {
           // Paused (GC, SIGSTOP, a frozen VM) or cut off from the store past the ticket's lifetime: the
           // turn may be another holder's by now, and a bot that has not yet seen that holder's higher
           // ticket would accept this call and overlap it. Give the turn up as if fenced.
+          ctx.limiter().abandon(call);
           return new Outcome(null, TICKET_LOST, "ticket " + held.ticket() + " may have expired before bot call "
               + attempt + " (this process was paused or could not renew it)", true);
         }
-        BotRequest req = new BotRequest(m.conversationId(), m.text(), m.metadata(), held.ticket(), source, attempt);
-        ctx.limiter().acquire();
         long start = System.nanoTime();
         try {
-          List<BotReply> replies = callBot(req, start);
+          List<BotReply> replies = callBot(req, call, start);
           ctx.breaker().succeeded(permit);
           judged = true;
           ctx.listener().botCall(Duration.ofNanos(System.nanoTime() - start), BotCallOutcome.OK);
@@ -533,7 +534,7 @@ final class Job implements Runnable {
    * Calls the bot; the concurrency limit's permit, taken just before {@code start}, goes back as soon
    * as the call ends, with how long it took, so a retry's backoff holds none.
    */
-  private List<BotReply> callBot(BotRequest req, long start) throws BotException {
+  private List<BotReply> callBot(BotRequest req, long call, long start) throws BotException {
     boolean overloaded = false;
     try {
       return ctx.bot().handle(req);
@@ -541,7 +542,7 @@ final class Job implements Runnable {
       overloaded = e.indicatesOutage(); // a timeout, an unreachable bot, 429 or 5xx from a gateway in front
       throw e;
     } finally {
-      ctx.limiter().release(System.nanoTime() - start, overloaded);
+      ctx.limiter().release(call, System.nanoTime() - start, overloaded);
     }
   }
 

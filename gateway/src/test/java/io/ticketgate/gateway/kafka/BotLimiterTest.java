@@ -24,18 +24,38 @@ class BotLimiterTest {
   /** Runs {@code calls} calls in rounds of as many as the limit lets through at once; returns the last limit. */
   private static int simulate(BotLimiter limiter, int calls, int workers, long serviceMs, int demand)
       throws InterruptedException {
+    return simulate(limiter, calls, workers, serviceMs, demand, new long[2]);
+  }
+
+  /**
+   * As above; {@code seen} receives the highest limit of the run's second half and the average
+   * latency of its calls in milliseconds.
+   */
+  private static int simulate(BotLimiter limiter, int calls, int workers, long serviceMs, int demand, long[] seen)
+      throws InterruptedException {
     int done = 0;
+    long highest = 0;
+    long latencySum = 0;
+    long measured = 0;
     while (done < calls) {
       int batch = Math.min(demand, limiter.limit());
+      long[] permits = new long[batch];
       for (int i = 0; i < batch; i++) {
-        limiter.acquire();
+        permits[i] = limiter.acquire();
       }
       long latency = kneeLatency(batch, workers, serviceMs);
       for (int i = 0; i < batch; i++) {
-        limiter.release(latency, false);
+        limiter.release(permits[i], latency, false);
+      }
+      if (done >= calls / 2) {
+        highest = Math.max(highest, batch);
+        latencySum += latency / MS * batch;
+        measured += batch;
       }
       done += batch;
     }
+    seen[0] = highest;
+    seen[1] = measured == 0 ? 0 : latencySum / measured;
     return limiter.limit();
   }
 
@@ -49,26 +69,53 @@ class BotLimiterTest {
   }
 
   @Test
-  void anAdaptiveLimitSettlesNearABotsKneeInsteadOfQueueingAtIt() throws InterruptedException {
+  void anAdaptiveLimitSettlesAtABotsKneeInsteadOfQueueingAtIt() throws InterruptedException {
     BotLimiter limiter = new BotLimiter(ConcurrencySettings.adaptive(), 1000);
+    long[] seen = new long[2];
 
-    int limit = simulate(limiter, 200_000, 50, 10, 100_000);
+    // Past 50 calls the bot's latency doubles; a million calls, so a limit that crept up would show.
+    simulate(limiter, 1_000_000, 50, 10, 100_000, seen);
 
-    // Past 50 calls the bot's latency doubles; the limit stays within the tolerance above the knee.
-    assertThat(limit).isBetween(25, 100);
-    assertThat(kneeLatency(limit, 50, 10)).as("latency at the settled limit").isLessThanOrEqualTo(20 * MS);
+    assertThat(seen[0]).as("highest limit in the second half").isBetween(50L, 75L);
+    assertThat(seen[1]).as("average latency in the second half, ms").isLessThanOrEqualTo(12);
+  }
+
+  @Test
+  void aBotThatBecameSlowerForEveryoneIsReLearntAndGetsItsKneeBack() throws InterruptedException {
+    BotLimiter limiter = new BotLimiter(ConcurrencySettings.adaptive(), 1000);
+    simulate(limiter, 200_000, 50, 10, 100_000);
+    long[] seen = new long[2];
+
+    // Three times slower at every concurrency, the same knee: cutting the limit does not help.
+    simulate(limiter, 200_000, 50, 30, 100_000, seen);
+
+    assertThat(seen[0]).as("highest limit in the second half").isBetween(50L, 75L);
+    assertThat(seen[1]).as("average latency in the second half, ms").isLessThanOrEqualTo(36);
+  }
+
+  @Test
+  void aBotThatBecameFasterIsReLearnt() throws InterruptedException {
+    BotLimiter limiter = new BotLimiter(ConcurrencySettings.adaptive(), 1000);
+    simulate(limiter, 200_000, 50, 30, 100_000);
+    long[] seen = new long[2];
+
+    simulate(limiter, 200_000, 50, 10, 100_000, seen);
+
+    assertThat(seen[0]).as("highest limit in the second half").isBetween(50L, 75L);
+    assertThat(seen[1]).as("average latency in the second half, ms").isLessThanOrEqualTo(12);
   }
 
   @Test
   void latenciesThatMerelyVaryAreNotTakenForQueueing() throws InterruptedException {
     BotLimiter limiter = new BotLimiter(ConcurrencySettings.adaptive(), 1000);
     java.util.Random random = new java.util.Random(7);
+    java.util.ArrayDeque<Long> permits = new java.util.ArrayDeque<>();
     for (int call = 0; call < 300_000; call++) {
       while (limiter.inFlight() < limiter.limit()) {
-        limiter.acquire(); // the limit in use: as many calls in flight as it allows
+        permits.add(limiter.acquire()); // the limit in use: as many calls in flight as it allows
       }
       // 5 to 50 ms whatever the concurrency: a long tail, no knee.
-      limiter.release((5 + random.nextInt(46)) * MS, false);
+      limiter.release(permits.remove(), (5 + random.nextInt(46)) * MS, false);
     }
 
     assertThat(limiter.limit()).isGreaterThan(500);
@@ -80,15 +127,26 @@ class BotLimiterTest {
 
     int limit = simulate(limiter, 50_000, 100_000, 10, 5); // five conversations: never more than 5 calls
 
-    assertThat(limit).isEqualTo(ConcurrencySettings.ADAPTIVE_INITIAL_LIMIT);
+    // It grows only while at least half of it is in use: past 10, five calls no longer are.
+    assertThat(limit).isBetween(ConcurrencySettings.ADAPTIVE_INITIAL_LIMIT, 20);
+  }
+
+  @Test
+  void anAbandonedPermitFreesItsPlaceAndMeasuresNothing() throws InterruptedException {
+    BotLimiter limiter = new BotLimiter(ConcurrencySettings.fixed(1), 1000);
+
+    limiter.abandon(limiter.acquire());
+
+    assertThat(limiter.inFlight()).isZero();
+    limiter.release(limiter.acquire(), MS, false);
+    assertThat(limiter.inFlight()).isZero();
   }
 
   @Test
   void overloadSignalsShrinkAnAdaptiveLimit() throws InterruptedException {
     BotLimiter limiter = new BotLimiter(ConcurrencySettings.adaptive(), 1000);
     for (int i = 0; i < 10; i++) {
-      limiter.acquire();
-      limiter.release(5 * MS, true);
+      limiter.release(limiter.acquire(), 5 * MS, true);
     }
 
     assertThat(limiter.limit()).isLessThan(ConcurrencySettings.ADAPTIVE_INITIAL_LIMIT).isPositive();
@@ -110,7 +168,7 @@ class BotLimiterTest {
     });
 
     assertThat(started.await(200, TimeUnit.MILLISECONDS)).as("a third call while two are in flight").isFalse();
-    limiter.release(MS, false);
+    limiter.release(0, MS, false);
     assertThat(started.await(30, TimeUnit.SECONDS)).as("the third call once one ended").isTrue();
     third.join();
     assertThat(limiter.inFlight()).isEqualTo(2);
