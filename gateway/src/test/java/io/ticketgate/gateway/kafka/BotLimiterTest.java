@@ -80,14 +80,19 @@ class BotLimiterTest {
     assertThat(seen[1]).as("average latency in the second half, ms").isLessThanOrEqualTo(12);
   }
 
+  /** A bot with a knee at 50 calls at {@code beforeMs} a call, then at {@code afterMs}: what the second run saw. */
+  private static long[] settleThenChange(long beforeMs, long afterMs) throws InterruptedException {
+    BotLimiter limiter = new BotLimiter(ConcurrencySettings.adaptive(), 1000);
+    simulate(limiter, 200_000, 50, beforeMs, 100_000);
+    long[] seen = new long[2];
+    simulate(limiter, 200_000, 50, afterMs, 100_000, seen);
+    return seen;
+  }
+
   @Test
   void aBotThatBecameSlowerForEveryoneIsReLearntAndGetsItsKneeBack() throws InterruptedException {
-    BotLimiter limiter = new BotLimiter(ConcurrencySettings.adaptive(), 1000);
-    simulate(limiter, 200_000, 50, 10, 100_000);
-    long[] seen = new long[2];
-
     // Three times slower at every concurrency, the same knee: cutting the limit does not help.
-    simulate(limiter, 200_000, 50, 30, 100_000, seen);
+    long[] seen = settleThenChange(10, 30);
 
     assertThat(seen[0]).as("highest limit in the second half").isBetween(50L, 75L);
     assertThat(seen[1]).as("average latency in the second half, ms").isLessThanOrEqualTo(36);
@@ -95,11 +100,7 @@ class BotLimiterTest {
 
   @Test
   void aBotThatBecameFasterIsReLearnt() throws InterruptedException {
-    BotLimiter limiter = new BotLimiter(ConcurrencySettings.adaptive(), 1000);
-    simulate(limiter, 200_000, 50, 30, 100_000);
-    long[] seen = new long[2];
-
-    simulate(limiter, 200_000, 50, 10, 100_000, seen);
+    long[] seen = settleThenChange(30, 10);
 
     assertThat(seen[0]).as("highest limit in the second half").isBetween(50L, 75L);
     assertThat(seen[1]).as("average latency in the second half, ms").isLessThanOrEqualTo(12);
