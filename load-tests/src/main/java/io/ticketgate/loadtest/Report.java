@@ -35,6 +35,7 @@ public record Report(List<Verifier.Check> verdicts, Map<String, Object> numbers,
   public static Report of(Scenario.Outcome o) {
     List<Verifier.Check> checks = new ArrayList<>(Verifier.verify(o.expected(), o.dispatches()));
     checks.add(Verifier.duplicateReplies(o.replies().stream().map(r -> r.conversation() + "#" + r.seq()).toList()));
+    Verifier.killDuplicates(o.faults(), o.dispatches()).ifPresent(checks::add);
     if (o.timedOut()) {
       checks.add(new Verifier.Check("completed", false, 1,
           "timed out after " + o.options().timeout().toSeconds() + " s before every message was dispatched"));

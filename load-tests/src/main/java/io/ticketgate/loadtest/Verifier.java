@@ -18,7 +18,9 @@ import java.util.TreeMap;
  *   <li>order: the first accepted delivery of each seq comes in strictly increasing seq order;
  *   <li>mutual exclusion: no two accepted dispatches of one conversation overlap in time (fenced
  *       ones are refused at once and excluded);
- *   <li>duplicates: redeliveries are at-least-once's price, counted and reported, never a failure.
+ *   <li>duplicates: redeliveries are at-least-once's price, counted and reported, never a failure;
+ *       after a kill, {@link #killDuplicates} says whether they stayed within what the killed
+ *       replica had in flight.
  * </ul>
  */
 public final class Verifier {
@@ -165,6 +167,82 @@ public final class Verifier {
         ? "0 redeliveries"
         : count + " redeliveries (at-least-once after a fault), first: " + String.join(", ", shown);
     return new Check("duplicates", true, count, detail);
+  }
+
+  /** An answer this recent before a kill may not have been published and released yet. */
+  static final long RECENT_BEFORE_KILL_NANOS = 1_000_000_000L;
+
+  /**
+   * Where the bot calls made again after a SIGKILL come from, against what the killed replica had
+   * in flight: conversations with a call the bot was still answering at the kill, or had answered
+   * less than {@link #RECENT_BEFORE_KILL_NANOS} before it (its replies and release may not have
+   * happened). A message whose first call, by the killed replica, was answered earlier than that had
+   * its turn released with the conversation's progress mark long before, so calling the bot again
+   * for it is what the mark exists to prevent; those are counted apart, and should be none.
+   * Reported, never a failure, like {@link #duplicates}.
+   *
+   * @param faults the run's faults; only kills count
+   * @param dispatches every dispatch the bot saw
+   * @return the line, its count the calls made again for messages answered before the kill's window;
+   *     empty without a kill
+   */
+  public static java.util.Optional<Check> killDuplicates(List<Fault> faults, List<Dispatch> dispatches) {
+    List<Fault> kills = faults.stream().filter(f -> f.kind().equals("kill")).toList();
+    if (kills.isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    Map<String, List<Dispatch>> firstBySeq = new LinkedHashMap<>();
+    dispatches.stream().filter(Dispatch::accepted).sorted(Comparator.comparingLong(Dispatch::startNanos))
+        .forEach(d -> firstBySeq.computeIfAbsent(d.conversation() + "#" + d.seq(), k -> new ArrayList<>()).add(d));
+    List<String> parts = new ArrayList<>();
+    long earlier = 0;
+    for (Fault kill : kills) {
+      long at = kill.startNanos();
+      Set<String> open = new HashSet<>();
+      Set<String> recent = new HashSet<>();
+      for (Dispatch d : dispatches) {
+        if (d.replica().equals(kill.replica()) && d.startNanos() <= at) {
+          if (d.endNanos() >= at) {
+            open.add(d.conversation());
+          } else if (d.endNanos() >= at - RECENT_BEFORE_KILL_NANOS) {
+            recent.add(d.conversation());
+          }
+        }
+      }
+      recent.removeAll(open);
+      long again = 0;
+      long againOpen = 0;
+      long againRecent = 0;
+      long againEarlier = 0;
+      List<String> shown = new ArrayList<>();
+      for (Map.Entry<String, List<Dispatch>> e : firstBySeq.entrySet()) {
+        List<Dispatch> calls = e.getValue();
+        Dispatch first = calls.get(0);
+        if (calls.size() < 2 || !first.replica().equals(kill.replica()) || first.startNanos() > at) {
+          continue;
+        }
+        long extra = calls.size() - 1;
+        again += extra;
+        if (first.endNanos() >= at) {
+          againOpen += extra;
+        } else if (first.endNanos() >= at - RECENT_BEFORE_KILL_NANOS) {
+          againRecent += extra;
+        } else {
+          againEarlier += extra;
+          if (shown.size() < SHOWN) {
+            shown.add(e.getKey() + String.format(java.util.Locale.ROOT, " (answered %.1f s before the kill)",
+                (at - first.endNanos()) / 1e9));
+          }
+        }
+      }
+      earlier += againEarlier;
+      parts.add(String.format(java.util.Locale.ROOT,
+          "SIGKILL of %s: %d conversation(s) in flight on it (%d with a call open, %d answered within 1 s); "
+              + "%d call(s) made again: %d open at the kill, %d answered within 1 s before it, %d answered earlier%s",
+          kill.replica(), open.size() + recent.size(), open.size(), recent.size(), again, againOpen, againRecent,
+          againEarlier, shown.isEmpty() ? "" : " (" + String.join(", ", shown) + ")"));
+    }
+    return java.util.Optional.of(new Check("kill-duplicates", true, earlier, String.join("; ", parts)));
   }
 
   /**

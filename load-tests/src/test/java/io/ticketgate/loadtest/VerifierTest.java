@@ -116,4 +116,35 @@ class VerifierTest {
     assertThat(twice.count()).isEqualTo(2);
     assertThat(twice.detail()).contains("a#2 x3");
   }
+
+  @Test
+  void callsMadeAgainAfterAKillAreSetAgainstWhatTheKilledReplicaHadInFlight() {
+    long s = 1_000_000_000L;
+    long kill = 100 * s;
+    List<Dispatch> dispatches = List.of(
+        // a: answered long before the kill, then called again by the survivor: the mark should have stopped it
+        new Dispatch("a", 1, 1, "r1", 10 * s, 11 * s, true), new Dispatch("a", 1, 2, "r2", 110 * s, 111 * s, true),
+        // b: its call was open at the kill
+        new Dispatch("b", 4, 1, "r1", kill - 5, kill + 5 * s, true), new Dispatch("b", 4, 2, "r2", 108 * s, 109 * s, true),
+        // c: answered half a second before the kill, perhaps not released
+        new Dispatch("c", 2, 1, "r1", kill - s, kill - s / 2, true), new Dispatch("c", 2, 2, "r2", 107 * s, 108 * s, true),
+        // d: in flight on r1 at the kill, not called again
+        new Dispatch("d", 7, 1, "r1", kill - 10, kill + 10, true),
+        // e: the survivor's own, called twice: not the kill's
+        new Dispatch("e", 1, 1, "r2", 50 * s, 51 * s, true), new Dispatch("e", 1, 2, "r2", 60 * s, 61 * s, true));
+
+    Verifier.Check check = Verifier.killDuplicates(List.of(new Fault("kill", "r1", kill, kill, "SIGKILL r1")),
+        dispatches).orElseThrow();
+
+    assertThat(check.pass()).isTrue();
+    assertThat(check.count()).as("made again for messages answered before the kill's window").isEqualTo(1);
+    assertThat(check.line()).contains("3 conversation(s) in flight on it (2 with a call open, 1 answered within 1 s)")
+        .contains("3 call(s) made again: 1 open at the kill, 1 answered within 1 s before it, 1 answered earlier")
+        .contains("a#1 (answered 89.0 s before the kill)");
+  }
+
+  @Test
+  void withoutAKillThereIsNoKillLine() {
+    assertThat(Verifier.killDuplicates(List.of(new Fault("pause", "r1", 0, 1, "SIGSTOP r1")), List.of())).isEmpty();
+  }
 }
