@@ -64,6 +64,7 @@ public final class Gateway implements AutoCloseable {
     metrics.gauges(pipeline::inFlight, pipeline::waiting);
     metrics.committedLag(pipeline::committedLag);
     metrics.breaker(pipeline::breakerState, pipeline::held);
+    store.observeCalls(metrics.storeCalls());
     if (config.bot().concurrency().mode() != io.ticketgate.gateway.config.ConcurrencySettings.Mode.UNLIMITED) {
       metrics.botConcurrency(pipeline::botConcurrencyLimit, pipeline::botCallsInFlight);
     }

@@ -292,6 +292,16 @@ public abstract class LockStore implements AutoCloseable {
     Await.result(null, "answer a health check", backend.ping());
   }
 
+  /**
+   * Reports every step this store's turns take in the backing store (issue, look, renew, the
+   * releases) to {@code observer} from now on, with its latency and the kind of any failure: for
+   * metrics by operation. Replaces the previous observer; null for none (the default, which costs
+   * nothing).
+   */
+  public final void observeCalls(StoreCallObserver observer) {
+    engine.observeCalls(observer);
+  }
+
   /** How many of this process's tickets are waiting to be served now. */
   public final int waitingCount() {
     return engine.waitingCount();

@@ -15,6 +15,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.ticketgate.gateway.kafka.BotCallOutcome;
 import io.ticketgate.gateway.kafka.BreakerState;
+import io.ticketgate.store.StoreCallObserver;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -24,6 +25,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.producer.Producer;
@@ -50,6 +52,11 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code ticketgate_lock_store_up} (1 or 0, the last health probe),
  *       {@code ticketgate_lock_store_ping_seconds} (histogram of probes that answered),
  *       {@code ticketgate_lock_store_errors_total{reason}} (probes that failed);
+ *   <li>{@code ticketgate_lock_store_call_seconds{operation}} (histogram of the turn steps that
+ *       answered: {@code issue}, {@code look}, {@code renew}, {@code release},
+ *       {@code release_and_look}, {@code release_and_issue}) and
+ *       {@code ticketgate_lock_store_call_errors_total{operation,kind}} (steps that failed), once
+ *       the store reports to {@link #storeCalls()};
  *   <li>{@code ticketgate_in_flight}, {@code ticketgate_waiting}: gauges read from the suppliers given
  *       to {@link #gauges}; {@code ticketgate_committed_lag}, records after the committed offsets;
  *   <li>{@code ticketgate_bot_breaker_state}: one gauge, 0 closed, 1 half-open, 2 open (so "above 0"
@@ -61,7 +68,7 @@ import org.slf4j.LoggerFactory;
  *       clients' own metrics ({@code kafka_consumer_*}, {@code kafka_producer_*}, records lag
  *       included).
  * </ul>
- * Histograms publish 15 fixed buckets (1 ms to 60 s, and {@code +Inf}) for server-side quantiles
+ * Histograms publish 15 fixed buckets (1 ms to 60 s, and {@code +Inf}; store calls 0.1 ms to 5 s) for server-side quantiles
  * ({@code histogram_quantile}); no client-side percentiles are computed. No meter is tagged with a
  * conversation id: that would make one time series per conversation.
  *
@@ -87,6 +94,14 @@ public final class GatewayMetrics implements AutoCloseable {
       Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
       Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500),
       Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60)};
+  /**
+   * The bucket bounds of the lock store's call latencies: 14 from 0.1 ms (a Redis round trip on a
+   * quiet network) to 5 s (past any sane socket timeout), and {@code +Inf}.
+   */
+  static final Duration[] STORE_CALL_BUCKETS = {Duration.ofMillis(1).dividedBy(10), Duration.ofMillis(1).dividedBy(4),
+      Duration.ofMillis(1).dividedBy(2), Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5),
+      Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
+      Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(5)};
   /** Kafka clients add meters as partitions are assigned; this is how soon they appear. */
   private static final Duration KAFKA_REFRESH = Duration.ofSeconds(15);
   private static final int MAX_REASON_LENGTH = 64;
@@ -108,6 +123,8 @@ public final class GatewayMetrics implements AutoCloseable {
   private final Counter ticketsIssued;
   private final Counter ticketsExpired;
   private final Timer storePing;
+  private final Map<StoreCallObserver.Operation, Timer> storeCalls;
+  private final Map<String, Counter> storeCallErrors = new ConcurrentHashMap<>();
   private final Map<String, Counter> storeErrors = new ConcurrentHashMap<>();
   private volatile boolean storeUp;
   private final Map<String, Counter> deadLetterReasons = new ConcurrentHashMap<>();
@@ -182,6 +199,41 @@ public final class GatewayMetrics implements AutoCloseable {
         .description("1 when the lock store answered the last health probe, 0 when it failed")
         .register(registry);
     storeError("store_failed"); // the usual reason, at zero, so the dashboard and alerts see a series
+    Map<StoreCallObserver.Operation, Timer> calls = new EnumMap<>(StoreCallObserver.Operation.class);
+    for (StoreCallObserver.Operation operation : StoreCallObserver.Operation.values()) {
+      calls.put(operation, histogram("ticketgate.lock.store.call", "Lock store steps that answered, by operation",
+          Tags.of("operation", operation.label()), STORE_CALL_BUCKETS));
+    }
+    storeCalls = calls;
+    // The failure of an outage, at zero, so the dashboard sees a series before the first one.
+    storeCallError(StoreCallObserver.Operation.ISSUE, StoreCallObserver.Failure.UNREACHABLE);
+  }
+
+  private Counter storeCallError(StoreCallObserver.Operation operation, StoreCallObserver.Failure failure) {
+    return storeCallErrors.computeIfAbsent(operation.label() + '/' + failure.label(),
+        k -> Counter.builder("ticketgate.lock.store.call.errors")
+            .description("Lock store steps that failed, by operation and kind of failure")
+            .tag("operation", operation.label()).tag("kind", failure.label()).register(registry));
+  }
+
+  /**
+   * What the lock store reports its steps to ({@code LockStore.observeCalls}):
+   * {@code ticketgate_lock_store_call_seconds{operation}}, the latency of steps that answered, and
+   * {@code ticketgate_lock_store_call_errors_total{operation,kind}}, steps that failed, {@code kind}
+   * = {@code timeout}, {@code unreachable}, {@code rejected} or {@code error}.
+   */
+  public StoreCallObserver storeCalls() {
+    return new StoreCallObserver() {
+      @Override
+      public void answered(Operation operation, long nanos) {
+        storeCalls.get(operation).record(nanos, TimeUnit.NANOSECONDS);
+      }
+
+      @Override
+      public void failed(Operation operation, long nanos, Failure failure) {
+        storeCallError(operation, failure).increment();
+      }
+    };
   }
 
   private Counter storeError(String reason) {
@@ -204,10 +256,14 @@ public final class GatewayMetrics implements AutoCloseable {
   }
 
   private Timer histogram(String name, String description, Tags tags) {
+    return histogram(name, description, tags, BUCKETS);
+  }
+
+  private Timer histogram(String name, String description, Tags tags, Duration[] buckets) {
     return Timer.builder(name)
         .description(description)
         .tags(tags)
-        .serviceLevelObjectives(BUCKETS)
+        .serviceLevelObjectives(buckets)
         .register(registry);
   }
 

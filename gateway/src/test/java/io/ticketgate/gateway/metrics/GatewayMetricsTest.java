@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.ticketgate.gateway.kafka.BotCallOutcome;
 import io.ticketgate.gateway.kafka.BreakerState;
 import io.ticketgate.gateway.testing.PrometheusText;
+import io.ticketgate.store.StoreCallObserver;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -44,6 +45,30 @@ class GatewayMetricsTest {
         .allSatisfy(s -> assertThat(s.labels()).containsOnlyKeys("le"));
     assertThat(text.samples("ticketgate_lock_wait_seconds")).isEmpty();
     assertThat(scrape).doesNotContain("quantile=");
+  }
+
+  @Test
+  void lockStoreStepsAreTimedByOperationAndTheirFailuresCountedByKind() {
+    StoreCallObserver calls = metrics.storeCalls();
+    calls.answered(StoreCallObserver.Operation.ISSUE, 300_000);
+    calls.answered(StoreCallObserver.Operation.ISSUE, 2_000_000);
+    calls.answered(StoreCallObserver.Operation.RELEASE_AND_ISSUE, 400_000);
+    calls.failed(StoreCallObserver.Operation.RENEW, 2_000_000_000L, StoreCallObserver.Failure.TIMEOUT);
+
+    PrometheusText text = PrometheusText.parse(metrics.scrape());
+    assertThat(text.value("ticketgate_lock_store_call_seconds_count", Map.of("operation", "issue"))).isEqualTo(2);
+    assertThat(text.value("ticketgate_lock_store_call_seconds_bucket", Map.of("operation", "issue", "le", "5.0E-4")))
+        .as("sub-millisecond buckets: a Redis round trip").isEqualTo(1);
+    assertThat(text.value("ticketgate_lock_store_call_seconds_count", Map.of("operation", "release_and_issue")))
+        .isEqualTo(1);
+    assertThat(text.value("ticketgate_lock_store_call_seconds_count", Map.of("operation", "look")))
+        .as("every operation has its series before its first step").isZero();
+    assertThat(text.value("ticketgate_lock_store_call_errors_total", Map.of("operation", "renew", "kind", "timeout")))
+        .isEqualTo(1);
+    assertThat(text.value("ticketgate_lock_store_call_errors_total",
+        Map.of("operation", "issue", "kind", "unreachable"))).as("an outage's series, at zero").isZero();
+    assertThat(text.samples("ticketgate_lock_store_call_seconds_bucket")
+        .stream().filter(s -> s.labels().get("operation").equals("issue"))).hasSize(15);
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.ticketgate.store.backend;
 
+import io.ticketgate.store.StoreCallObserver;
 import io.ticketgate.store.TicketLock;
 import io.ticketgate.store.TicketStatus;
 import java.time.Duration;
@@ -96,6 +97,18 @@ public interface LockBackend extends AutoCloseable {
 
   /** Completes when the backing store answers; for health checks. */
   CompletionStage<Void> ping();
+
+  /**
+   * What kind of failure {@code cause} is, for metrics: {@code cause} is what a step failed with,
+   * under the stage's and {@link io.ticketgate.store.LockException}'s wrappers. The default knows
+   * only the JDK's timeouts and I/O errors.
+   */
+  default StoreCallObserver.Failure failureKind(Throwable cause) {
+    if (cause instanceof java.util.concurrent.TimeoutException) {
+      return StoreCallObserver.Failure.TIMEOUT;
+    }
+    return cause instanceof java.io.IOException ? StoreCallObserver.Failure.UNREACHABLE : StoreCallObserver.Failure.ERROR;
+  }
 
   /** Releases connections and threads. Called once, after the engine stopped using the backend. */
   @Override

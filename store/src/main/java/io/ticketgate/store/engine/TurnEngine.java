@@ -4,6 +4,7 @@ import io.ticketgate.store.HeldLock;
 import io.ticketgate.store.LockException;
 import io.ticketgate.store.LockRequest;
 import io.ticketgate.store.LockStoreOptions;
+import io.ticketgate.store.StoreCallObserver;
 import io.ticketgate.store.TicketStatus;
 import io.ticketgate.store.backend.Issued;
 import io.ticketgate.store.backend.LockBackend;
@@ -37,7 +38,7 @@ public final class TurnEngine implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(TurnEngine.class);
 
-  private final LockBackend backend;
+  private final ObservedBackend backend;
   private final LockStoreOptions options;
   private final WaiterRegistry waiters = new WaiterRegistry();
   private final EngineThreads threads = new EngineThreads();
@@ -51,7 +52,7 @@ public final class TurnEngine implements AutoCloseable {
    * @throws LockException when the backend cannot be opened; it is closed again then
    */
   public TurnEngine(LockBackend backend, LockStoreOptions options) {
-    this.backend = backend;
+    this.backend = new ObservedBackend(backend);
     this.options = options;
     this.giveBack = new GiveBack(backend, threads, closed::get, this::wake);
     try {
@@ -121,6 +122,11 @@ public final class TurnEngine implements AutoCloseable {
   }
 
   // ---------------------------------------------------------------- for the engine's parts
+
+  /** Reports every step of a turn from now on to {@code observer}; null for none. */
+  public void observeCalls(StoreCallObserver observer) {
+    backend.observe(observer);
+  }
 
   LockBackend backend() {
     return backend;

@@ -1,6 +1,11 @@
 package io.ticketgate.store.redis;
 
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.RedisException;
 import io.ticketgate.store.LockException;
+import io.ticketgate.store.StoreCallObserver;
 import io.ticketgate.store.backend.LockBackend;
 import io.ticketgate.store.backend.ReleaseListener;
 import java.util.concurrent.CompletableFuture;
@@ -103,6 +108,30 @@ abstract class RedisBackend implements LockBackend {
 
   private LockException failure(String conversationId, String action, Throwable cause) {
     return new LockException(conversationId, "could not " + action + " in Redis at " + redis.describe() + ": " + cause, cause);
+  }
+
+  @Override
+  public StoreCallObserver.Failure failureKind(Throwable cause) {
+    return kindOf(cause);
+  }
+
+  /**
+   * Lettuce's exceptions by kind. With commands rejected while disconnected (standalone and
+   * Sentinel), a step sent without a connection fails at once with a plain {@link RedisException}.
+   */
+  static StoreCallObserver.Failure kindOf(Throwable cause) {
+    if (cause instanceof RedisCommandTimeoutException) {
+      return StoreCallObserver.Failure.TIMEOUT;
+    }
+    if (cause instanceof RedisCommandExecutionException) {
+      return StoreCallObserver.Failure.REJECTED;
+    }
+    if (cause instanceof RedisConnectionException || cause instanceof java.io.IOException
+        || (cause instanceof RedisException && String.valueOf(cause.getMessage()).contains("not connected"))) {
+      return StoreCallObserver.Failure.UNREACHABLE;
+    }
+    return cause instanceof java.util.concurrent.TimeoutException ? StoreCallObserver.Failure.TIMEOUT
+        : StoreCallObserver.Failure.ERROR;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.ticketgate.store.testing;
 
+import io.ticketgate.store.StoreCallObserver;
 import io.ticketgate.store.TicketLock;
 import io.ticketgate.store.TicketStatus;
 import io.ticketgate.store.backend.Issued;
@@ -71,6 +72,11 @@ public class ForwardingBackend implements LockBackend {
   @Override
   public CompletionStage<Void> ping() {
     return inner.ping();
+  }
+
+  @Override
+  public StoreCallObserver.Failure failureKind(Throwable cause) {
+    return inner.failureKind(cause);
   }
 
   @Override
