@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
  *   <li>the dispatch log: one line per bot call, {@code conv \t seq \t ticket|-1 \t startEpochMicros \t
  *       endEpochMicros \t accepted 1|0}, flushed before exit;
  *   <li>stdout: {@code progress <handled> <committed>} at least every 500 ms, then
- *       {@code done <handled> <committed> <elapsedMicros>} (from the first consumed record until the last
- *       expected record was handled and committed); other lines are logs;
+ *       {@code done <handled> <committed> <elapsedMicros> [<cpuMicros>]} (from the first consumed record
+ *       until the last expected record was handled and committed; the arm JVM's CPU time over the
+ *       same span, -1 or left out when unknown); other lines are logs;
  *   <li>exit 0 when done; the arm exits by itself when its stdin closes.
  * </ul>
  *
@@ -47,9 +48,11 @@ public final class ArmProcess {
    * @param handled records handled, from its last progress or done line
    * @param committed records committed, likewise
    * @param elapsedMicros from the done line; -1 when the arm did not finish
+   * @param cpuMicros the arm JVM's CPU time, from the done line; -1 when unknown
    * @param detail why it ended as it did, for people; empty when done
    */
-  public record Outcome(ArmStatus status, long handled, long committed, long elapsedMicros, String detail) {}
+  public record Outcome(ArmStatus status, long handled, long committed, long elapsedMicros, long cpuMicros,
+      String detail) {}
 
   /** Receives progress while the arm runs (for the progress line). */
   public interface Progress {
@@ -65,6 +68,7 @@ public final class ArmProcess {
   private volatile long handled;
   private volatile long committed;
   private volatile long elapsedMicros = -1;
+  private volatile long cpuMicros = -1;
   private volatile boolean done;
   private final Deque<String> lastLines = new ArrayDeque<>();
 
@@ -90,7 +94,7 @@ public final class ArmProcess {
       Files.createDirectories(logFile.toAbsolutePath().getParent());
       process = new ProcessBuilder(command).redirectErrorStream(true).start();
     } catch (IOException e) {
-      return new Outcome(ArmStatus.FAILED, 0, 0, -1, "cannot start " + command.get(0) + ": " + e.getMessage());
+      return new Outcome(ArmStatus.FAILED, 0, 0, -1, -1, "cannot start " + command.get(0) + ": " + e.getMessage());
     }
     started.accept(process);
     Thread reader = Thread.ofPlatform().daemon().name("arm-output").start(() -> read(process));
@@ -153,7 +157,8 @@ public final class ArmProcess {
       }
     }
     reader.join(EXIT_GRACE.toMillis());
-    return new Outcome(status, handled, committed, status == ArmStatus.DONE ? elapsedMicros : -1, detail);
+    boolean finished = status == ArmStatus.DONE;
+    return new Outcome(status, handled, committed, finished ? elapsedMicros : -1, finished ? cpuMicros : -1, detail);
   }
 
   /**
@@ -199,10 +204,11 @@ public final class ArmProcess {
         committed = Long.parseLong(parts[2]);
         return true;
       }
-      if (parts.length == 4 && parts[0].equals("done")) {
+      if ((parts.length == 4 || parts.length == 5) && parts[0].equals("done")) {
         handled = Long.parseLong(parts[1]);
         committed = Long.parseLong(parts[2]);
         elapsedMicros = Long.parseLong(parts[3]);
+        cpuMicros = parts.length == 5 ? Long.parseLong(parts[4]) : -1;
         done = true;
         return true;
       }

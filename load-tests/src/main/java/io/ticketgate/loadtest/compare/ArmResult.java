@@ -30,10 +30,11 @@ import java.util.TreeMap;
  * @param duplicates redeliveries to the bot
  * @param replies distinct messages with a reply on the arm's output topic; -1 for an arm without output
  * @param redis what the arm asked of Redis; null for an arm without a Redis store
+ * @param cpu the CPU time the arm cost, by process; null when not measured
  */
 public record ArmResult(ArmKind arm, String bot, int latencyMillis, ArmStatus status, String detail, long handled,
     long committed, double seconds, double throughput, Stats endToEnd, List<Verifier.Check> checks,
-    long duplicates, long replies, RedisCalls redis) {
+    long duplicates, long replies, RedisCalls redis, CpuUse cpu) {
 
   /** Whether every verification line is PASS (true for an arm that did not run: nothing to verify). */
   public boolean verified() {
@@ -47,7 +48,7 @@ public record ArmResult(ArmKind arm, String bot, int latencyMillis, ArmStatus st
 
   /** A result for an arm that did not run (not built, failed to start). */
   public static ArmResult notRun(ArmKind arm, String bot, int latency, ArmStatus status, String detail) {
-    return new ArmResult(arm, bot, latency, status, detail, 0, 0, 0, 0, Stats.of(new double[0]), List.of(), 0, -1, null);
+    return new ArmResult(arm, bot, latency, status, detail, 0, 0, 0, 0, Stats.of(new double[0]), List.of(), 0, -1, null, null);
   }
 
   /**
@@ -96,13 +97,19 @@ public record ArmResult(ArmKind arm, String bot, int latencyMillis, ArmStatus st
         .sum();
     return new ArmResult(arm, bot, latency, outcome.status(), outcome.detail(), distinct.size(), outcome.committed(),
         seconds, throughput, endToEnd(accepted, producedAtMicros, minStart), List.copyOf(checks), duplicates,
-        replies == null ? -1 : replies.size(), null);
+        replies == null ? -1 : replies.size(), null, null);
   }
 
   /** This result with what the arm asked of Redis. */
   public ArmResult withRedis(RedisCalls calls) {
     return new ArmResult(arm, bot, latencyMillis, status, detail, handled, committed, seconds, throughput, endToEnd,
-        checks, duplicates, replies, calls);
+        checks, duplicates, replies, calls, cpu);
+  }
+
+  /** This result with the CPU time it cost. */
+  public ArmResult withCpu(CpuUse use) {
+    return new ArmResult(arm, bot, latencyMillis, status, detail, handled, committed, seconds, throughput, endToEnd,
+        checks, duplicates, replies, redis, use);
   }
 
   /** Redis round trips per handled message, or null without a Redis store. */
@@ -183,6 +190,7 @@ public record ArmResult(ArmKind arm, String bot, int latencyMillis, ArmStatus st
     }
     m.put("verification", lines);
     m.put("redis", redis == null ? null : redis.toMap(handled));
+    m.put("cpu", cpu == null ? null : cpu.toMap(handled));
     return m;
   }
 }

@@ -30,7 +30,9 @@ public final class ArmRuntime implements AutoCloseable {
   private final BufferedWriter log;
   private final Thread reporter;
   private volatile long firstConsumedNanos = -1;
+  private volatile long firstConsumedCpuNanos = -1;
   private volatile long doneNanos = -1;
+  private volatile long doneCpuNanos = -1;
   private volatile boolean closed;
 
   private ArmRuntime(ArmArgs args, BufferedWriter log) {
@@ -71,6 +73,7 @@ public final class ArmRuntime implements AutoCloseable {
   /** Marks the first consumed record; the elapsed time of the done line starts here. */
   public void consumed() {
     if (firstConsumedNanos < 0) {
+      firstConsumedCpuNanos = CpuUse.selfNanos();
       firstConsumedNanos = System.nanoTime();
     }
   }
@@ -101,6 +104,7 @@ public final class ArmRuntime implements AutoCloseable {
    */
   public boolean checkDone() {
     if (doneNanos < 0 && handled.get() >= args.expected() && committed.get() >= args.expected()) {
+      doneCpuNanos = CpuUse.selfNanos();
       doneNanos = System.nanoTime();
     }
     return doneNanos >= 0;
@@ -110,9 +114,12 @@ public final class ArmRuntime implements AutoCloseable {
   public void finish() {
     close();
     long start = firstConsumedNanos < 0 ? doneNanos : firstConsumedNanos;
+    long cpuStart = firstConsumedNanos < 0 ? doneCpuNanos : firstConsumedCpuNanos;
+    long cpuMicros = cpuStart < 0 || doneCpuNanos < 0 ? -1 : (doneCpuNanos - cpuStart) / 1000;
     reporter.interrupt();
     synchronized (System.out) {
-      System.out.println("done " + handled.get() + " " + committed.get() + " " + (doneNanos - start) / 1000);
+      System.out.println("done " + handled.get() + " " + committed.get() + " " + (doneNanos - start) / 1000 + " "
+          + cpuMicros);
       System.out.flush();
     }
   }

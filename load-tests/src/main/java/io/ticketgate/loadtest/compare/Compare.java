@@ -172,16 +172,22 @@ public final class Compare {
       }
       Files.writeString(logs.resolve(id + ".cmd"), String.join(" ", cmd) + "\n");
       Map<String, Long> redisBefore = arm.needsRedis() ? RedisCalls.commandStats(redis) : null;
+      BrokerLauncher b = broker;
+      long brokerPid = b == null ? -1 : b.pid();
+      CpuUse.Snapshot cpuBefore = CpuUse.Snapshot.take(arm.needsRedis() ? redis : null, brokerPid);
       ArmProcess process = new ArmProcess(cmd, logs.resolve(id + ".log"), options.stallTimeout(), options.armBudget());
       ArmProgressLine line = new ArmProgressLine(err, options.progress(), (arm.ceiling() ? "" : bot + " " + latency
           + " ms  ") + arm.label(), options.total());
       ArmProcess.Outcome outcome = process.run(current::set, line::update);
       current.set(null);
+      CpuUse cpu = cpuBefore.until(CpuUse.Snapshot.take(arm.needsRedis() ? redis : null, brokerPid),
+          outcome.cpuMicros());
       line.finish();
       List<Dispatch> dispatches = recording != null ? fromRecordingBot(recording.dispatches())
           : DispatchLogs.read(dispatchLog);
       Set<String> replies = arm.output() ? replies(bootstrap, output) : null;
-      ArmResult result = ArmResult.of(arm, bot, latency, outcome, dispatches, replies, producedAtMicros, expected);
+      ArmResult result = ArmResult.of(arm, bot, latency, outcome, dispatches, replies, producedAtMicros, expected)
+          .withCpu(cpu);
       return redisBefore == null ? result
           : result.withRedis(RedisCalls.between(redisBefore, RedisCalls.commandStats(redis), arm.store()));
     } finally {

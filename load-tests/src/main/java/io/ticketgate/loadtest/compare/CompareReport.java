@@ -94,8 +94,8 @@ public record CompareReport(String markdown, Map<String, Object> numbers, boolea
     for (Column c : columns) {
       md.append("## ").append(c.bot()).append(" bot, ").append(c.latencyMillis()).append(" ms\n\n");
       md.append("| arm | status | msg/s | x pipe | x parallel consumer | e2e p50 ms | e2e p99 ms | verified "
-          + "| duplicates | handled | committed | replies | Redis calls/msg |\n");
-      md.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |\n");
+          + "| duplicates | handled | committed | replies | Redis calls/msg | CPU µs/msg (arm / Redis / broker / harness) |\n");
+      md.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
       ArmResult pipe = find(results, ArmKind.PIPE, c);
       ArmResult pc = find(results, ArmKind.PARALLEL_CONSUMER, c);
       for (ArmKind arm : arms) {
@@ -106,14 +106,15 @@ public record CompareReport(String markdown, Map<String, Object> numbers, boolea
         Double toPipe = ratio(r, pipe);
         Double toPc = ratio(r, pc);
         Double redisCalls = r.redisRoundTripsPerMessage();
-        md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %d | %d | %d | %s | %s |%n",
+        md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %d | %d | %d | %s | %s | %s |%n",
             arm.label(), r.status().label(), r.status().measured() ? String.format(Locale.ROOT, "%,.0f",
                 r.throughput()) : "-", times(toPipe), times(toPc),
             r.ran() ? String.format(Locale.ROOT, "%.1f", r.endToEnd().p50()) : "-",
             r.ran() ? String.format(Locale.ROOT, "%.1f", r.endToEnd().p99()) : "-",
             r.ran() ? (r.verified() ? "PASS" : "FAIL") : "-", r.duplicates(), r.handled(), r.committed(),
             r.replies() < 0 ? "-" : Long.toString(r.replies()),
-            redisCalls == null ? "-" : String.format(Locale.ROOT, "%.2f", redisCalls)));
+            redisCalls == null ? "-" : String.format(Locale.ROOT, "%.2f", redisCalls),
+            r.cpu() == null ? "-" : r.cpu().cell(r.handled())));
         Map<String, Object> row = new LinkedHashMap<>(r.toMap());
         row.put("column_bot", c.bot());
         row.put("column_latency_ms", c.latencyMillis());
@@ -228,6 +229,11 @@ public record CompareReport(String markdown, Map<String, Object> numbers, boolea
           (every issue, look and release is one script), `GET` calls for redis (every change is a read plus a
           compare-and-set script that reads once more; every look is a read). compare.json also has the
           scripts, `PUBLISH` (release messages) and every command Redis ran, those inside scripts included.
+        - **CPU µs/msg**: CPU time per handled message, in total and by process: the arm's JVM (its own
+          figure, from its first consumed record to done; the Parallel Consumer arm does not report one),
+          Redis (`INFO cpu`), the embedded broker and this harness (the http pass's recording bot), each read
+          before the arm starts and after it exits. With the cores shared, this is where a slower arm's
+          time goes.
         - Ticketgate runs the production defaults (max_in_flight 1000, keep_alive on, 60 s lock lifetime)
           except `dispatch.commit_interval` 0.1 s instead of 1 s: an arm is done only when everything is
           committed, and a 1 s period would add up to a second to a run of a few seconds.

@@ -31,6 +31,7 @@ class ArmProcessTest {
     assertThat(o.handled()).isEqualTo(10);
     assertThat(o.committed()).isEqualTo(10);
     assertThat(o.elapsedMicros()).isEqualTo(123_456);
+    assertThat(o.cpuMicros()).isEqualTo(7_890);
     assertThat(Files.readString(dir.resolve("arm.log"))).contains("a log line").doesNotContain("progress");
   }
 

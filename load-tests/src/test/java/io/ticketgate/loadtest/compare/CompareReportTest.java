@@ -81,7 +81,7 @@ class CompareReportTest {
 
     ArmResult lost = new ArmResult(ArmKind.TICKETGATE_REDIS, "inprocess", 0, ArmStatus.DONE, "", 10, 10, 1, 10,
         Stats.of(new double[] {1}), List.of(new Verifier.Check("nothing-lost", false, 1, "1 of 10 never accepted")),
-        0, 10, null);
+        0, 10, null, null);
     CompareReport report = CompareReport.of(List.of(lost), List.of(ArmKind.TICKETGATE_REDIS), List.of(IN_0), SETUP);
     assertThat(report.passed()).isFalse();
     assertThat(report.markdown()).contains("| ticketgate-redis | 10 FAIL |")
@@ -90,6 +90,6 @@ class CompareReportTest {
 
   private static ArmResult result(ArmKind arm, String bot, int latency, ArmStatus status, double throughput) {
     return new ArmResult(arm, bot, latency, status, "", 100, 100, 1, throughput, Stats.of(new double[] {1, 2}),
-        List.of(new Verifier.Check("nothing-lost", true, 0, "all")), 0, arm.output() ? 100 : -1, null);
+        List.of(new Verifier.Check("nothing-lost", true, 0, "all")), 0, arm.output() ? 100 : -1, null, null);
   }
 }

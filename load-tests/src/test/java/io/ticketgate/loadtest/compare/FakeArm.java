@@ -12,7 +12,7 @@ public final class FakeArm {
       case "done" -> {
         System.out.println("a log line");
         System.out.println("progress 5 0");
-        System.out.println("done 10 10 123456");
+        System.out.println("done 10 10 123456 7890");
       }
       case "hang" -> {
         System.out.println("progress 3 3");
