@@ -1,12 +1,8 @@
 package io.ticketgate.loadtest.compare;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -19,7 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ArmRuntime implements AutoCloseable {
 
   private static final long START_NANOS = System.nanoTime();
-  private static final long START_EPOCH_MICROS = epochMicros(Instant.now());
+  private static final long START_EPOCH_MICROS = instantMicros(Instant.now());
 
   /** Records handled (bot answered, or for the ceilings: consumed or sent). */
   public final AtomicLong handled = new AtomicLong();
@@ -27,7 +23,7 @@ public final class ArmRuntime implements AutoCloseable {
   public final AtomicLong committed = new AtomicLong();
 
   private final ArmArgs args;
-  private final BufferedWriter log;
+  private final DispatchLogs.Writer log;
   private final Thread reporter;
   private volatile long firstConsumedNanos = -1;
   private volatile long firstConsumedCpuNanos = -1;
@@ -35,7 +31,7 @@ public final class ArmRuntime implements AutoCloseable {
   private volatile long doneCpuNanos = -1;
   private volatile boolean closed;
 
-  private ArmRuntime(ArmArgs args, BufferedWriter log) {
+  private ArmRuntime(ArmArgs args, DispatchLogs.Writer log) {
     this.args = args;
     this.log = log;
     this.reporter = Thread.ofPlatform().daemon().name("arm-progress").unstarted(this::report);
@@ -47,11 +43,7 @@ public final class ArmRuntime implements AutoCloseable {
    */
   public static ArmRuntime start(ArmArgs args) {
     try {
-      Path file = args.dispatchLog();
-      if (file.getParent() != null) {
-        Files.createDirectories(file.getParent());
-      }
-      ArmRuntime runtime = new ArmRuntime(args, Files.newBufferedWriter(file, StandardCharsets.UTF_8));
+      ArmRuntime runtime = new ArmRuntime(args, DispatchLogs.open(args.dispatchLog()));
       Runtime.getRuntime().addShutdownHook(new Thread(runtime::close, "arm-flush-log"));
       runtime.reporter.start();
       Thread.ofPlatform().daemon().name("arm-stdin").start(ArmRuntime::exitWhenStdinCloses);
@@ -63,10 +55,15 @@ public final class ArmRuntime implements AutoCloseable {
 
   /** Epoch microseconds now, monotonic within this JVM (start epoch plus elapsed nanoTime). */
   public static long nowMicros() {
-    return START_EPOCH_MICROS + (System.nanoTime() - START_NANOS) / 1000;
+    return epochMicros(System.nanoTime());
   }
 
-  private static long epochMicros(Instant t) {
+  /** The epoch microseconds of a {@link System#nanoTime()} reading of this JVM, on the clock of {@link #nowMicros}. */
+  public static long epochMicros(long nanoTime) {
+    return START_EPOCH_MICROS + (nanoTime - START_NANOS) / 1000;
+  }
+
+  private static long instantMicros(Instant t) {
     return t.getEpochSecond() * 1_000_000L + t.getNano() / 1000;
   }
 
@@ -84,18 +81,7 @@ public final class ArmRuntime implements AutoCloseable {
    */
   public void dispatched(String conversation, long seq, long ticket, long startMicros, long endMicros,
       boolean accepted) {
-    String line = conversation + '\t' + seq + '\t' + ticket + '\t' + startMicros + '\t' + endMicros + '\t'
-        + (accepted ? '1' : '0') + '\n';
-    synchronized (log) {
-      if (closed) {
-        return;
-      }
-      try {
-        log.write(line);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot write the dispatch log " + args.dispatchLog(), e);
-      }
-    }
+    log.write(conversation, seq, ticket, startMicros, endMicros, accepted);
   }
 
   /**
@@ -127,16 +113,12 @@ public final class ArmRuntime implements AutoCloseable {
   /** Flushes and closes the dispatch log. Idempotent. */
   @Override
   public void close() {
-    synchronized (log) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      try {
-        log.close();
-      } catch (IOException e) {
-        System.err.println("cannot flush the dispatch log " + args.dispatchLog() + ": " + e);
-      }
+    closed = true;
+    try {
+      log.close();
+    } catch (UncheckedIOException e) {
+      // Also runs as a shutdown hook, where nobody would catch it: say it where the harness reads.
+      System.err.println(e.getMessage() + ": " + e.getCause());
     }
   }
 
@@ -155,16 +137,26 @@ public final class ArmRuntime implements AutoCloseable {
   }
 
   private static void exitWhenStdinCloses() {
+    awaitStdinEnd();
+    System.err.println("stdin closed: the harness is gone or stopping this arm; exiting");
+    // Not a halt: stopping a child (Process.destroy) sends SIGTERM and closes its stdin at once, and
+    // a halt here would beat the shutdown hook that flushes the dispatch log.
+    System.exit(3);
+  }
+
+  /**
+   * Blocks until stdin ends: the harness that started this process closed it, stopped it (which
+   * closes it too) or died.
+   */
+  static void awaitStdinEnd() {
     try (InputStream in = System.in) {
       byte[] buffer = new byte[64];
       while (in.read(buffer) >= 0) {
         // Input is ignored; only its end matters.
       }
     } catch (IOException e) {
-      System.err.println("cannot read stdin (" + e + "); exiting as if the harness had gone");
+      System.err.println("cannot read stdin (" + e + "); taking it as closed");
     }
-    System.err.println("stdin closed: the harness is gone; exiting");
-    Runtime.getRuntime().halt(3);
   }
 
   /**

@@ -3,8 +3,6 @@ package io.ticketgate.loadtest.compare;
 import io.ticketgate.loadtest.BrokerLauncher;
 import io.ticketgate.loadtest.ChildJvm;
 import io.ticketgate.loadtest.Dispatch;
-import io.ticketgate.loadtest.LatencyModel;
-import io.ticketgate.loadtest.RecordingBot;
 import io.ticketgate.loadtest.RedisLauncher;
 import java.io.File;
 import java.io.PrintStream;
@@ -53,8 +51,6 @@ public final class Compare {
   /** How the parallel consumer module is built, for the "not built" note. */
   static final String PARALLEL_CONSUMER_BUILD =
       "./mvnw -B -ntp -pl load-tests/peers/parallel-consumer package -DskipTests";
-  private static final long START_NANOS = System.nanoTime();
-  private static final long START_EPOCH_MICROS = epochMicros(Instant.now());
 
   private final CompareOptions options;
   private final PrintStream err;
@@ -157,15 +153,15 @@ public final class Compare {
         cmd.addAll(List.of("--redis", redis));
       }
     }
-    RecordingBot recording = null;
+    HttpBotProcess httpBot = null;
     try {
       if (!arm.ceiling()) {
         if (bot.equals("http")) {
           boolean ticketgate = arm.store() != null;
           // Only concurrent_redis tickets only grow, so fencing is meaningful only there.
-          recording = RecordingBot.start(LatencyModel.parse("fixed:" + latency + "ms"),
-              "concurrent_redis".equals(arm.store()), ticketgate);
-          cmd.addAll(List.of("--bot", "http:" + recording.url()));
+          httpBot = HttpBotProcess.start(latency, "concurrent_redis".equals(arm.store()), ticketgate,
+              logs.resolve(id + ".bot-dispatches.tsv"), logs.resolve(id + ".bot.log"));
+          cmd.addAll(List.of("--bot", "http:" + httpBot.url()));
         } else {
           cmd.addAll(List.of("--bot", "inprocess:" + latency));
         }
@@ -174,44 +170,36 @@ public final class Compare {
       Map<String, Long> redisBefore = arm.needsRedis() ? RedisCalls.commandStats(redis) : null;
       BrokerLauncher b = broker;
       long brokerPid = b == null ? -1 : b.pid();
-      CpuUse.Snapshot cpuBefore = CpuUse.Snapshot.take(arm.needsRedis() ? redis : null, brokerPid);
+      long botPid = httpBot == null ? -1 : httpBot.pid();
+      CpuUse.Snapshot cpuBefore = CpuUse.Snapshot.take(arm.needsRedis() ? redis : null, brokerPid, botPid);
       ArmProcess process = new ArmProcess(cmd, logs.resolve(id + ".log"), options.stallTimeout(), options.armBudget());
       ArmProgressLine line = new ArmProgressLine(err, options.progress(), (arm.ceiling() ? "" : bot + " " + latency
           + " ms  ") + arm.label(), options.total());
       ArmProcess.Outcome outcome = process.run(current::set, line::update);
       current.set(null);
-      CpuUse cpu = cpuBefore.until(CpuUse.Snapshot.take(arm.needsRedis() ? redis : null, brokerPid),
+      CpuUse cpu = cpuBefore.until(CpuUse.Snapshot.take(arm.needsRedis() ? redis : null, brokerPid, botPid),
           outcome.cpuMicros());
       line.finish();
-      List<Dispatch> dispatches = recording != null ? fromRecordingBot(recording.dispatches())
-          : DispatchLogs.read(dispatchLog);
+      List<Dispatch> dispatches;
+      if (httpBot != null) {
+        httpBot.close(); // flushes its dispatch log
+        dispatches = httpBot.dispatches();
+      } else {
+        dispatches = DispatchLogs.read(dispatchLog);
+      }
       Set<String> replies = arm.output() ? replies(bootstrap, output) : null;
       ArmResult result = ArmResult.of(arm, bot, latency, outcome, dispatches, replies, producedAtMicros, expected)
           .withCpu(cpu);
       return redisBefore == null ? result
           : result.withRedis(RedisCalls.between(redisBefore, RedisCalls.commandStats(redis), arm.store()));
     } finally {
-      if (recording != null) {
-        recording.close();
+      if (httpBot != null) {
+        httpBot.close();
       }
       if (arm.output()) {
         deleteTopic(bootstrap, output);
       }
     }
-  }
-
-  /** The recording bot's dispatches, moved from this JVM's nanoTime to epoch nanos like the arms' logs. */
-  static List<Dispatch> fromRecordingBot(List<Dispatch> dispatches) {
-    List<Dispatch> moved = new ArrayList<>(dispatches.size());
-    for (Dispatch d : dispatches) {
-      moved.add(new Dispatch(d.conversation(), d.seq(), d.ticket(), d.replica(), epochNanos(d.startNanos()),
-          epochNanos(d.endNanos()), d.accepted()));
-    }
-    return moved;
-  }
-
-  private static long epochNanos(long nanoTime) {
-    return START_EPOCH_MICROS * 1000 + (nanoTime - START_NANOS);
   }
 
   private static long epochMicros(Instant t) {

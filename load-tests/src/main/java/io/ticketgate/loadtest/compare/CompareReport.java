@@ -94,7 +94,7 @@ public record CompareReport(String markdown, Map<String, Object> numbers, boolea
     for (Column c : columns) {
       md.append("## ").append(c.bot()).append(" bot, ").append(c.latencyMillis()).append(" ms\n\n");
       md.append("| arm | status | msg/s | x pipe | x parallel consumer | e2e p50 ms | e2e p99 ms | verified "
-          + "| duplicates | handled | committed | replies | Redis calls/msg | CPU µs/msg (arm / Redis / broker / harness) |\n");
+          + "| duplicates | handled | committed | replies | Redis calls/msg | CPU µs/msg (arm / Redis / broker / bot / harness) |\n");
       md.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
       ArmResult pipe = find(results, ArmKind.PIPE, c);
       ArmResult pc = find(results, ArmKind.PARALLEL_CONSUMER, c);
@@ -209,9 +209,10 @@ public record CompareReport(String markdown, Map<String, Object> numbers, boolea
     }
     md.append(String.format(Locale.ROOT, """
 
-        - The in-process bot sleeps the latency, then returns one reply `echo: <message>`; the http bot is the
-          harness's recording bot (Rasa's REST webhook) answering after `fixed:<latency>ms`, which records
-          every call itself, so the http pass shows what HTTP costs.
+        - The in-process bot sleeps the latency, then returns one reply `echo: <message>`; the http bot speaks
+          Rasa's REST webhook and answers after the latency, in a JVM of its own on Netty (no thread per call),
+          and records every call itself, so the http pass shows what HTTP costs the arm. Its CPU per message
+          (the bot column of CPU µs/msg) against the arm's says how far it is from being the limit.
         - Ceilings call no bot: they run once and their figures stand in every column.
         - **msg/s**: records / time from the arm's first consumed record until the last one was handled and
           committed (reported by the arm). A **partial** arm was stopped after its %d s budget (counted from its
@@ -221,7 +222,7 @@ public record CompareReport(String markdown, Map<String, Object> numbers, boolea
           run, so: its first dispatch) to the end of its first accepted bot call (ceilings: the moment it was
           handled). It includes queueing behind the whole backlog, so throughput is the headline figure.
         - **verified**: the load-test verifier on the arm's dispatches (its dispatch log; in the http pass the
-          recording bot's record): nothing lost, order, mutual exclusion, no phantoms, plus: every committed
+          http bot's): nothing lost, order, mutual exclusion, no phantoms, plus: every committed
           record has a reply on the arm's output topic. Partial and stalled arms are verified up to the highest
           seq they reached in each conversation. **duplicates**: redeliveries to the bot (never a failure).
         - **Redis calls/msg**: requests the arm's lock store sent to Redis per handled message, from Redis's
@@ -231,8 +232,8 @@ public record CompareReport(String markdown, Map<String, Object> numbers, boolea
           scripts, `PUBLISH` (release messages) and every command Redis ran, those inside scripts included.
         - **CPU µs/msg**: CPU time per handled message, in total and by process: the arm's JVM (its own
           figure, from its first consumed record to done; the Parallel Consumer arm does not report one),
-          Redis (`INFO cpu`), the embedded broker and this harness (the http pass's recording bot), each read
-          before the arm starts and after it exits. With the cores shared, this is where a slower arm's
+          Redis (`INFO cpu`), the embedded broker, the http bot and this harness, each read before the arm
+          starts and after it exits. With the cores shared, this is where a slower arm's
           time goes.
         - Ticketgate runs the production defaults (max_in_flight 1000, keep_alive on, 60 s lock lifetime)
           except `dispatch.commit_interval` 0.1 s instead of 1 s: an arm is done only when everything is

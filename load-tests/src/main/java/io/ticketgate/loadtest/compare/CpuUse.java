@@ -19,23 +19,27 @@ import java.util.Map;
  * @param armMicros the arm JVM; -1 when it did not report it (it did not finish)
  * @param redisMicros the Redis server ({@code INFO cpu}, user + system); -1 without Redis
  * @param brokerMicros the embedded broker's JVM; -1 with an external broker
- * @param harnessMicros this JVM: the HTTP recording bot, when the arm calls it, and the watching
+ * @param botMicros the HTTP bot's process; -1 in the in-process pass (the bot is in the arm's JVM)
+ * @param harnessMicros this JVM: watching the arm
  */
-public record CpuUse(long armMicros, long redisMicros, long brokerMicros, long harnessMicros) {
+public record CpuUse(long armMicros, long redisMicros, long brokerMicros, long botMicros, long harnessMicros) {
 
   /** What the processes outside the arm had used at one moment; -1 where unknown. */
-  record Snapshot(long redisMicros, long brokerMicros, long harnessMicros) {
+  record Snapshot(long redisMicros, long brokerMicros, long botMicros, long harnessMicros) {
 
-    /** Reads Redis at {@code redis} (null: none) and the broker process {@code brokerPid} (-1: none). */
-    static Snapshot take(String redis, long brokerPid) {
+    /**
+     * Reads Redis at {@code redis} (null: none), the broker process {@code brokerPid} and the HTTP
+     * bot's {@code botPid} (-1: none).
+     */
+    static Snapshot take(String redis, long brokerPid, long botPid) {
       return new Snapshot(redis == null ? -1 : CpuUse.redisMicros(redis), brokerPid < 0 ? -1 : processMicros(brokerPid),
-          processMicros(ProcessHandle.current().pid()));
+          botPid < 0 ? -1 : processMicros(botPid), processMicros(ProcessHandle.current().pid()));
     }
 
     /** The arm's use: its own report, and the others' growth since {@code this}. */
     CpuUse until(Snapshot after, long armMicros) {
       return new CpuUse(armMicros, delta(redisMicros, after.redisMicros), delta(brokerMicros, after.brokerMicros),
-          delta(harnessMicros, after.harnessMicros));
+          delta(botMicros, after.botMicros), delta(harnessMicros, after.harnessMicros));
     }
 
     private static long delta(long before, long after) {
@@ -90,18 +94,19 @@ public record CpuUse(long armMicros, long redisMicros, long brokerMicros, long h
     if (armMicros < 0 || messages <= 0) {
       return null;
     }
-    return (double) (armMicros + Math.max(0, redisMicros) + Math.max(0, brokerMicros) + Math.max(0, harnessMicros))
-        / messages;
+    return (double) (armMicros + Math.max(0, redisMicros) + Math.max(0, brokerMicros) + Math.max(0, botMicros)
+        + Math.max(0, harnessMicros)) / messages;
   }
 
-  /** For the report: {@code total (arm / Redis / broker / harness)} µs per message, - where unknown. */
+  /** For the report: {@code total (arm / Redis / broker / bot / harness)} µs per message, - where unknown. */
   public String cell(long messages) {
     Double total = totalPerMessage(messages);
     if (total == null) {
       return "-";
     }
-    return String.format(java.util.Locale.ROOT, "%.0f (%s / %s / %s / %s)", total, f(per(armMicros, messages)),
-        f(per(redisMicros, messages)), f(per(brokerMicros, messages)), f(per(harnessMicros, messages)));
+    return String.format(java.util.Locale.ROOT, "%.0f (%s / %s / %s / %s / %s)", total, f(per(armMicros, messages)),
+        f(per(redisMicros, messages)), f(per(brokerMicros, messages)), f(per(botMicros, messages)),
+        f(per(harnessMicros, messages)));
   }
 
   private static String f(Double v) {
@@ -114,6 +119,7 @@ public record CpuUse(long armMicros, long redisMicros, long brokerMicros, long h
     m.put("arm_us_per_msg", per(armMicros, messages));
     m.put("redis_us_per_msg", per(redisMicros, messages));
     m.put("broker_us_per_msg", per(brokerMicros, messages));
+    m.put("bot_us_per_msg", per(botMicros, messages));
     m.put("harness_us_per_msg", per(harnessMicros, messages));
     m.put("total_us_per_msg", totalPerMessage(messages));
     return m;

@@ -2,7 +2,9 @@ package io.ticketgate.loadtest.compare;
 
 import io.ticketgate.loadtest.Dispatch;
 import java.io.BufferedReader;
+import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,8 +14,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads an arm's dispatch log into {@link Dispatch}es whose times are epoch microseconds times
- * 1000 ("epoch nanos"), the time base every compare figure uses.
+ * The dispatch log, one line per bot call (conversation, seq, ticket or -1, start and end epoch
+ * microseconds, accepted 1 or 0, tab-separated): written by an arm or the HTTP bot's process through
+ * a {@link Writer}, read back into {@link Dispatch}es whose times are epoch microseconds times 1000
+ * ("epoch nanos"), the time base every compare figure uses.
  */
 public final class DispatchLogs {
 
@@ -61,6 +65,62 @@ public final class DispatchLogs {
           Long.parseLong(f[4]) * 1000, f[5].equals("1"));
     } catch (NumberFormatException e) {
       return null;
+    }
+  }
+
+  /** Opens {@code file} for writing, creating its directory; an existing file is replaced. */
+  public static Writer open(Path file) throws IOException {
+    if (file.getParent() != null) {
+      Files.createDirectories(file.getParent());
+    }
+    return new Writer(file, Files.newBufferedWriter(file, StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Appends lines to one dispatch log. Thread-safe (a lock around the buffer); lines after
+   * {@link #close} are dropped, since the process is being stopped.
+   */
+  public static final class Writer implements AutoCloseable {
+
+    private final Path file;
+    private final BufferedWriter out;
+    private boolean closed; // guarded by out
+
+    private Writer(Path file, BufferedWriter out) {
+      this.file = file;
+      this.out = out;
+    }
+
+    /** Appends one call; {@code ticket} -1 without one. */
+    public void write(String conversation, long seq, long ticket, long startMicros, long endMicros, boolean accepted) {
+      String line = conversation + '\t' + seq + '\t' + ticket + '\t' + startMicros + '\t' + endMicros + '\t'
+          + (accepted ? '1' : '0') + '\n';
+      synchronized (out) {
+        if (closed) {
+          return;
+        }
+        try {
+          out.write(line);
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot write the dispatch log " + file, e);
+        }
+      }
+    }
+
+    /** Flushes and closes the file. Idempotent. */
+    @Override
+    public void close() {
+      synchronized (out) {
+        if (closed) {
+          return;
+        }
+        closed = true;
+        try {
+          out.close();
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot flush the dispatch log " + file, e);
+        }
+      }
     }
   }
 }

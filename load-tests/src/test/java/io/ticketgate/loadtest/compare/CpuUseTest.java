@@ -17,13 +17,13 @@ class CpuUseTest {
 
   @Test
   void theOthersUseIsTheirGrowthWhileTheArmRanAndUnknownStaysUnknown() {
-    CpuUse.Snapshot before = new CpuUse.Snapshot(1_000, -1, 50);
-    CpuUse use = before.until(new CpuUse.Snapshot(3_000, -1, 150), 10_000);
+    CpuUse.Snapshot before = new CpuUse.Snapshot(1_000, -1, 400, 50);
+    CpuUse use = before.until(new CpuUse.Snapshot(3_000, -1, 900, 150), 10_000);
 
-    assertThat(use).isEqualTo(new CpuUse(10_000, 2_000, -1, 100));
-    assertThat(use.totalPerMessage(100)).isEqualTo(121.0);
-    assertThat(use.cell(100)).isEqualTo("121 (100 / 20 / - / 1)");
-    assertThat(new CpuUse(-1, 2_000, 0, 0).cell(100)).as("an arm that did not report its own").isEqualTo("-");
+    assertThat(use).isEqualTo(new CpuUse(10_000, 2_000, -1, 500, 100));
+    assertThat(use.totalPerMessage(100)).isEqualTo(126.0);
+    assertThat(use.cell(100)).isEqualTo("126 (100 / 20 / - / 5 / 1)");
+    assertThat(new CpuUse(-1, 2_000, 0, -1, 0).cell(100)).as("an arm that did not report its own").isEqualTo("-");
   }
 
   @Test
