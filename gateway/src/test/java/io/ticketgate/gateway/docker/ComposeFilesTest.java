@@ -145,6 +145,47 @@ class ComposeFilesTest {
   }
 
   @Test
+  void everyFileTheImageCopiesFromTheContextIsInTheContext() throws IOException {
+    Path root = docker.getParent();
+    List<String> ignore = Files.readAllLines(root.resolve(".dockerignore")).stream()
+        .map(String::trim).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+    Matcher copy = Pattern.compile("(?m)^COPY (?!--from)(.+)$").matcher(Files.readString(docker.resolve("Dockerfile")));
+    int checked = 0;
+    while (copy.find()) {
+      String[] parts = copy.group(1).trim().split("\\s+");
+      for (int i = 0; i < parts.length - 1; i++) { // the last is the destination
+        String source = parts[i];
+        assertThat(root.resolve(source)).as("COPY source %s", source).exists();
+        assertThat(excluded(source, ignore)).as("COPY source %s is left out of the build context by .dockerignore",
+            source).isFalse();
+        checked++;
+      }
+    }
+    assertThat(checked).as("COPY sources found in the Dockerfile").isGreaterThan(10);
+    assertThat(excluded("docker/compose.yml", ignore)).as("the rest of docker/ stays out of the context").isTrue();
+    assertThat(excluded("gateway/target/x.jar", ignore)).isTrue();
+  }
+
+  /**
+   * Whether .dockerignore leaves {@code path} out, by the rules its patterns here use: a pattern
+   * matches the path or a directory above it, {@code **}{@code /} any leading directories, {@code *}
+   * within a name; a later {@code !pattern} takes a match back.
+   */
+  private static boolean excluded(String path, List<String> patterns) {
+    boolean excluded = false;
+    for (String pattern : patterns) {
+      boolean negate = pattern.startsWith("!");
+      String p = negate ? pattern.substring(1) : pattern;
+      p = p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
+      String regex = p.replace(".", "\\.").replace("**/", "\0").replace("*", "[^/]*").replace("\0", "(.*/)?");
+      if (Pattern.matches(regex + "(/.*)?", path)) {
+        excluded = !negate;
+      }
+    }
+    return excluded;
+  }
+
+  @Test
   void longRunningServicesComeBackAfterTheyExit() {
     for (String name : List.of("kafka", "redis", "bot", "gateway", "prometheus", "grafana")) {
       assertThat(services.path(name).path("restart").asText()).as("restart policy of %s", name)
