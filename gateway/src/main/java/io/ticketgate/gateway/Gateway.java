@@ -56,11 +56,29 @@ public final class Gateway implements AutoCloseable {
     this.metrics = new GatewayMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     // The server first: if its port is taken, nothing else has been started that would need closing.
     this.server = config.metrics().enabled() ? serveMetrics(config, metrics) : null;
-    Consumer<byte[], byte[]> consumer = KafkaPipeline.newConsumer(config.kafka(), config.dispatch());
-    Producer<byte[], byte[]> producer = KafkaPipeline.newProducer(config.kafka());
-    metrics.bindConsumer(consumer);
-    metrics.bindProducer(producer);
-    this.pipeline = new KafkaPipeline(config, store, bot, new MetricsListener(metrics), consumer, producer);
+    Consumer<byte[], byte[]> consumer = null;
+    Producer<byte[], byte[]> producer = null;
+    try {
+      consumer = KafkaPipeline.newConsumer(config.kafka(), config.dispatch());
+      producer = KafkaPipeline.newProducer(config.kafka());
+      metrics.bindConsumer(consumer);
+      metrics.bindProducer(producer);
+      this.pipeline = new KafkaPipeline(config, store, bot, new MetricsListener(metrics), consumer, producer);
+    } catch (RuntimeException e) {
+      // A client Kafka refuses to build (a bad pass-through property, an unresolvable bootstrap
+      // server): an application embedding the gateway must not be left with the metrics port bound.
+      if (producer != null) {
+        producer.close(Duration.ZERO);
+      }
+      if (consumer != null) {
+        consumer.close();
+      }
+      if (server != null) {
+        server.close();
+      }
+      metrics.close();
+      throw e;
+    }
     metrics.gauges(pipeline::inFlight, pipeline::waiting);
     metrics.committedLag(pipeline::committedLag);
     metrics.breaker(pipeline::breakerState, pipeline::held);

@@ -134,12 +134,29 @@ public final class Main implements Runnable {
     if (e instanceof UsageException u) {
       return usageError(new ParameterException(cmd, u.getMessage(), u), null);
     }
+    if (e instanceof org.apache.kafka.common.KafkaException) {
+      // Kafka refusing to build a client names the client and hides why in the causes.
+      cmd.getErr().println("ticketgate: " + causes(e));
+      return 1;
+    }
     if (!(e instanceof GatewayConfigException || e instanceof LockStoreConfigException || e instanceof LockException
         || e instanceof CommandFailure || e instanceof UncheckedIOException)) {
       throw e;
     }
     cmd.getErr().println("ticketgate: " + e.getMessage());
     return 1;
+  }
+
+  /** {@code e}'s message and its causes', each once, on one line. */
+  static String causes(Throwable e) {
+    StringBuilder line = new StringBuilder();
+    for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+      String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage().replaceAll("\\s*\\R\\s*", " ");
+      if (line.indexOf(m) < 0) {
+        line.append(line.isEmpty() ? "" : ": ").append(m);
+      }
+    }
+    return line.toString();
   }
 
   /** Where each command's configuration comes from. */

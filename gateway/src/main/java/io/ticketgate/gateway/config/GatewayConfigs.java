@@ -205,6 +205,24 @@ public final class GatewayConfigs {
     return new LoggingSettings(format, level, loggers);
   }
 
+  /**
+   * Why one bootstrap entry is not {@code host:port} (an optional {@code PROTOCOL://} before it, IPv6
+   * in brackets), or null: Kafka would refuse it only when the gateway starts.
+   */
+  static String hostPortProblem(String server) {
+    String address = server.contains("://") ? server.substring(server.indexOf("://") + 3) : server;
+    int colon = address.lastIndexOf(':');
+    String host = colon < 0 ? address : address.substring(0, colon);
+    if (colon < 0 || host.isEmpty() || host.equals("[]") || (host.contains(":") && !host.startsWith("["))) {
+      return "each entry must be host:port (IPv6 as [address]:port), and '" + server + "' is not";
+    }
+    String port = address.substring(colon + 1);
+    if (!port.matches("[0-9]{1,5}") || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
+      return "'" + server + "' has port '" + port + "', which is not a port number from 1 to 65535";
+    }
+    return null;
+  }
+
   private static KafkaSettings readKafka(SectionReader r) {
     String bootstrap;
     Object rawBootstrap = r.raw("bootstrap_servers");
@@ -215,6 +233,14 @@ public final class GatewayConfigs {
     }
     if (bootstrap.isBlank()) {
       r.problem("bootstrap_servers", bootstrap, "must name at least one host:port");
+    } else {
+      for (String server : bootstrap.split(",")) {
+        String why = hostPortProblem(server.trim());
+        if (why != null) {
+          r.problem("bootstrap_servers", bootstrap, why);
+          break;
+        }
+      }
     }
     String groupId = r.string("group_id", KafkaSettings.DEFAULT_GROUP_ID);
     if (groupId.isBlank()) {

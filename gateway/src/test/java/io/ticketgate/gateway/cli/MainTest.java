@@ -88,6 +88,23 @@ class MainTest {
   }
 
   @Test
+  void aKafkaClientThatCannotBeBuiltIsOneLineWithItsReason() {
+    Outcome o = run("produce", "--bootstrap", "nohost.invalid:9092", "--topic", "t", "--conversations", "1",
+        "--messages", "1");
+
+    assertThat(o.exit()).as("stderr: %s", o.err()).isEqualTo(1);
+    assertThat(o.err().lines().toList()).singleElement().satisfies(line -> assertThat(line)
+        .startsWith("ticketgate: Failed to construct kafka producer: ").contains("No resolvable bootstrap urls"));
+  }
+
+  @Test
+  void causesAreJoinedOnOneLineEachOnce() {
+    Exception e = new IllegalStateException("outer: inner", new RuntimeException("inner",
+        new java.io.IOException("deep\nsecond line")));
+    assertThat(Main.causes(e)).isEqualTo("outer: inner: deep second line");
+  }
+
+  @Test
   void produceNeedsABootstrapAndATopic() {
     assertUsageError(run("produce", "--topic", "t"), "ticketgate produce", "--bootstrap");
     assertUsageError(run("produce", "--bootstrap", "k:9092"), "ticketgate produce", "--topic");

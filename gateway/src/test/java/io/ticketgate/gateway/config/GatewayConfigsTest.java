@@ -228,6 +228,21 @@ class GatewayConfigsTest {
         .contains("bot.url").contains("'ftp://bots'").contains("http:// or https://"));
   }
 
+  @Test
+  void eachBootstrapServerNeedsAHostAndAPortBeforeKafkaIsAsked() throws IOException {
+    assertProblem(check("kafka: {bootstrap_servers: localhost}\n").problems(), "kafka.bootstrap_servers",
+        "'localhost'", "must be host:port");
+    assertProblem(check("kafka: {bootstrap_servers: 'a:9092,b'}\n").problems(), "kafka.bootstrap_servers",
+        "'a:9092,b'", "'b' is not");
+    assertProblem(check("kafka: {bootstrap_servers: 'a:90920'}\n").problems(), "kafka.bootstrap_servers",
+        "'a:90920'", "port '90920'");
+    assertProblem(check("kafka: {bootstrap_servers: '::1:9092'}\n").problems(), "kafka.bootstrap_servers",
+        "'::1:9092'", "IPv6 as [address]:port");
+    for (String good : List.of("a:9092", "a:9092, b:9093", "[::1]:9092", "SASL_SSL://broker.example.com:9094")) {
+      assertThat(check("kafka: {bootstrap_servers: '" + good + "'}\n").problems()).as(good).isEmpty();
+    }
+  }
+
   // --- ${VAR} ----------------------------------------------------------------------------------
 
   @Test
@@ -541,14 +556,14 @@ class GatewayConfigsTest {
 
   @Test
   void botConcurrencyIsUnlimitedAdaptiveOrANumberAndNothingElse() throws IOException {
-    assertThat(check("kafka: {bootstrap_servers: x, group_id: g}\n").config().bot().concurrency())
+    assertThat(check("kafka: {bootstrap_servers: 'x:9092', group_id: g}\n").config().bot().concurrency())
         .isEqualTo(ConcurrencySettings.unlimited());
-    assertThat(check("kafka: {bootstrap_servers: x, group_id: g}\nbot: {concurrency: adaptive}\n").config().bot()
+    assertThat(check("kafka: {bootstrap_servers: 'x:9092', group_id: g}\nbot: {concurrency: adaptive}\n").config().bot()
         .concurrency()).isEqualTo(ConcurrencySettings.adaptive());
-    assertThat(check("kafka: {bootstrap_servers: x, group_id: g}\nbot: {concurrency: 64}\n").config().bot()
+    assertThat(check("kafka: {bootstrap_servers: 'x:9092', group_id: g}\nbot: {concurrency: 64}\n").config().bot()
         .concurrency()).isEqualTo(ConcurrencySettings.fixed(64));
     for (String bad : new String[] {"0", "-3", "lots", "1.5"}) {
-      GatewayConfigs.Result r = check("kafka: {bootstrap_servers: x, group_id: g}\nbot: {concurrency: " + bad + "}\n");
+      GatewayConfigs.Result r = check("kafka: {bootstrap_servers: 'x:9092', group_id: g}\nbot: {concurrency: " + bad + "}\n");
       assertThat(r.problems()).as(bad).singleElement().asString()
           .contains("bot.concurrency").contains(bad).contains("unlimited, adaptive or a positive whole number");
     }
@@ -557,7 +572,7 @@ class GatewayConfigsTest {
   @Test
   void aBreakerThatOpensOnlyAfterALoneMessagesAttemptsAreSpentIsAWarning() throws IOException {
     GatewayConfigs.Result r = check("""
-        kafka: {bootstrap_servers: x, group_id: g}
+        kafka: {bootstrap_servers: 'x:9092', group_id: g}
         bot: {type: rasa, breaker: {failure_threshold: 5}}
         dispatch: {retries: 1}
         """);
