@@ -99,7 +99,8 @@ class GatewayConfigsTest {
     GatewayConfigs.Result r = check("kafka:\n  group_id: a\n  group_id: b\n");
 
     assertThat(r.config()).isNull();
-    assertThat(r.problems()).singleElement().asString().containsIgnoringCase("duplicate").contains("group_id");
+    assertThat(r.problems()).singleElement().asString().containsIgnoringCase("duplicate").contains("group_id")
+        .contains("(line 3, column").doesNotContain("\n");
   }
 
   @Test

@@ -1,6 +1,8 @@
 package io.ticketgate.store.config;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -44,6 +46,12 @@ public final class YamlFiles {
       // content, which readValue rejects as "No content to map due to end-of-input".
       tree = YAML.readTree(file.toFile());
       root = tree == null || tree.isMissingNode() || tree.isNull() ? null : YAML.treeToValue(tree, Object.class);
+    } catch (JsonProcessingException e) {
+      // Jackson's own message puts the location on a second line, after a source description.
+      JsonLocation at = e.getLocation();
+      throw new IOException("cannot read " + file + ": " + e.getOriginalMessage()
+          + (at == null || at.getLineNr() < 0 ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"),
+          e);
     } catch (IOException e) {
       throw new IOException("cannot read " + file + ": " + e.getMessage(), e);
     }
