@@ -88,6 +88,7 @@ public final class Gateway implements AutoCloseable {
     }
     // Last: nothing after it can fail and leave its thread running.
     this.storeProbe = new LockStoreProbe(store, metrics, STORE_PROBE_INTERVAL);
+    metrics.readiness(() -> ready().up());
   }
 
   private MetricsServer serveMetrics(GatewayConfig config, GatewayMetrics metrics) {

@@ -59,6 +59,7 @@ import org.slf4j.LoggerFactory;
  *       the store reports to {@link #storeCalls()};
  *   <li>{@code ticketgate_in_flight}, {@code ticketgate_waiting}: gauges read from the suppliers given
  *       to {@link #gauges}; {@code ticketgate_committed_lag}, records after the committed offsets;
+ *       {@code ticketgate_ready}, 1 while the replica is ready (see {@link #readiness});
  *   <li>{@code ticketgate_bot_breaker_state}: one gauge, 0 closed, 1 half-open, 2 open (so "above 0"
  *       is "not closed", one series per replica whatever the state);
  *       {@code ticketgate_bot_breaker_transitions_total{to}}, {@code to} = {@code closed},
@@ -134,6 +135,7 @@ public final class GatewayMetrics implements AutoCloseable {
   private Gauge inFlightGauge;
   private Gauge waitingGauge;
   private Gauge committedLagGauge;
+  private Gauge readyGauge;
   private Gauge breakerStateGauge;
   private Gauge concurrencyLimitGauge;
   private Gauge callsInFlightGauge;
@@ -420,6 +422,21 @@ public final class GatewayMetrics implements AutoCloseable {
       if (committedLagGauge == null) {
         committedLagGauge = gauge("ticketgate.committed.lag", "Records after the committed offsets of this replica's "
             + "partitions: behind the consumer's position plus consumed and not yet committed", committedLag);
+      }
+    }
+  }
+
+  /**
+   * Registers {@code ticketgate.ready}: 1 while the replica is ready (what {@code /health/ready}
+   * answers UP), else 0, read from {@code ready}. Registered once. Alerts count ready replicas with
+   * it: {@code up} also counts a replica that answers scrapes but cannot serve.
+   */
+  public void readiness(java.util.function.BooleanSupplier ready) {
+    Objects.requireNonNull(ready, "ready");
+    synchronized (lock) {
+      if (readyGauge == null) {
+        readyGauge = gauge("ticketgate.ready", "1 while the replica is ready (its /health/ready answers UP), else 0",
+            () -> ready.getAsBoolean() ? 1 : 0);
       }
     }
   }

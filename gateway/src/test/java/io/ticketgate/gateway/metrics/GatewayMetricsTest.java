@@ -48,6 +48,16 @@ class GatewayMetricsTest {
   }
 
   @Test
+  void readinessIsAGaugeOfOneOrZeroReadAtEachScrape() {
+    java.util.concurrent.atomic.AtomicBoolean ready = new java.util.concurrent.atomic.AtomicBoolean(true);
+    metrics.readiness(ready::get);
+
+    assertThat(metrics.scrape()).contains("ticketgate_ready 1.0");
+    ready.set(false);
+    assertThat(metrics.scrape()).contains("ticketgate_ready 0.0");
+  }
+
+  @Test
   void lockStoreStepsAreTimedByOperationAndTheirFailuresCountedByKind() {
     StoreCallObserver calls = metrics.storeCalls();
     calls.answered(StoreCallObserver.Operation.ISSUE, 300_000);
