@@ -27,24 +27,14 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import kafka.tools.StorageTool;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.errors.RetriableException;
-import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.common.utils.internals.Exit;
 import org.slf4j.Logger;
@@ -241,102 +231,7 @@ public final class EmbeddedKafka implements AutoCloseable {
       throw new IllegalArgumentException("partitions must be at least 1, got " + partitions);
     }
     checkOpen();
-    Admin admin = admin();
-    long deadline = System.nanoTime() + ADMIN_TIMEOUT.toNanos();
-    try {
-      admin
-          .createTopics(List.of(new NewTopic(name, partitions, (short) 1)))
-          .all()
-          .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException e) {
-      if (!(e.getCause() instanceof TopicExistsException)) {
-        throw new IllegalStateException(
-            "cannot create topic '" + name + "' on " + bootstrapServers() + ": " + e.getCause(),
-            e.getCause());
-      }
-    } catch (TimeoutException e) {
-      throw new IllegalStateException(
-          "Kafka did not confirm topic '" + name + "' within " + ADMIN_TIMEOUT, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while creating topic '" + name + "'", e);
-    }
-    awaitLeaders(admin, name, partitions, deadline);
-  }
-
-  /**
-   * The controller acknowledges a topic before the broker's metadata cache has it; clients that
-   * race ahead would see UNKNOWN_TOPIC_OR_PARTITION or auto-create it with the default count.
-   */
-  private void awaitLeaders(Admin admin, String name, int partitions, long deadline) {
-    String last = "not described yet";
-    while (System.nanoTime() < deadline) {
-      try {
-        TopicDescription description =
-            admin
-                .describeTopics(List.of(name))
-                .allTopicNames()
-                .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-                .get(name);
-        List<TopicPartitionInfo> infos = description.partitions();
-        if (infos.size() != partitions) {
-          throw new IllegalStateException(
-              "topic '"
-                  + name
-                  + "' already exists with "
-                  + infos.size()
-                  + " partitions, not "
-                  + partitions);
-        }
-        if (infos.stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
-          if (leadersServe(admin, name, partitions)) {
-            return;
-          }
-          last = "leaders do not serve the partitions yet";
-        } else {
-          last = "partitions without a leader: " + infos;
-        }
-      } catch (ExecutionException e) {
-        if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
-          throw new IllegalStateException(
-              "cannot describe topic '" + name + "': " + e.getCause(), e.getCause());
-        }
-        last = "broker does not know the topic yet";
-      } catch (TimeoutException e) {
-        last = "describeTopics timed out";
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while waiting for topic '" + name + "'", e);
-      }
-      sleep(Duration.ofMillis(20));
-    }
-    throw new IllegalStateException(
-        "topic '" + name + "' was not ready within " + ADMIN_TIMEOUT + ": " + last);
-  }
-
-  /**
-   * The broker's metadata cache names a leader a moment before its replica manager serves the
-   * partition; a produce in between fails with NOT_LEADER_OR_FOLLOWER. Listing offsets goes to
-   * the replica manager, so its success means producers and consumers will be served.
-   */
-  private static boolean leadersServe(Admin admin, String name, int partitions)
-      throws InterruptedException {
-    Map<TopicPartition, OffsetSpec> request = new LinkedHashMap<>();
-    for (int p = 0; p < partitions; p++) {
-      request.put(new TopicPartition(name, p), OffsetSpec.latest());
-    }
-    try {
-      admin.listOffsets(request).all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-      return true;
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RetriableException) {
-        return false;
-      }
-      throw new IllegalStateException(
-          "cannot list offsets of topic '" + name + "': " + e.getCause(), e.getCause());
-    } catch (TimeoutException e) {
-      return false;
-    }
+    Topics.create(admin(), name, partitions, ADMIN_TIMEOUT);
   }
 
   private Admin admin() {
@@ -590,15 +485,6 @@ public final class EmbeddedKafka implements AutoCloseable {
       }
     }
     return false;
-  }
-
-  private static void sleep(Duration duration) {
-    try {
-      Thread.sleep(duration);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    }
   }
 
   static void deleteTree(Path root) {

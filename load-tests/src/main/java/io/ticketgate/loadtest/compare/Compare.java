@@ -1,5 +1,6 @@
 package io.ticketgate.loadtest.compare;
 
+import io.ticketgate.embedded.Topics;
 import io.ticketgate.loadtest.BrokerLauncher;
 import io.ticketgate.loadtest.ChildJvm;
 import io.ticketgate.loadtest.Dispatch;
@@ -25,7 +26,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -343,10 +343,9 @@ public final class Compare {
     return end == at + 4 ? -1 : Long.parseLong(text.substring(at + 4, end));
   }
 
-  private void createTopic(String bootstrap, String topic) throws Exception {
+  private void createTopic(String bootstrap, String topic) {
     try (Admin admin = admin(bootstrap)) {
-      admin.createTopics(List.of(new NewTopic(topic, options.partitions(), (short) 1))).all()
-          .get(60, TimeUnit.SECONDS);
+      Topics.create(admin, topic, options.partitions(), Duration.ofSeconds(60));
     }
   }
 
