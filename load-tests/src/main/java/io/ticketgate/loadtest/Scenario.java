@@ -121,7 +121,7 @@ public final class Scenario {
     RedisLauncher launched = null;
     if (!options.store().equals("in_memory") && redis == null) {
       if (!RedisLauncher.available()) {
-        throw new IllegalArgumentException("--store " + options.store() + " needs --redis host:port, or redis-server "
+        throw new UsageException("--store " + options.store() + " needs --redis host:port, or redis-server "
             + "on the PATH so the harness can start one");
       }
       launched = RedisLauncher.start(options.out().resolve("redis"));

@@ -5,6 +5,7 @@ import io.ticketgate.loadtest.BrokerLauncher;
 import io.ticketgate.loadtest.ChildJvm;
 import io.ticketgate.loadtest.Dispatch;
 import io.ticketgate.loadtest.RedisLauncher;
+import io.ticketgate.loadtest.UsageException;
 import java.io.File;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -94,7 +95,7 @@ public final class Compare {
     String redis = options.redis();
     if (options.needsRedis() && redis == null) {
       if (!RedisLauncher.available()) {
-        throw new IllegalArgumentException("the arms " + options.arms().stream().filter(ArmKind::needsRedis)
+        throw new UsageException("the arms " + options.arms().stream().filter(ArmKind::needsRedis)
             .map(ArmKind::label).toList() + " need --redis host:port, or redis-server on the PATH so the "
             + "harness can start one");
       }
