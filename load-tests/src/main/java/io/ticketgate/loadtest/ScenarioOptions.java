@@ -7,9 +7,10 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import picocli.CommandLine.Option;
 
 /**
- * What a load-test run does; parsed from the command line by {@link #parse}.
+ * What a load-test run does; the command line's {@link Args} become one by {@link Args#toOptions}.
  *
  * @param conversations how many conversations
  * @param messages messages per conversation
@@ -50,134 +51,149 @@ public record ScenarioOptions(int conversations, int messages, int partitions, i
   /** The system property {@code ./load-test} sets to true when its stderr is a terminal. */
   public static final String STDERR_IS_TERMINAL = "loadtest.stderr.terminal";
 
-  /** The usage text printed for {@code --help} and wrong usage. */
-  public static final String USAGE = """
-      usage: load-test [options]             one scenario: replicas, faults, verification
-             load-test compare [options]     Ticketgate against its ceilings and peers
-                                             (load-test compare --help)
-      options of a scenario:
-        --conversations N        conversations (default 50)
-        --messages N             messages per conversation (default 20)
-        --partitions N           input topic partitions (default 4)
-        --replicas N             gateway replicas (default 2)
-        --in-process             replicas as Gateway instances in this JVM, not child JVMs
-        --store S                in_memory | redis | concurrent_redis (default concurrent_redis)
-        --redis HOST:PORT        external Redis (default: start redis-server from PATH)
-        --bot-latency M          fixed:10ms | uniform:5ms:20ms | lognormal:10ms:50ms (default fixed:5ms)
-        --bot-workers N          the bot serves N calls at once, the rest wait in line, like a server
-                                 with N workers (default: as many as come)
-        --bot-concurrency C      the gateway's bot.concurrency: unlimited | adaptive | a number
-                                 (default unlimited)
-        --bootstrap HOST:PORT    external Kafka (default: embedded broker in a child JVM)
-        --lock-lifetime D        ticket lifetime (default 10s)
-        --kill-replica-at F      SIGKILL one replica once this fraction was dispatched (0..1)
-        --restart                start the killed replica again
-        --pause-replica-at F     SIGSTOP one replica once this fraction was dispatched (0..1) ...
-        --pause D                ... and SIGCONT it after D (e.g. 8s; past the 6s session timeout its
-                                 partitions move, past the lock lifetime its tickets expire)
-        --restart-redis-at F     stop the harness's redis-server once this fraction was dispatched
-                                 (SHUTDOWN SAVE) and start it again on the same port with its data
-        --redis-down D           how long Redis stays down (default 2s)
-        --timeout D              stop waiting for dispatches after this long (default 300s)
-        --out DIR                report directory (default load-test-results/<timestamp>)
-        --progress, --no-progress   a progress bar on stderr, or none (default: only when
-                                 stderr is a terminal)
-      """;
-
-  /** {@code --help} was given: print the usage on standard output and exit 0. */
-  public static final class HelpRequested extends IllegalArgumentException {
-    private static final long serialVersionUID = 1L;
-
-    public HelpRequested() {
-      super("help requested");
-    }
-  }
+  /** The lock stores a scenario can run on, as {@code --store} names them. */
+  public static final List<String> STORES = List.of("in_memory", "redis", "concurrent_redis");
 
   /**
-   * Parses arguments.
+   * Parses arguments the way {@code ./load-test} does.
    *
    * @throws IllegalArgumentException naming the wrong argument; the message is for the user
    */
-  public static ScenarioOptions parse(String[] args) {
-    int conversations = 50;
-    int messages = 20;
-    int partitions = 4;
-    int replicas = 2;
-    boolean inProcess = false;
-    String store = "concurrent_redis";
-    String redis = null;
-    String botLatency = "fixed:5ms";
-    int botWorkers = 0;
-    String botConcurrency = "unlimited";
-    String bootstrap = null;
-    Duration lockLifetime = Duration.ofSeconds(10);
-    double killAt = -1;
-    boolean restart = false;
-    double pauseAt = -1;
-    Duration pause = null;
-    double redisAt = -1;
-    Duration redisDown = null;
-    Duration timeout = Duration.ofSeconds(300);
-    Path out = null;
-    // ./load-test says whether stderr is a terminal; a bar redrawn into a log file is noise.
-    boolean progress = Boolean.getBoolean(STDERR_IS_TERMINAL);
-    List<String> a = List.of(args);
-    for (int i = 0; i < a.size(); i++) {
-      String arg = a.get(i);
-      switch (arg) {
-        case "--in-process" -> inProcess = true;
-        case "--restart" -> restart = true;
-        case "--no-progress" -> progress = false;
-        case "--progress" -> progress = true;
-        case "--help", "-h" -> throw new HelpRequested();
-        default -> {
-          if (i + 1 >= a.size()) {
-            throw new IllegalArgumentException(arg.startsWith("--") ? "missing value after " + arg
-                : "unexpected argument '" + arg + "'");
-          }
-          String v = a.get(++i);
-          switch (arg) {
-            case "--conversations" -> conversations = positive(arg, v);
-            case "--messages" -> messages = positive(arg, v);
-            case "--partitions" -> partitions = positive(arg, v);
-            case "--replicas" -> replicas = positive(arg, v);
-            case "--store" -> store = v;
-            case "--redis" -> redis = v;
-            case "--bot-latency" -> botLatency = v;
-            case "--bot-workers" -> botWorkers = positive(arg, v);
-            case "--bot-concurrency" -> botConcurrency = v;
-            case "--bootstrap" -> bootstrap = v;
-            case "--lock-lifetime" -> lockLifetime = LatencyModel.duration(v, arg);
-            case "--kill-replica-at" -> killAt = fraction(arg, v);
-            case "--pause-replica-at" -> pauseAt = fraction(arg, v);
-            case "--pause" -> pause = LatencyModel.duration(v, arg);
-            case "--restart-redis-at" -> redisAt = fraction(arg, v);
-            case "--redis-down" -> redisDown = LatencyModel.duration(v, arg);
-            case "--timeout" -> timeout = LatencyModel.duration(v, arg);
-            case "--out" -> out = Path.of(v);
-            default -> throw new IllegalArgumentException("unknown option " + arg);
-          }
-        }
-      }
-    }
-    if (out == null) {
-      out = Path.of("load-test-results",
-          LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)));
-    }
-    if (redisDown != null && redisAt < 0) {
-      throw new IllegalArgumentException("--redis-down only makes sense with --restart-redis-at");
-    }
-    ScenarioOptions o = new ScenarioOptions(conversations, messages, partitions, replicas, inProcess,
-        store, redis, botLatency, botWorkers, botConcurrency, bootstrap, lockLifetime, killAt, restart, pauseAt, pause, redisAt,
-        redisDown != null ? redisDown : Duration.ofSeconds(2), timeout, out, progress);
-    o.validate();
-    return o;
+  public static ScenarioOptions parse(String... args) {
+    Args parsed = new Args();
+    Main.parse(parsed, args);
+    return parsed.toOptions();
   }
 
-  /** Refuses combinations that cannot work, saying why. */
+  /**
+   * The scenario's command-line options, filled in by picocli (a mixin of {@link Main}). Values stay
+   * text until {@link #toOptions}: converted there, a wrong one is reported naming its option, which
+   * picocli's type converters cannot do.
+   */
+  public static final class Args {
+    @Option(names = "--conversations", paramLabel = "N", defaultValue = "50",
+        description = "conversations (default: ${DEFAULT-VALUE})")
+    private String conversations;
+
+    @Option(names = "--messages", paramLabel = "N", defaultValue = "20",
+        description = "messages per conversation (default: ${DEFAULT-VALUE})")
+    private String messages;
+
+    @Option(names = "--partitions", paramLabel = "N", defaultValue = "4",
+        description = "input topic partitions (default: ${DEFAULT-VALUE})")
+    private String partitions;
+
+    @Option(names = "--replicas", paramLabel = "N", defaultValue = "2",
+        description = "gateway replicas (default: ${DEFAULT-VALUE})")
+    private String replicas;
+
+    @Option(names = "--in-process", description = "replicas as Gateway instances in this JVM, not child JVMs")
+    private boolean inProcess;
+
+    @Option(names = "--store", paramLabel = "S", defaultValue = "concurrent_redis", completionCandidates = Stores.class,
+        description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
+    private String store;
+
+    @Option(names = "--redis", paramLabel = "HOST:PORT",
+        description = "external Redis (default: start redis-server from PATH)")
+    private String redis;
+
+    @Option(names = "--bot-latency", paramLabel = "M", defaultValue = "fixed:5ms",
+        description = "fixed:10ms | uniform:5ms:20ms | lognormal:10ms:50ms (default: ${DEFAULT-VALUE})")
+    private String botLatency;
+
+    @Option(names = "--bot-workers", paramLabel = "N", description = "the bot serves N calls at once, the rest "
+        + "wait in line, like a server with N workers (default: as many as come)")
+    private String botWorkers;
+
+    @Option(names = "--bot-concurrency", paramLabel = "C", defaultValue = "unlimited",
+        description = "the gateway's bot.concurrency: unlimited | adaptive | a number (default: ${DEFAULT-VALUE})")
+    private String botConcurrency;
+
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT",
+        description = "external Kafka (default: embedded broker in a child JVM)")
+    private String bootstrap;
+
+    @Option(names = "--lock-lifetime", paramLabel = "D", defaultValue = "10s",
+        description = "ticket lifetime (default: ${DEFAULT-VALUE})")
+    private String lockLifetime;
+
+    @Option(names = "--kill-replica-at", paramLabel = "F",
+        description = "SIGKILL one replica once this fraction was dispatched (0..1)")
+    private String killReplicaAt;
+
+    @Option(names = "--restart", description = "start the killed replica again")
+    private boolean restart;
+
+    @Option(names = "--pause-replica-at", paramLabel = "F",
+        description = "SIGSTOP one replica once this fraction was dispatched (0..1) ...")
+    private String pauseReplicaAt;
+
+    @Option(names = "--pause", paramLabel = "D", description = "... and SIGCONT it after D (e.g. 8s; past the "
+        + "6s session timeout its partitions move, past the lock lifetime its tickets expire)")
+    private String pause;
+
+    @Option(names = "--restart-redis-at", paramLabel = "F", description = "stop the harness's redis-server once "
+        + "this fraction was dispatched (SHUTDOWN SAVE) and start it again on the same port with its data")
+    private String restartRedisAt;
+
+    @Option(names = "--redis-down", paramLabel = "D", description = "how long Redis stays down (default: 2s)")
+    private String redisDown;
+
+    @Option(names = "--timeout", paramLabel = "D", defaultValue = "300s",
+        description = "stop waiting for dispatches after this long (default: ${DEFAULT-VALUE})")
+    private String timeout;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "report directory (default: "
+        + "load-test-results/<timestamp>)")
+    private Path out;
+
+    @Option(names = "--progress", negatable = true, description = "a progress bar on stderr, or none (default: "
+        + "only when stderr is a terminal)")
+    private Boolean progress;
+
+    /**
+     * The options these arguments describe, checked.
+     *
+     * @throws IllegalArgumentException naming the wrong value or combination; the message is for the user
+     */
+    public ScenarioOptions toOptions() {
+      double redisAt = fraction("--restart-redis-at", restartRedisAt);
+      if (redisDown != null && redisAt < 0) {
+        throw new IllegalArgumentException("--redis-down only makes sense with --restart-redis-at");
+      }
+      ScenarioOptions o = new ScenarioOptions(positive("--conversations", conversations),
+          positive("--messages", messages), positive("--partitions", partitions), positive("--replicas", replicas),
+          inProcess, store, redis, botLatency, botWorkers == null ? 0 : positive("--bot-workers", botWorkers),
+          botConcurrency, bootstrap, duration("--lock-lifetime", lockLifetime), fraction("--kill-replica-at", killReplicaAt),
+          restart, fraction("--pause-replica-at", pauseReplicaAt), duration("--pause", pause), redisAt,
+          redisDown != null ? duration("--redis-down", redisDown) : Duration.ofSeconds(2),
+          duration("--timeout", timeout), out != null ? out : Path.of("load-test-results",
+              LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT))),
+          // ./load-test says whether stderr is a terminal; a bar redrawn into a log file is noise.
+          progress != null ? progress : Boolean.getBoolean(STDERR_IS_TERMINAL));
+      o.validate();
+      return o;
+    }
+
+    private static Duration duration(String option, String value) {
+      return value == null ? null : LatencyModel.duration(value, option);
+    }
+  }
+
+  /** What {@code --store} completes to. */
+  static final class Stores extends ArrayList<String> {
+    private static final long serialVersionUID = 1L;
+
+    Stores() {
+      super(STORES);
+    }
+  }
+
+  /** Refuses combinations that cannot work, saying why: every problem, in one line. */
   public void validate() {
     List<String> problems = new ArrayList<>();
-    if (!List.of("in_memory", "redis", "concurrent_redis").contains(store)) {
+    if (!STORES.contains(store)) {
       problems.add("--store was '" + store + "' but must be in_memory, redis or concurrent_redis");
     }
     if (!botConcurrency.equals("unlimited") && !botConcurrency.equals("adaptive")
@@ -209,7 +225,8 @@ public record ScenarioOptions(int conversations, int messages, int partitions, i
       problems.add(e.getMessage());
     }
     if (!problems.isEmpty()) {
-      throw new IllegalArgumentException(String.join("\n", problems));
+      // One line: the command line prints a usage error as one line, then where the help is.
+      throw new IllegalArgumentException(String.join("; ", problems));
     }
   }
 
@@ -283,7 +300,11 @@ public record ScenarioOptions(int conversations, int messages, int partitions, i
     }
   }
 
+  /** A fraction from 0 to 1, or -1 (never) when {@code v} is null. */
   private static double fraction(String arg, String v) {
+    if (v == null) {
+      return -1;
+    }
     try {
       double f = Double.parseDouble(v);
       if (f < 0 || f > 1) {

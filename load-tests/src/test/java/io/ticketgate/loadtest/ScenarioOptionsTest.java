@@ -3,7 +3,12 @@ package io.ticketgate.loadtest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ScenarioOptionsTest {
@@ -108,7 +113,56 @@ class ScenarioOptionsTest {
 
   @Test
   void theUsageNamesTheNewOptions() {
-    assertThat(ScenarioOptions.USAGE).contains("--pause-replica-at F").contains("--pause D")
-        .contains("--restart-redis-at F").contains("--redis-down D");
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    Main.run(new String[] {"--help"}, new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("--pause-replica-at=F").contains("--pause=D")
+        .contains("--restart-redis-at=F").contains("--redis-down=D");
+  }
+
+  @Test
+  void theDefaultsAreTheOnesTheHelpStates() {
+    ScenarioOptions o = parse();
+    assertThat(List.of(o.conversations(), o.messages(), o.partitions(), o.replicas())).containsExactly(50, 20, 4, 2);
+    assertThat(o.inProcess()).isFalse();
+    assertThat(o.store()).isEqualTo("concurrent_redis");
+    assertThat(o.redis()).isNull();
+    assertThat(o.botLatency()).isEqualTo("fixed:5ms");
+    assertThat(o.bootstrap()).isNull();
+    assertThat(o.lockLifetime()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(o.restart()).isFalse();
+    assertThat(o.timeout()).isEqualTo(Duration.ofSeconds(300));
+    assertThat(o.out().toString()).startsWith("load-test-results");
+    assertThat(o.progress()).as("no terminal said so (./load-test sets it when stderr is one)").isFalse();
+  }
+
+  @Test
+  void aValueMayFollowAnEqualsSignAndTheLastOfARepeatedOptionWins() {
+    ScenarioOptions o = parse("--conversations=60", "--messages", "20", "--kill-replica-at=0.33", "--replicas", "3",
+        "--replicas=2", "--progress", "--no-progress", "--out", "compare");
+    assertThat(o.conversations()).isEqualTo(60);
+    assertThat(o.killReplicaAt()).isEqualTo(0.33);
+    assertThat(o.replicas()).isEqualTo(2);
+    assertThat(o.progress()).isFalse();
+    assertThat(o.out()).as("a value that happens to be a command's name").isEqualTo(Path.of("compare"));
+  }
+
+  @Test
+  void countsAndFractionsNameTheOptionAndTheValue() {
+    refused("--conversations was 0 but must be at least 1", "--conversations", "0");
+    refused("--messages needs a whole number, got 'x'", "--messages", "x");
+    refused("--bot-workers was -3 but must be at least 1", "--bot-workers", "-3");
+    refused("--kill-replica-at was 2 but must be between 0 and 1", "--kill-replica-at", "2");
+    refused("'10' in '--lock-lifetime' needs a unit", "--lock-lifetime", "10");
+    refused("--store was 'mysql' but must be in_memory, redis or concurrent_redis", "--store", "mysql");
+    refused("Unknown options: '--arms'", "--arms", "drain");
+  }
+
+  @Test
+  void everyProblemOfACombinationIsNamedOnOneLine() {
+    assertThatThrownBy(() -> parse("--store", "in_memory", "--kill-replica-at", "0.3", "--in-process"))
+        .hasMessageContaining("--store in_memory with --replicas 2")
+        .hasMessageContaining("--kill-replica-at needs child-JVM replicas")
+        .hasMessageContaining("--kill-replica-at with in_memory")
+        .hasMessageNotContaining("\n");
   }
 }

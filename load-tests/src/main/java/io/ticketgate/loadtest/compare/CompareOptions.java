@@ -1,5 +1,6 @@
 package io.ticketgate.loadtest.compare;
 
+import io.ticketgate.loadtest.Main;
 import io.ticketgate.loadtest.ScenarioOptions;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,9 +11,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import picocli.CommandLine.Option;
 
 /**
- * What {@code ./load-test compare} does; parsed from the command line by {@link #parse}.
+ * What {@code ./load-test compare} does; the command line's {@link Args} become one by {@link Args#toOptions}.
  *
  * @param conversations how many conversations
  * @param messages messages per conversation
@@ -33,26 +35,6 @@ public record CompareOptions(int conversations, int messages, int partitions, Li
     List<ArmKind> arms, List<String> bots, String bootstrap, String redis, Duration armBudget,
     Duration stallTimeout, int maxConcurrency, Path out, boolean progress) {
 
-  /** The usage text printed for {@code --help} and wrong usage. */
-  public static final String USAGE = """
-      usage: load-test compare [options]
-        --conversations N        conversations (default 1000)
-        --messages N             messages per conversation (default 20)
-        --partitions N           partitions of the input and output topics (default 12)
-        --latencies L            bot latencies in ms, comma-separated (default 0,10,50)
-        --arms A                 comma-separated, default all: drain, pipe, plain, parallel-consumer,
-                                 ticketgate-in_memory, ticketgate-redis, ticketgate-concurrent_redis
-        --bots B                 inprocess, http or both (default inprocess,http: two passes)
-        --bootstrap HOST:PORT    external Kafka (default: embedded broker in a child JVM)
-        --redis HOST:PORT        external Redis (default: start redis-server from PATH if needed)
-        --arm-budget D           time one arm may run before it is stopped as partial (default 60s)
-        --stall-timeout D        time without progress before an arm is killed as stalled (default 30s)
-        --max-concurrency N      the parallel consumer's maxConcurrency (default 100)
-        --out DIR                result directory (default load-test-results/compare-<timestamp>)
-        --progress, --no-progress   a progress line on stderr, or none (default: only when
-                                 stderr is a terminal)
-      """;
-
   /** Validates and freezes the lists. */
   public CompareOptions {
     latencies = List.copyOf(latencies);
@@ -61,64 +43,100 @@ public record CompareOptions(int conversations, int messages, int partitions, Li
   }
 
   /**
-   * Parses the arguments after {@code compare}.
+   * Parses the arguments after {@code compare} the way {@code ./load-test compare} does.
    *
    * @throws IllegalArgumentException naming the wrong argument; the message is for the user
    */
-  public static CompareOptions parse(String[] args) {
-    int conversations = 1000;
-    int messages = 20;
-    int partitions = 12;
-    List<Integer> latencies = List.of(0, 10, 50);
-    List<ArmKind> arms = ArmKind.all();
-    List<String> bots = List.of("inprocess", "http");
-    String bootstrap = null;
-    String redis = null;
-    Duration budget = Duration.ofSeconds(60);
-    Duration stall = Duration.ofSeconds(30);
-    int maxConcurrency = 100;
-    Path out = null;
-    // ./load-test says whether stderr is a terminal; a bar redrawn into a log file is noise.
-    boolean progress = Boolean.getBoolean(ScenarioOptions.STDERR_IS_TERMINAL);
-    List<String> a = List.of(args);
-    for (int i = 0; i < a.size(); i++) {
-      String arg = a.get(i);
-      switch (arg) {
-        case "--no-progress" -> progress = false;
-        case "--progress" -> progress = true;
-        case "--help", "-h" -> throw new ScenarioOptions.HelpRequested();
-        default -> {
-          if (!arg.startsWith("--")) {
-            throw new IllegalArgumentException("unexpected argument '" + arg + "'");
-          }
-          if (i + 1 >= a.size()) {
-            throw new IllegalArgumentException("missing value after " + arg);
-          }
-          String v = a.get(++i);
-          switch (arg) {
-            case "--conversations" -> conversations = ScenarioOptions.positive(arg, v);
-            case "--messages" -> messages = ScenarioOptions.positive(arg, v);
-            case "--partitions" -> partitions = ScenarioOptions.positive(arg, v);
-            case "--latencies" -> latencies = latencies(v);
-            case "--arms" -> arms = arms(v);
-            case "--bots" -> bots = bots(v);
-            case "--bootstrap" -> bootstrap = address(arg, v);
-            case "--redis" -> redis = address(arg, v);
-            case "--arm-budget" -> budget = duration(arg, v);
-            case "--stall-timeout" -> stall = duration(arg, v);
-            case "--max-concurrency" -> maxConcurrency = ScenarioOptions.positive(arg, v);
-            case "--out" -> out = Path.of(v);
-            default -> throw new IllegalArgumentException("unknown option " + arg);
-          }
-        }
-      }
+  public static CompareOptions parse(String... args) {
+    Args parsed = new Args();
+    Main.parse(parsed, args);
+    return parsed.toOptions();
+  }
+
+  /**
+   * The compare command's options, filled in by picocli (a mixin of {@link CompareMain}). Values stay
+   * text until {@link #toOptions}: converted there, a wrong one is reported naming its option, which
+   * picocli's type converters cannot do.
+   */
+  public static final class Args {
+    @Option(names = "--conversations", paramLabel = "N", defaultValue = "1000",
+        description = "conversations (default: ${DEFAULT-VALUE})")
+    private String conversations;
+
+    @Option(names = "--messages", paramLabel = "N", defaultValue = "20",
+        description = "messages per conversation (default: ${DEFAULT-VALUE})")
+    private String messages;
+
+    @Option(names = "--partitions", paramLabel = "N", defaultValue = "12",
+        description = "partitions of the input and output topics (default: ${DEFAULT-VALUE})")
+    private String partitions;
+
+    @Option(names = "--latencies", paramLabel = "L", defaultValue = "0,10,50",
+        description = "bot latencies in ms, comma-separated (default: ${DEFAULT-VALUE})")
+    private String latencies;
+
+    @Option(names = "--arms", paramLabel = "A", completionCandidates = ArmLabels.class,
+        description = "comma-separated, default all: ${COMPLETION-CANDIDATES}")
+    private String arms;
+
+    @Option(names = "--bots", paramLabel = "B", defaultValue = "inprocess,http",
+        description = "inprocess, http or both (default: ${DEFAULT-VALUE}: two passes)")
+    private String bots;
+
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT",
+        description = "external Kafka (default: embedded broker in a child JVM)")
+    private String bootstrap;
+
+    @Option(names = "--redis", paramLabel = "HOST:PORT",
+        description = "external Redis (default: start redis-server from PATH if needed)")
+    private String redis;
+
+    @Option(names = "--arm-budget", paramLabel = "D", defaultValue = "60s",
+        description = "time one arm may run before it is stopped as partial (default: ${DEFAULT-VALUE})")
+    private String armBudget;
+
+    @Option(names = "--stall-timeout", paramLabel = "D", defaultValue = "30s",
+        description = "time without progress before an arm is killed as stalled (default: ${DEFAULT-VALUE})")
+    private String stallTimeout;
+
+    @Option(names = "--max-concurrency", paramLabel = "N", defaultValue = "100",
+        description = "the parallel consumer's maxConcurrency (default: ${DEFAULT-VALUE})")
+    private String maxConcurrency;
+
+    @Option(names = "--out", paramLabel = "DIR",
+        description = "result directory (default: load-test-results/compare-<timestamp>)")
+    private Path out;
+
+    @Option(names = "--progress", negatable = true,
+        description = "a progress line on stderr, or none (default: only when stderr is a terminal)")
+    private Boolean progress;
+
+    /**
+     * The options these arguments describe, checked.
+     *
+     * @throws IllegalArgumentException naming the wrong value; the message is for the user
+     */
+    public CompareOptions toOptions() {
+      return new CompareOptions(ScenarioOptions.positive("--conversations", conversations),
+          ScenarioOptions.positive("--messages", messages), ScenarioOptions.positive("--partitions", partitions),
+          latencies(latencies), arms == null ? ArmKind.all() : arms(arms), bots(bots),
+          bootstrap == null ? null : address("--bootstrap", bootstrap), redis == null ? null : address("--redis", redis),
+          duration("--arm-budget", armBudget), duration("--stall-timeout", stallTimeout),
+          ScenarioOptions.positive("--max-concurrency", maxConcurrency),
+          out != null ? out : Path.of("load-test-results", "compare-"
+              + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT))),
+          // ./load-test says whether stderr is a terminal; a bar redrawn into a log file is noise.
+          progress != null ? progress : Boolean.getBoolean(ScenarioOptions.STDERR_IS_TERMINAL));
     }
-    if (out == null) {
-      out = Path.of("load-test-results", "compare-"
-          + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)));
+  }
+
+  /** What {@code --arms} completes to: every arm's label. */
+  static final class ArmLabels extends ArrayList<String> {
+    private static final long serialVersionUID = 1L;
+
+    ArmLabels() {
+      super(ArmKind.all().stream().map(ArmKind::label).toList());
     }
-    return new CompareOptions(conversations, messages, partitions, latencies, arms, bots, bootstrap, redis, budget,
-        stall, maxConcurrency, out, progress);
   }
 
   /** Input records: conversations x messages. */

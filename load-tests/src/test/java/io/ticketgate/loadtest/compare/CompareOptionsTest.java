@@ -71,16 +71,18 @@ class CompareOptionsTest {
     assertThatThrownBy(() -> parse("--stall-timeout", "30")).hasMessageContaining("needs a unit");
     assertThatThrownBy(() -> parse("--conversations", "0")).hasMessageContaining("--conversations was 0");
     assertThatThrownBy(() -> parse("--messages", "x")).hasMessageContaining("--messages needs a whole number");
-    assertThatThrownBy(() -> parse("--replicas", "2")).hasMessageContaining("unknown option --replicas");
-    assertThatThrownBy(() -> parse("--out")).hasMessageContaining("missing value after --out");
-    assertThatThrownBy(() -> parse("extra")).hasMessageContaining("unexpected argument 'extra'");
+    // picocli's words for what the parser before it called unknown, missing and unexpected.
+    assertThatThrownBy(() -> parse("--replicas", "2")).hasMessageContaining("Unknown option")
+        .hasMessageContaining("'--replicas'");
+    assertThatThrownBy(() -> parse("--out")).hasMessageContaining("Missing required parameter for option '--out'");
+    assertThatThrownBy(() -> parse("extra")).hasMessageContaining("Unmatched argument at index 0: 'extra'");
   }
 
   @Test
   void wrongUsageExitsTwoWithTheProblemAndWhereTheUsageIs() {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = CompareMain.run(new String[] {"--latencies", "fast"}, new PrintStream(new ByteArrayOutputStream()),
-        new PrintStream(err, true, StandardCharsets.UTF_8));
+    int code = io.ticketgate.loadtest.Main.run(new String[] {"compare", "--latencies", "fast"},
+        new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
     assertThat(code).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8).lines().toList()).containsExactly(
         "load-test compare: --latencies was 'fast' but must be whole milliseconds separated by commas, e.g. "
@@ -104,7 +106,7 @@ class CompareOptionsTest {
       assertThat(code).as(String.join(" ", argv)).isZero();
       assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
       assertThat(out.toString(StandardCharsets.UTF_8)).as(String.join(" ", argv))
-          .contains(argv.length == 2 ? "usage: load-test compare" : "load-test compare [options]");
+          .contains(argv.length == 2 ? "Usage: load-test compare" : "'load-test compare'");
     }
   }
 
