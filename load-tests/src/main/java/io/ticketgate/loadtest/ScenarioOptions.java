@@ -168,10 +168,7 @@ public record ScenarioOptions(int conversations, int messages, int partitions, i
           botConcurrency, bootstrap, duration("--lock-lifetime", lockLifetime), fraction("--kill-replica-at", killReplicaAt),
           restart, fraction("--pause-replica-at", pauseReplicaAt), duration("--pause", pause), redisAt,
           redisDown != null ? duration("--redis-down", redisDown) : Duration.ofSeconds(2),
-          duration("--timeout", timeout), out != null ? out : Path.of("load-test-results",
-              LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT))),
-          // ./load-test says whether stderr is a terminal; a bar redrawn into a log file is noise.
-          progress != null ? progress : Boolean.getBoolean(STDERR_IS_TERMINAL));
+          duration("--timeout", timeout), out != null ? out : resultsDir(""), drawProgress(progress));
       o.validate();
       return o;
     }
@@ -179,6 +176,18 @@ public record ScenarioOptions(int conversations, int messages, int partitions, i
     private static Duration duration(String option, String value) {
       return value == null ? null : LatencyModel.duration(value, option);
     }
+  }
+
+  /** A new directory for a run's results: {@code load-test-results/<prefix><timestamp>}. */
+  public static Path resultsDir(String prefix) {
+    return Path.of("load-test-results",
+        prefix + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)));
+  }
+
+  /** Whether to draw progress: as {@code --[no-]progress} said, else only when stderr is a terminal. */
+  public static boolean drawProgress(Boolean given) {
+    // ./load-test says whether stderr is a terminal; a bar redrawn into a log file is noise.
+    return given != null ? given : Boolean.getBoolean(STDERR_IS_TERMINAL);
   }
 
   /** What {@code --store} completes to. */

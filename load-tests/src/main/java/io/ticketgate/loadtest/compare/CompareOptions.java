@@ -4,8 +4,6 @@ import io.ticketgate.loadtest.Main;
 import io.ticketgate.loadtest.ScenarioOptions;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -54,9 +52,8 @@ public record CompareOptions(int conversations, int messages, int partitions, Li
   }
 
   /**
-   * The compare command's options, filled in by picocli (a mixin of {@link CompareMain}). Values stay
-   * text until {@link #toOptions}: converted there, a wrong one is reported naming its option, which
-   * picocli's type converters cannot do.
+   * The compare command's options, filled in by picocli (a mixin of {@link CompareMain}); text until
+   * {@link #toOptions}, for the reason {@link ScenarioOptions.Args} gives.
    */
   public static final class Args {
     @Option(names = "--conversations", paramLabel = "N", defaultValue = "1000",
@@ -123,10 +120,7 @@ public record CompareOptions(int conversations, int messages, int partitions, Li
           bootstrap == null ? null : address("--bootstrap", bootstrap), redis == null ? null : address("--redis", redis),
           duration("--arm-budget", armBudget), duration("--stall-timeout", stallTimeout),
           ScenarioOptions.positive("--max-concurrency", maxConcurrency),
-          out != null ? out : Path.of("load-test-results", "compare-"
-              + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT))),
-          // ./load-test says whether stderr is a terminal; a bar redrawn into a log file is noise.
-          progress != null ? progress : Boolean.getBoolean(ScenarioOptions.STDERR_IS_TERMINAL));
+          out != null ? out : ScenarioOptions.resultsDir("compare-"), ScenarioOptions.drawProgress(progress));
     }
   }
 
