@@ -1,10 +1,6 @@
 package io.ticketgate.loadtest.compare;
 
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.api.StatefulRedisConnection;
 import java.lang.management.ManagementFactory;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -61,14 +57,7 @@ public record CpuUse(long armMicros, long redisMicros, long brokerMicros, long b
   }
 
   static long redisMicros(String address) {
-    int colon = address.lastIndexOf(':');
-    RedisURI uri = RedisURI.create(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)));
-    RedisClient client = RedisClient.create(uri);
-    try (StatefulRedisConnection<String, String> c = client.connect()) {
-      return parseRedisCpu(c.sync().info("cpu"));
-    } finally {
-      client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-    }
+    return parseRedisCpu(RedisCalls.info(address, "cpu"));
   }
 
   /** {@code used_cpu_user} + {@code used_cpu_sys} of {@code INFO cpu}, in microseconds; -1 when absent. */

@@ -3,6 +3,7 @@ package io.ticketgate.loadtest.compare;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -30,13 +31,18 @@ public record RedisCalls(long roundTrips, long scripts, long publishes, long com
 
   /** Calls per command name ({@code cmdstat_} removed), the harness's own INFO and CONFIG calls left out. */
   static Map<String, Long> commandStats(String address) {
+    return parse(info(address, "commandstats"));
+  }
+
+  /** One section of {@code INFO} of the Redis at {@code host:port}, on a connection of its own. */
+  static String info(String address, String section) {
     int colon = address.lastIndexOf(':');
     RedisURI uri = RedisURI.create(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)));
     RedisClient client = RedisClient.create(uri);
     try (StatefulRedisConnection<String, String> c = client.connect()) {
-      return parse(c.sync().info("commandstats"));
+      return c.sync().info(section);
     } finally {
-      client.shutdown();
+      client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
     }
   }
 
