@@ -5,10 +5,8 @@ import io.ticketgate.gateway.BotRequest;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -18,8 +16,9 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * What {@link RasaBot} and {@link HttpBot} share: one HTTP/1.1 client per bot, the headers sent on
- * every call, and the one place that decides which failures are worth retrying.
+ * What {@link RasaBot} and {@link HttpBot} share: one pool of HTTP/1.1 keep-alive connections per bot
+ * ({@link HttpConnections}), the headers sent on every call, and the one place that decides which
+ * failures are worth retrying.
  *
  * <p>Classification: refused or broken connections, timeouts, HTTP 5xx, 408 and 429 are retryable
  * (the bot may be restarting or overloaded); any other non-2xx status is permanent (the request
@@ -45,7 +44,9 @@ final class BotHttpClient implements AutoCloseable {
   private final Duration timeout;
   private final Map<String, String> headers;
   private final Integer fencingStatus;
-  private final HttpClient client;
+  /** Sent on every call: the content type, Accept, then the configured headers, which may replace Accept. */
+  private final Map<String, String> callHeaders;
+  private final HttpConnections connections;
   /** Wall-clock time, to turn a Retry-After date into a wait. */
   private final java.time.Clock clock = java.time.Clock.systemUTC();
 
@@ -59,6 +60,15 @@ final class BotHttpClient implements AutoCloseable {
    *     status is unusable
    */
   BotHttpClient(String type, URI url, Duration timeout, Map<String, String> headers, Integer fencingStatus) {
+    this(type, url, timeout, headers, fencingStatus, null);
+  }
+
+  /**
+   * As above, trusting what {@code trust} trusts for https instead of the JVM's trust store (tests
+   * use it to reach a bot with a certificate of their own).
+   */
+  BotHttpClient(String type, URI url, Duration timeout, Map<String, String> headers, Integer fencingStatus,
+      javax.net.ssl.TrustManagerFactory trust) {
     Objects.requireNonNull(url, "url");
     Objects.requireNonNull(timeout, "timeout");
     String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
@@ -80,12 +90,14 @@ final class BotHttpClient implements AutoCloseable {
     this.timeout = timeout;
     this.fencingStatus = fencingStatus;
     this.headers = checkHeaders(url, headers);
-    this.client = HttpClient.newBuilder()
-        .version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(timeout)
-        // A bot that redirects is misconfigured; following would re-send the message elsewhere.
-        .followRedirects(HttpClient.Redirect.NEVER)
-        .build();
+    Map<String, String> fixed = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    fixed.put("Content-Type", "application/json");
+    fixed.put("Accept", "application/json");
+    fixed.putAll(this.headers);
+    this.callHeaders = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(fixed));
+    // Redirects are not followed (a 3xx is a permanent failure): a bot that redirects is
+    // misconfigured, and following would re-send the message elsewhere.
+    this.connections = new HttpConnections(url, timeout, trust);
   }
 
   private static Map<String, String> checkHeaders(URI url, Map<String, String> headers) {
@@ -139,18 +151,10 @@ final class BotHttpClient implements AutoCloseable {
    * @throws BotException for any other status or a failed exchange, classified as this class says
    */
   Answer post(byte[] json, BotRequest request) throws BotException {
-    HttpRequest.Builder builder = HttpRequest.newBuilder(url)
-        .timeout(timeout)
-        .header("Content-Type", "application/json")
-        .header("Accept", "application/json")
-        .header(BotHandlers.TICKET_HEADER, Integer.toString(request.ticket()))
-        .header(BotHandlers.IDEMPOTENCY_HEADER, request.source().idempotencyKey())
-        .POST(HttpRequest.BodyPublishers.ofByteArray(json));
-    // setHeader, so a configured Accept replaces the default instead of doubling it.
-    headers.forEach(builder::setHeader);
-    HttpResponse<byte[]> response;
+    HttpConnections.Response response;
     try {
-      response = client.send(builder.build(), HttpResponse.BodyHandlers.ofByteArray());
+      response = connections.post(json, callHeaders, Map.of(BotHandlers.TICKET_HEADER,
+          Integer.toString(request.ticket()), BotHandlers.IDEMPOTENCY_HEADER, request.source().idempotencyKey()));
     } catch (IOException e) {
       throw failure(e, request);
     } catch (InterruptedException e) {
@@ -159,11 +163,11 @@ final class BotHttpClient implements AutoCloseable {
       throw BotException.retryable("bot_interrupted", "Interrupted while calling the bot at " + url
           + " for " + subject(request), e);
     }
-    int status = response.statusCode();
+    int status = response.status();
     // Only where the status invites it: a Retry-After on other answers says nothing about retrying them.
-    Duration retryAfter = status == 429 || status == 503
-        ? RetryAfter.parse(response.headers().firstValue("Retry-After").orElse(null), clock.instant()) : null;
-    Answer answer = new Answer(status, response.body() == null ? new byte[0] : response.body(), retryAfter);
+    Duration retryAfter = status == 429 || status == 503 ? RetryAfter.parse(response.retryAfter(), clock.instant())
+        : null;
+    Answer answer = new Answer(status, response.body(), retryAfter);
     if (answer.status() >= 200 && answer.status() < 300) {
       return answer;
     }
@@ -295,16 +299,7 @@ final class BotHttpClient implements AutoCloseable {
    */
   @Override
   public void close() {
-    client.shutdown();
-    Duration grace = timeout.compareTo(MAX_CLOSE_GRACE) < 0 ? timeout : MAX_CLOSE_GRACE;
-    try {
-      if (!client.awaitTermination(grace)) {
-        client.shutdownNow();
-      }
-    } catch (InterruptedException e) {
-      client.shutdownNow();
-      Thread.currentThread().interrupt();
-    }
+    connections.close(timeout.compareTo(MAX_CLOSE_GRACE) < 0 ? timeout : MAX_CLOSE_GRACE);
   }
 
   /**

@@ -1,0 +1,431 @@
+package io.ticketgate.gateway.bot;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * HTTP/1.1 keep-alive connections to one bot, on Netty: a caller borrows an idle connection (or
+ * opens one), sends one request on it, and gives it back when the answer allows reuse.
+ *
+ * <p>Why not the JDK's {@code HttpClient}: measured in the compare harness's HTTP pass, it cost the
+ * gateway more CPU per message than everything else a message needs (each exchange hops between the
+ * caller, the client's selector thread and its executor, through chains of futures). Here a call is
+ * the caller's write and one completion from the connection's event loop.
+ *
+ * <p>Concurrency: the idle deque and the in-flight count are the only shared state, both
+ * concurrent. A connection is owned by one exchange at a time: it is in the deque only while idle.
+ * Each connection's {@link Exchange} handler is touched by its event loop and, to start an
+ * exchange, by the borrowing thread before the request is written (the write happens-before the
+ * event loop reading the answer).
+ */
+final class HttpConnections implements AutoCloseable {
+
+  /** Answers above this are refused as broken: a bot's replies are a few kilobytes. */
+  static final int MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+  /**
+   * A connection idle longer than this is closed rather than reused: bots' servers close idle
+   * keep-alive connections after a few seconds to minutes, and a pool of dead ones helps nobody.
+   */
+  static final Duration MAX_IDLE = Duration.ofSeconds(30);
+
+  private final URI url;
+  private final String host;
+  private final int port;
+  private final String target;
+  private final String hostHeader;
+  private final Duration timeout;
+  private final EventLoopGroup group;
+  private final Bootstrap bootstrap;
+  private final ConcurrentLinkedDeque<Channel> idle = new ConcurrentLinkedDeque<>();
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private volatile boolean closed;
+
+  /**
+   * @param url where every request goes (http or https)
+   * @param timeout how long connecting may take, and then how long the answer may take
+   * @param trust the trust for https, or null for the JVM's default trust store
+   */
+  HttpConnections(URI url, Duration timeout, TrustManagerFactory trust) {
+    this.url = url;
+    this.timeout = timeout;
+    boolean tls = url.getScheme().equalsIgnoreCase("https");
+    this.host = url.getHost();
+    this.port = url.getPort() > 0 ? url.getPort() : tls ? 443 : 80;
+    String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
+    this.target = url.getRawQuery() == null ? path : path + "?" + url.getRawQuery();
+    String hostName = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+    this.hostHeader = url.getPort() > 0 ? hostName + ":" + url.getPort() : hostName;
+    SslContext ssl = tls ? sslContext(trust) : null;
+    // Two loops: enough for tens of thousands of calls a second, few enough to leave the cores to
+    // the rest of the gateway. Daemon threads: an embedding application's exit is not held up.
+    this.group = new MultiThreadIoEventLoopGroup(2, new DefaultThreadFactory("ticketgate-bot-http", true),
+        NioIoHandler.newFactory());
+    this.bootstrap = new Bootstrap()
+        .group(group)
+        .channel(NioSocketChannel.class)
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))
+        .handler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            if (ssl != null) {
+              SslHandler handler = ssl.newHandler(ch.alloc(), host, port);
+              SSLParameters parameters = handler.engine().getSSLParameters();
+              // Netty leaves host name checking to the caller; without it any trusted certificate
+              // would do for any bot.
+              parameters.setEndpointIdentificationAlgorithm("HTTPS");
+              handler.engine().setSSLParameters(parameters);
+              ch.pipeline().addLast(handler);
+            }
+            Exchange exchange = new Exchange();
+            ch.pipeline().addLast(exchange.bytesSeen(), new HttpClientCodec(), new HttpObjectAggregator(MAX_ANSWER_BYTES),
+                exchange);
+          }
+        });
+  }
+
+  private static SslContext sslContext(TrustManagerFactory trust) {
+    try {
+      return SslContextBuilder.forClient().trustManager(trust).build();
+    } catch (SSLException e) {
+      throw new IllegalStateException("cannot set up TLS for the bot: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A completed exchange: the status, the body, and the headers of the answer.
+   *
+   * @param status the HTTP status
+   * @param body the body, empty when there was none
+   * @param retryAfter the {@code Retry-After} header, or null
+   */
+  record Response(int status, byte[] body, String retryAfter) {}
+
+  /**
+   * POSTs {@code body} with {@code headers}, then {@code callHeaders} (plus Host and
+   * Content-Length), and waits for the answer.
+   *
+   * @throws HttpConnectTimeoutException when no connection could be made within the timeout
+   * @throws HttpTimeoutException when the answer did not come within the timeout
+   * @throws IOException when the connection failed or broke (a refusal is a {@link java.net.ConnectException})
+   * @throws InterruptedException when the caller was interrupted; the exchange is abandoned
+   */
+  Response post(byte[] body, Map<String, String> headers, Map<String, String> callHeaders)
+      throws IOException, InterruptedException {
+    if (closed) {
+      throw new IOException("the bot's HTTP client is closed");
+    }
+    inFlight.incrementAndGet();
+    try {
+      Channel reused = borrowIdle();
+      if (reused != null) {
+        try {
+          return exchange(reused, body, headers, callHeaders);
+        } catch (StaleConnection e) {
+          // The bot closed this kept-alive connection while it was idle, and not a byte of an
+          // answer came: the request was not taken. Once more on a new connection, so an idle
+          // period does not turn into a burst of failures that opens the breaker.
+        }
+      }
+      try {
+        return exchange(connect(), body, headers, callHeaders);
+      } catch (StaleConnection e) {
+        throw (IOException) e.getCause();
+      }
+    } finally {
+      inFlight.decrementAndGet();
+    }
+  }
+
+  /** One request on {@code channel}; the connection goes back to the pool or is closed. */
+  private Response exchange(Channel channel, byte[] body, Map<String, String> headers,
+      Map<String, String> callHeaders) throws IOException, InterruptedException {
+    Exchange exchange = channel.pipeline().get(Exchange.class);
+    boolean keep = false;
+    try {
+      FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, target,
+          Unpooled.wrappedBuffer(body));
+      HttpHeaders h = request.headers();
+      h.set(HttpHeaderNames.HOST, hostHeader);
+      for (Map.Entry<String, String> e : headers.entrySet()) {
+        h.set(e.getKey(), e.getValue());
+      }
+      for (Map.Entry<String, String> e : callHeaders.entrySet()) {
+        h.set(e.getKey(), e.getValue());
+      }
+      h.setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+      CompletableFuture<Response> answer = exchange.start(timeout);
+      channel.writeAndFlush(request).addListener(f -> {
+        if (!f.isSuccess()) {
+          answer.completeExceptionally(f.cause());
+        }
+      });
+      try {
+        Response response = await(answer);
+        keep = exchange.reusable();
+        return response;
+      } catch (IOException e) {
+        if (!(e instanceof HttpTimeoutException) && !exchange.sawBytes()) {
+          throw new StaleConnection(e);
+        }
+        throw e;
+      }
+    } finally {
+      if (keep && !closed) {
+        exchange.idleSince = System.nanoTime();
+        idle.addFirst(channel); // most recently used first: the likeliest to be still open
+        if (closed && idle.remove(channel)) {
+          channel.close();
+        }
+      } else {
+        channel.close(); // broken, timed out, abandoned or not to be reused: its state is unknown
+      }
+    }
+  }
+
+  /** An exchange that failed before a byte of the answer arrived. */
+  private static final class StaleConnection extends IOException {
+    StaleConnection(IOException cause) {
+      super(cause.getMessage(), cause);
+    }
+  }
+
+  /** An idle connection that is still open and was not idle too long, or null. */
+  private Channel borrowIdle() {
+    long now = System.nanoTime();
+    for (Channel c = idle.pollFirst(); c != null; c = idle.pollFirst()) {
+      Exchange e = c.pipeline().get(Exchange.class);
+      if (c.isActive() && e != null && now - e.idleSince < MAX_IDLE.toNanos()) {
+        return c;
+      }
+      c.close();
+    }
+    return null;
+  }
+
+  /** A new connection. */
+  private Channel connect() throws IOException, InterruptedException {
+    ChannelFuture connect = bootstrap.connect(host, port);
+    try {
+      if (!connect.await(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS)) {
+        connect.channel().close();
+        throw new HttpConnectTimeoutException("no connection to " + host + ":" + port + " within " + timeout);
+      }
+    } catch (InterruptedException e) {
+      connect.channel().close();
+      throw e;
+    }
+    if (!connect.isSuccess()) {
+      Throwable cause = connect.cause();
+      if (cause instanceof io.netty.channel.ConnectTimeoutException) {
+        HttpConnectTimeoutException t = new HttpConnectTimeoutException("no connection to " + host + ":" + port
+            + " within " + timeout);
+        t.initCause(cause);
+        throw t;
+      }
+      throw cause instanceof IOException io ? io : new IOException("cannot connect to " + host + ":" + port, cause);
+    }
+    return connect.channel();
+  }
+
+  private static Response await(CompletableFuture<Response> answer) throws IOException, InterruptedException {
+    try {
+      return answer.get();
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof IOException io) {
+        throw io;
+      }
+      throw new IOException("the exchange with the bot failed: " + cause, cause);
+    } catch (CancellationException e) {
+      throw new IOException("the exchange with the bot was cancelled", e);
+    }
+  }
+
+  /** Calls in progress. */
+  int inFlight() {
+    return inFlight.get();
+  }
+
+  /** Idle connections kept for reuse. */
+  int idleConnections() {
+    return idle.size();
+  }
+
+  /**
+   * Lets calls in progress finish for up to {@code grace}, then closes every connection; calls still
+   * open fail with an {@link IOException}.
+   */
+  void close(Duration grace) {
+    closed = true;
+    long deadline = System.nanoTime() + grace.toNanos();
+    try {
+      while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    for (Channel c = idle.pollFirst(); c != null; c = idle.pollFirst()) {
+      c.close();
+    }
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+  }
+
+  @Override
+  public void close() {
+    close(Duration.ZERO);
+  }
+
+  @Override
+  public String toString() {
+    return "HttpConnections[" + url + "]";
+  }
+
+  /**
+   * The one exchange in progress on a connection: completes its future from the event loop with the
+   * answer, a timeout or the connection's end.
+   */
+  private static final class Exchange extends SimpleChannelInboundHandler<FullHttpResponse> {
+
+    private volatile CompletableFuture<Response> answer;
+    private volatile ScheduledFuture<?> deadline;
+    private volatile boolean reusable;
+    private volatile boolean sawBytes;
+    private volatile ChannelHandlerContext ctx;
+    /** When the connection went back to the pool; written by the borrowing thread before it does. */
+    volatile long idleSince;
+
+    /** A handler for the head of the pipeline that notes that the answer has begun to arrive. */
+    ChannelInboundHandlerAdapter bytesSeen() {
+      return new ChannelInboundHandlerAdapter() {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+          sawBytes = true;
+          ctx.fireChannelRead(msg);
+        }
+      };
+    }
+
+    /** Whether any of the answer to the current exchange arrived. */
+    boolean sawBytes() {
+      return sawBytes;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+      this.ctx = ctx;
+    }
+
+    /** Arms the exchange before its request is written. */
+    CompletableFuture<Response> start(Duration timeout) {
+      CompletableFuture<Response> a = new CompletableFuture<>();
+      reusable = false;
+      sawBytes = false;
+      answer = a;
+      deadline = ctx.executor().schedule(() -> {
+        if (a.completeExceptionally(new HttpTimeoutException("the bot did not answer within " + timeout))) {
+          ctx.close();
+        }
+      }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+      return a;
+    }
+
+    boolean reusable() {
+      return reusable;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse response) {
+      CompletableFuture<Response> a = answer;
+      if (a == null || a.isDone()) {
+        ctx.close(); // an answer nobody asked for: the connection is out of step
+        return;
+      }
+      cancelDeadline();
+      reusable = HttpUtil.isKeepAlive(response) && response.decoderResult().isSuccess();
+      if (!response.decoderResult().isSuccess()) {
+        a.completeExceptionally(new IOException("unreadable answer from the bot: " + response.decoderResult().cause(),
+            response.decoderResult().cause()));
+        return;
+      }
+      a.complete(new Response(response.status().code(), ByteBufUtil.getBytes(response.content()),
+          response.headers().get(HttpHeaderNames.RETRY_AFTER)));
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+      fail(new IOException("the bot closed the connection before answering"));
+      super.channelInactive(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      if (cause instanceof TooLongFrameException) {
+        fail(new IOException("the bot's answer exceeds " + MAX_ANSWER_BYTES + " bytes", cause));
+      } else {
+        fail(cause instanceof IOException ? cause : new IOException(cause.toString(), cause));
+      }
+      ctx.close();
+    }
+
+    private void fail(Throwable cause) {
+      cancelDeadline();
+      CompletableFuture<Response> a = answer;
+      if (a != null) {
+        a.completeExceptionally(cause);
+      }
+    }
+
+    private void cancelDeadline() {
+      ScheduledFuture<?> d = deadline;
+      if (d != null) {
+        d.cancel(false);
+      }
+    }
+  }
+}
