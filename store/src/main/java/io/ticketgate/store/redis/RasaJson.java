@@ -110,17 +110,35 @@ final class RasaJson {
     if (d == 0) {
       return 1 / d < 0 ? "-0.0" : "0.0";
     }
-    BigDecimal bd = new BigDecimal(Double.toString(Math.abs(d))).stripTrailingZeros();
-    if (bd.precision() == 2) {
+    // Read the digits and the exponent off Java's text ("123.45", "1.7331234567E9", "1.0E-5"): this
+    // runs for every ticket a Rasa-compatible store writes, where a BigDecimal per call showed in profiles.
+    String text = Double.toString(Math.abs(d));
+    int e = text.indexOf('E');
+    int dot = text.indexOf('.');
+    int end = e < 0 ? text.length() : e;
+    String digits = text.substring(0, dot) + text.substring(dot + 1, end);
+    int decpt = dot + (e < 0 ? 0 : Integer.parseInt(text.substring(e + 1))); // value = 0.<digits> x 10^decpt
+    int lead = 0;
+    while (lead < digits.length() - 1 && digits.charAt(lead) == '0') {
+      lead++;
+    }
+    int trail = digits.length();
+    while (trail > lead + 1 && digits.charAt(trail - 1) == '0') {
+      trail--;
+    }
+    digits = digits.substring(lead, trail);
+    decpt -= lead;
+    if (digits.length() == 2) {
       // Java always prints two digits where one would do (4.9E-324 for Python's 5e-324); prefer one
       // digit when it reads back as the same double, as Python does.
-      BigDecimal one = bd.round(new java.math.MathContext(1, java.math.RoundingMode.HALF_EVEN));
+      BigDecimal one = new BigDecimal(new java.math.BigInteger(digits), digits.length() - decpt)
+          .round(new java.math.MathContext(1, java.math.RoundingMode.HALF_EVEN));
       if (one.doubleValue() == Math.abs(d)) {
-        bd = one.stripTrailingZeros();
+        BigDecimal stripped = one.stripTrailingZeros();
+        digits = stripped.unscaledValue().toString();
+        decpt = digits.length() - stripped.scale();
       }
     }
-    String digits = bd.unscaledValue().toString();
-    int decpt = digits.length() - bd.scale(); // value = 0.<digits> x 10^decpt
     StringBuilder sb = new StringBuilder(24);
     if (d < 0) {
       sb.append('-');
