@@ -2,6 +2,7 @@ package io.ticketgate.gateway.bot;
 
 import io.ticketgate.gateway.BotException;
 import io.ticketgate.gateway.BotRequest;
+import io.ticketgate.gateway.DeadLetterReasons;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -160,7 +161,7 @@ final class BotHttpClient implements AutoCloseable {
     } catch (InterruptedException e) {
       // Keep the flag so the gateway's loop sees it is being stopped; the message stays unprocessed.
       Thread.currentThread().interrupt();
-      throw BotException.retryable("bot_interrupted", "Interrupted while calling the bot at " + url
+      throw BotException.retryable(DeadLetterReasons.BOT_INTERRUPTED, "Interrupted while calling the bot at " + url
           + " for " + subject(request), e);
     }
     int status = response.status();
@@ -186,11 +187,11 @@ final class BotHttpClient implements AutoCloseable {
   BotException failure(Answer answer, BotRequest request) {
     int status = answer.status();
     if (fencingStatus != null && status == fencingStatus) {
-      return BotException.fenced("bot_fenced", "Bot at " + url + " refused " + subject(request) + " as fenced (HTTP "
+      return BotException.fenced(DeadLetterReasons.BOT_FENCED, "Bot at " + url + " refused " + subject(request) + " as fenced (HTTP "
           + status + "): it already accepted a higher ticket of the conversation: " + BotJson.excerpt(answer.body()),
           null);
     }
-    String reason = "bot_http_" + status;
+    String reason = DeadLetterReasons.botHttp(status);
     boolean retryable = isRetryable(status);
     String message = "Bot at " + url + " answered HTTP " + status + (retryable ? " (retryable)" : "")
         + (answer.retryAfter() == null ? "" : " asking to retry after " + seconds(answer.retryAfter()))
@@ -219,19 +220,19 @@ final class BotHttpClient implements AutoCloseable {
   /** The failure for an exchange that did not complete. */
   BotException failure(IOException e, BotRequest request) {
     if (e instanceof HttpConnectTimeoutException) {
-      return BotException.retryable("bot_unreachable", "Bot at " + url + " did not accept a connection within "
+      return BotException.retryable(DeadLetterReasons.BOT_UNREACHABLE, "Bot at " + url + " did not accept a connection within "
           + seconds(timeout) + " for " + subject(request), e);
     }
     if (e instanceof HttpTimeoutException) {
-      return BotException.retryable("bot_timeout", "Bot at " + url + " did not answer within "
+      return BotException.retryable(DeadLetterReasons.BOT_TIMEOUT, "Bot at " + url + " did not answer within "
           + seconds(timeout) + " for " + subject(request), e);
     }
     if (causedBy(e, ConnectException.class)) {
-      return BotException.retryable("bot_unreachable", "Could not connect to the bot at " + url + " for "
+      return BotException.retryable(DeadLetterReasons.BOT_UNREACHABLE, "Could not connect to the bot at " + url + " for "
           + subject(request) + ": " + describe(e), e);
     }
     // Resets, a closed connection, a malformed status line: the exchange broke, the bot may be back soon.
-    return BotException.retryable("bot_unreachable", "Lost the connection to the bot at " + url + " for "
+    return BotException.retryable(DeadLetterReasons.BOT_UNREACHABLE, "Lost the connection to the bot at " + url + " for "
         + subject(request) + ": " + describe(e), e);
   }
 
@@ -249,14 +250,14 @@ final class BotHttpClient implements AutoCloseable {
     } else if (cause != null) {
       problem = " (" + cause + ")";
     }
-    return BotException.permanent("bot_unparseable_response", "Bot at " + url + " answered HTTP "
+    return BotException.permanent(DeadLetterReasons.BOT_UNPARSEABLE_RESPONSE, "Bot at " + url + " answered HTTP "
         + answer.status() + " for " + subject(request) + " with a body that is not " + expected
         + problem + ": " + BotJson.excerpt(answer.body()), cause);
   }
 
   /** The failure for a request that cannot be encoded; its metadata holds something JSON cannot. */
   BotException unencodable(BotRequest request, Exception e) {
-    return BotException.permanent("bot_request_unencodable", "Could not encode the request to the bot at "
+    return BotException.permanent(DeadLetterReasons.BOT_REQUEST_UNENCODABLE, "Could not encode the request to the bot at "
         + url + " for " + subject(request) + " as JSON: " + e.getMessage(), e);
   }
 

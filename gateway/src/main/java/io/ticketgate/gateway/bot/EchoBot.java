@@ -5,6 +5,7 @@ import io.ticketgate.gateway.BotException;
 import io.ticketgate.gateway.BotHandler;
 import io.ticketgate.gateway.BotReply;
 import io.ticketgate.gateway.BotRequest;
+import io.ticketgate.gateway.DeadLetterReasons;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -100,7 +101,7 @@ public final class EchoBot implements BotHandler {
         Thread.sleep(Duration.ofNanos(delay));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw BotException.retryable("bot_interrupted", "Interrupted while echoing conversation '"
+        throw BotException.retryable(DeadLetterReasons.BOT_INTERRUPTED, "Interrupted while echoing conversation '"
             + request.conversationId() + "', ticket " + request.ticket(), e);
       }
     }

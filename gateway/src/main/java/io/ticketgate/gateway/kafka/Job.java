@@ -3,6 +3,7 @@ package io.ticketgate.gateway.kafka;
 import io.ticketgate.gateway.BotException;
 import io.ticketgate.gateway.BotReply;
 import io.ticketgate.gateway.BotRequest;
+import io.ticketgate.gateway.DeadLetterReasons;
 import io.ticketgate.gateway.kafka.RecordDecoder.Message;
 import io.ticketgate.gateway.kafka.RecordDecoder.Rejected;
 import io.ticketgate.store.HeldLock;
@@ -64,7 +65,7 @@ final class Job implements Runnable {
   static final int CANCELLED = 2;
 
   /** The reason a 429 answer is dead-lettered with; its Retry-After does not hold the breaker open. */
-  private static final String RATE_LIMITED = "bot_http_429";
+  private static final String RATE_LIMITED = DeadLetterReasons.botHttp(429);
   private static final String ABANDONED_HOLD = "gave up waiting for the bot's circuit breaker (the gateway is stopping, "
       + "or the partition moved)";
   // hold: whether the job waits for the breaker; written by the job and, to abandon it, the poll thread.
@@ -520,7 +521,7 @@ final class Job implements Runnable {
           // bot's health either, so the permit goes back unjudged.
           ctx.listener().botCall(Duration.ofNanos(System.nanoTime() - start), BotCallOutcome.PERMANENT_ERROR);
           log.warn("{}: the bot handler threw {}", source(), e.toString(), e);
-          return new Outcome(null, "bot_error", e.toString(), false);
+          return new Outcome(null, DeadLetterReasons.BOT_ERROR, e.toString(), false);
         }
       } finally {
         if (!judged) {
@@ -623,7 +624,7 @@ final class Job implements Runnable {
   private boolean deadLetterAfterBug(Throwable e) {
     log.error("{}: unexpected failure; sending the record to the dead-letter topic", source(), e);
     try {
-      ctx.publisher().deadLetter(record, "internal_error", e.toString(), null);
+      ctx.publisher().deadLetter(record, DeadLetterReasons.INTERNAL_ERROR, e.toString(), null);
       return true;
     } catch (InterruptedException | RuntimeException again) {
       log.error("{}: could not dead-letter it either; it stays uncommitted and is delivered again after a restart",

@@ -2,6 +2,7 @@ package io.ticketgate.gateway.kafka;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ticketgate.gateway.DeadLetterReasons;
 import io.ticketgate.gateway.config.KafkaSettings;
 import io.ticketgate.gateway.config.KafkaSettings.ConversationIdSource;
 import java.nio.ByteBuffer;
@@ -50,24 +51,24 @@ final class RecordDecoder {
   Decoded decode(ConsumerRecord<byte[], byte[]> record) {
     byte[] value = record.value();
     if (value == null) {
-      return new Rejected("empty_value", "the record has no value (a tombstone?)");
+      return new Rejected(DeadLetterReasons.EMPTY_VALUE, "the record has no value (a tombstone?)");
     }
     if (value.length == 0) {
-      return new Rejected("empty_value", "the record's value has zero bytes");
+      return new Rejected(DeadLetterReasons.EMPTY_VALUE, "the record's value has zero bytes");
     }
     if (value.length > maxMessageBytes) {
-      return new Rejected("too_large", "the value has " + value.length + " bytes; the limit (kafka.max_message_bytes) is "
+      return new Rejected(DeadLetterReasons.TOO_LARGE, "the value has " + value.length + " bytes; the limit (kafka.max_message_bytes) is "
           + maxMessageBytes);
     }
     String text;
     try {
       text = strictUtf8(value);
     } catch (CharacterCodingException e) {
-      return new Rejected("invalid_utf8", "the value is not valid UTF-8: " + e.getMessage());
+      return new Rejected(DeadLetterReasons.INVALID_UTF8, "the value is not valid UTF-8: " + e.getMessage());
     }
     if (text.isBlank()) {
       // Nothing a bot could answer, and nothing a person typed: a client sending keep-alives or a bug.
-      return new Rejected("empty_value", "the value is only white space (" + value.length + " bytes)");
+      return new Rejected(DeadLetterReasons.EMPTY_VALUE, "the value is only white space (" + value.length + " bytes)");
     }
     String sender = null;
     Map<String, Object> metadata = Map.of();
@@ -78,24 +79,24 @@ final class RecordDecoder {
       try {
         parsed = JSON.readValue(text, Object.class);
       } catch (JsonProcessingException e) {
-        return new Rejected("malformed_json", "the value starts like JSON but does not parse: "
+        return new Rejected(DeadLetterReasons.MALFORMED_JSON, "the value starts like JSON but does not parse: "
             + e.getOriginalMessage());
       }
       if (!(parsed instanceof Map)) {
-        return new Rejected("malformed_json", "the JSON value must be an object with a \"message\" field");
+        return new Rejected(DeadLetterReasons.MALFORMED_JSON, "the JSON value must be an object with a \"message\" field");
       }
       @SuppressWarnings("unchecked")
       Map<String, Object> object = (Map<String, Object>) parsed;
       json = object;
       if (!(json.get("message") instanceof String message)) {
-        return new Rejected("malformed_json", "the JSON object has no string \"message\" field");
+        return new Rejected(DeadLetterReasons.MALFORMED_JSON, "the JSON object has no string \"message\" field");
       }
       text = message;
       sender = scalar(json.get("sender"));
       Object meta = json.get("metadata");
       if (meta != null) {
         if (!(meta instanceof Map)) {
-          return new Rejected("malformed_json", "\"metadata\" must be a JSON object");
+          return new Rejected(DeadLetterReasons.MALFORMED_JSON, "\"metadata\" must be a JSON object");
         }
         @SuppressWarnings("unchecked")
         Map<String, Object> m = (Map<String, Object>) meta;
@@ -111,7 +112,7 @@ final class RecordDecoder {
       }
     };
     if (id == null || id.isEmpty()) {
-      return new Rejected("no_conversation_id", "no conversation id in " + switch (idSource.kind()) {
+      return new Rejected(DeadLetterReasons.NO_CONVERSATION_ID, "no conversation id in " + switch (idSource.kind()) {
         case KEY -> "the record key (nor a JSON \"sender\")";
         case JSON_FIELD -> "the JSON field \"" + idSource.name() + "\"";
         case HEADER -> "the header '" + idSource.name() + "'";
