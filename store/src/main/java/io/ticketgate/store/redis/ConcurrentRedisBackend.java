@@ -138,83 +138,85 @@ final class ConcurrentRedisBackend extends RedisBackend {
       end
       """;
 
-  /**
-   * The steps of a turn, each a function of its own keys ({@code K}) and arguments ({@code A}); each
-   * script below runs one of them.
-   *
-   * <ul>
-   *   <li>{@code issue}: INCRs the counter, writes the ticket and looks where it stands, all in one
-   *       step: no number of Ticketgate's is issued without its key, and an uncontended turn costs
-   *       one round trip to take. K: counter, floor, high water, absent hash, progress mark. A:
-   *       base, expires, lifetime ms, counter TTL ms, now (seconds), grace ms. Returns {n, look...}.
-   *   <li>{@code status}: where ticket A[2] stands: {-1} when gone, else as {@link #LOOK}. K: the
-   *       ticket, floor, absent hash, progress mark. A: base, number, counter TTL ms, now (seconds),
-   *       grace ms.
-   *   <li>{@code release}: records the progress mark (when not ''), gives the ticket back and
-   *       signals whoever came after it. K: the ticket, floor, counter, high water, progress mark. A:
-   *       number, channel, message, counter TTL ms, progress. Returns {1}.
-   *   <li>{@code release_and_look}: as {@code release}, then looks where the caller's next ticket of
-   *       the conversation stands, as {@code status} would right after. When that ticket is served
-   *       nobody else can be, so no release message is published: the caller's own process serves
-   *       it without a wake-up or a second look. K: the ticket, floor, counter, high water, the next
-   *       ticket, absent hash, progress mark. A: number, channel, message, counter TTL ms, base, next
-   *       number, now (seconds), grace ms, progress.
-   *   <li>{@code release_and_issue}: as {@code release}, then issues the caller's next ticket of the
-   *       conversation, as {@code issue} would right after: a turn queued behind the released one
-   *       in the same process. Publishes the release only when someone came after the old ticket
-   *       and the new one is not served (then someone else is ahead of it, and may be waiting in
-   *       another process). K: the ticket, floor, counter, high water, absent hash, progress mark.
-   *       A: number, channel, message, counter TTL ms, base, expires, lifetime ms, now (seconds),
-   *       grace ms, progress. Returns {n, look...}.
-   * </ul>
-   */
-  private static final String STEPS = LOOK + GIVE_BACK + ISSUE_FUNCTION + """
+  /** Records the progress mark, unless it is ''. */
+  private static final String RECORD = """
       local function record(progressKey, progress, ttl)
         if progress ~= '' then redis.call('SET', progressKey, progress, 'PX', ttl) end
       end
-      local STEPS = {}
-      STEPS.issue = function(K, A)
-        return issue(K[1], K[2], K[3], K[4], A[1], A[2], A[3], A[4], tonumber(A[5]), tonumber(A[6]), K[5])
-      end
-      STEPS.status = function(K, A)
-        if redis.call('EXISTS', K[1]) == 0 then return {-1} end
-        return look(A[1], tonumber(A[2]), K[2], A[3], K[3], tonumber(A[4]), tonumber(A[5]), K[4])
-      end
-      STEPS.release = function(K, A)
-        record(K[5], A[5], A[4])
-        if giveBack(K[1], tonumber(A[1]), K[2], K[3], K[4], A[4]) then
-          redis.call('PUBLISH', A[2], A[3])
-        end
-        return {1}
-      end
-      STEPS.release_and_look = function(K, A)
-        record(K[7], A[9], A[4])
-        local after = giveBack(K[1], tonumber(A[1]), K[2], K[3], K[4], A[4])
-        local status = {-1}
-        if redis.call('EXISTS', K[5]) == 1 then
-          status = look(A[5], tonumber(A[6]), K[2], A[4], K[6], tonumber(A[7]), tonumber(A[8]), K[7])
-        end
-        if after and status[1] ~= 0 then redis.call('PUBLISH', A[2], A[3]) end
-        return status
-      end
-      STEPS.release_and_issue = function(K, A)
-        record(K[6], A[10], A[4])
-        local after = giveBack(K[1], tonumber(A[1]), K[2], K[3], K[4], A[4])
-        local status = issue(K[3], K[2], K[4], K[5], A[5], A[6], A[7], A[4], tonumber(A[8]), tonumber(A[9]), K[6])
-        if after and status[2] ~= 0 then redis.call('PUBLISH', A[2], A[3]) end
-        return status
-      end
       """;
 
-  private static final RedisConnection.Script ISSUE = step("issue");
-  private static final RedisConnection.Script STATUS = step("status");
-  private static final RedisConnection.Script RELEASE = step("release");
-  private static final RedisConnection.Script RELEASE_AND_LOOK = step("release_and_look");
-  private static final RedisConnection.Script RELEASE_AND_ISSUE = step("release_and_issue");
+  // The steps of a turn, one script each, carrying only the functions it calls: Redis runs a
+  // script's body on every call, so a function defined and not used still costs each turn.
 
-  private static RedisConnection.Script step(String name) {
-    return new RedisConnection.Script(STEPS + "return STEPS." + name + "(KEYS, ARGV)\n");
-  }
+  /**
+   * INCRs the counter, writes the ticket and looks where it stands, all in one step: no number of
+   * Ticketgate's is issued without its key, and an uncontended turn costs one round trip to take.
+   * K: counter, floor, high water, absent hash, progress mark. A: base, expires, lifetime ms,
+   * counter TTL ms, now (seconds), grace ms. Returns {n, look...}.
+   */
+  private static final RedisConnection.Script ISSUE = new RedisConnection.Script(LOOK + ISSUE_FUNCTION + """
+      return issue(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]),
+          tonumber(ARGV[6]), KEYS[5])
+      """);
+
+  /**
+   * Where ticket A[2] stands: {-1} when gone, else as {@link #LOOK}. K: the ticket, floor, absent
+   * hash, progress mark. A: base, number, counter TTL ms, now (seconds), grace ms.
+   */
+  private static final RedisConnection.Script STATUS = new RedisConnection.Script(LOOK + """
+      if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
+      return look(ARGV[1], tonumber(ARGV[2]), KEYS[2], ARGV[3], KEYS[3], tonumber(ARGV[4]), tonumber(ARGV[5]), KEYS[4])
+      """);
+
+  /**
+   * Records the progress mark (when not ''), gives the ticket back and signals whoever came after
+   * it. K: the ticket, floor, counter, high water, progress mark. A: number, channel, message,
+   * counter TTL ms, progress. Returns {1}.
+   */
+  private static final RedisConnection.Script RELEASE = new RedisConnection.Script(GIVE_BACK + RECORD + """
+      record(KEYS[5], ARGV[5], ARGV[4])
+      if giveBack(KEYS[1], tonumber(ARGV[1]), KEYS[2], KEYS[3], KEYS[4], ARGV[4]) then
+        redis.call('PUBLISH', ARGV[2], ARGV[3])
+      end
+      return {1}
+      """);
+
+  /**
+   * As {@link #RELEASE}, then looks where the caller's next ticket of the conversation stands, as
+   * {@link #STATUS} would right after. When that ticket is served nobody else can be, so no release
+   * message is published: the caller's own process serves it without a wake-up or a second look.
+   * K: the ticket, floor, counter, high water, the next ticket, absent hash, progress mark. A:
+   * number, channel, message, counter TTL ms, base, next number, now (seconds), grace ms, progress.
+   */
+  private static final RedisConnection.Script RELEASE_AND_LOOK = new RedisConnection.Script(LOOK + GIVE_BACK + RECORD
+      + """
+      record(KEYS[7], ARGV[9], ARGV[4])
+      local after = giveBack(KEYS[1], tonumber(ARGV[1]), KEYS[2], KEYS[3], KEYS[4], ARGV[4])
+      local status = {-1}
+      if redis.call('EXISTS', KEYS[5]) == 1 then
+        status = look(ARGV[5], tonumber(ARGV[6]), KEYS[2], ARGV[4], KEYS[6], tonumber(ARGV[7]), tonumber(ARGV[8]), KEYS[7])
+      end
+      if after and status[1] ~= 0 then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
+      return status
+      """);
+
+  /**
+   * As {@link #RELEASE}, then issues the caller's next ticket of the conversation, as
+   * {@link #ISSUE} would right after: a turn queued behind the released one in the same process.
+   * Publishes the release only when someone came after the old ticket and the new one is not served
+   * (then someone else is ahead of it, and may be waiting in another process). K: the ticket,
+   * floor, counter, high water, absent hash, progress mark. A: number, channel, message, counter TTL
+   * ms, base, expires, lifetime ms, now (seconds), grace ms, progress. Returns {n, look...}.
+   */
+  private static final RedisConnection.Script RELEASE_AND_ISSUE = new RedisConnection.Script(LOOK + GIVE_BACK
+      + ISSUE_FUNCTION + RECORD + """
+      record(KEYS[6], ARGV[10], ARGV[4])
+      local after = giveBack(KEYS[1], tonumber(ARGV[1]), KEYS[2], KEYS[3], KEYS[4], ARGV[4])
+      local status = issue(KEYS[3], KEYS[2], KEYS[4], KEYS[5], ARGV[5], ARGV[6], ARGV[7], ARGV[4], tonumber(ARGV[8]),
+          tonumber(ARGV[9]), KEYS[6])
+      if after and status[2] ~= 0 then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
+      return status
+      """);
 
   /** The ticket values from the floor (0 when unknown: a saved lock may hold ticket 0) to the last issued number. */
   private static final RedisConnection.Script LIVE = new RedisConnection.Script("""
