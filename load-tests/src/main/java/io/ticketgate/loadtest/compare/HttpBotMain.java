@@ -1,5 +1,6 @@
 package io.ticketgate.loadtest.compare;
 
+import io.ticketgate.loadtest.HttpBotServer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -82,7 +83,7 @@ public final class HttpBotMain {
     }
     DispatchLogs.Writer log = DispatchLogs.open(options.dispatchLog());
     HttpBotServer bot = HttpBotServer.start(options.latencyMillis(), options.fencing(), options.requireTicket(),
-        options.threads(), options.port(), (conversation, seq, ticket, start, end, accepted) ->
+        options.threads(), options.port(), (conversation, seq, ticket, replica, start, end, accepted) ->
             log.write(conversation, seq, ticket, ArmRuntime.epochMicros(start), ArmRuntime.epochMicros(end), accepted));
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       bot.close();

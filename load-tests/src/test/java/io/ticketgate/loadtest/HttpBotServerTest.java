@@ -1,4 +1,4 @@
-package io.ticketgate.loadtest.compare;
+package io.ticketgate.loadtest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,7 +7,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -31,7 +30,7 @@ class HttpBotServerTest {
 
   private HttpBotServer start(long latencyMillis, boolean fencing, boolean requireTicket, int threads) {
     bot = HttpBotServer.start(latencyMillis, fencing, requireTicket, threads, 0,
-        (conversation, seq, ticket, start, end, accepted) -> {
+        (conversation, seq, ticket, replica, start, end, accepted) -> {
           assertThat(end).isGreaterThanOrEqualTo(start);
           calls.add(conversation + "#" + seq + "@" + ticket + (accepted ? "" : " fenced"));
         });
@@ -140,25 +139,39 @@ class HttpBotServerTest {
   }
 
   @Test
-  void startRefusesNonsense() {
-    assertThatThrownBy(() -> HttpBotServer.start(-1, false, false, 1, 0, (c, s, t, a, b, ok) -> { }))
-        .hasMessageContaining("latency was -1 ms");
-    assertThatThrownBy(() -> HttpBotServer.start(0, false, false, 0, 0, (c, s, t, a, b, ok) -> { }))
-        .hasMessageContaining("threads was 0");
+  void withWorkersTheCallsBeyondThemWaitInLineAndTheReplicaIsRecorded() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger serving = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger most = new java.util.concurrent.atomic.AtomicInteger();
+    List<String> replicas = Collections.synchronizedList(new ArrayList<>());
+    // Each call notes itself as served while its latency runs: at most two at once with two workers.
+    bot = HttpBotServer.start(() -> {
+      most.accumulateAndGet(serving.incrementAndGet(), Math::max);
+      return 200_000_000L;
+    }, false, true, 2, 1, 0, (conversation, seq, ticket, replica, start, end, accepted) -> {
+      serving.decrementAndGet();
+      replicas.add(replica);
+    });
+    List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      answers.add(client.sendAsync(HttpRequest.newBuilder(URI.create(bot.url() + HttpBotServer.PATH))
+          .header(HttpBotServer.TICKET_HEADER, "1").header(HttpBotServer.REPLICA_HEADER, "r" + (i % 2))
+          .POST(HttpRequest.BodyPublishers.ofString("{\"sender\":\"c" + i + "\",\"message\":\"seq=1\"}")).build(),
+          HttpResponse.BodyHandlers.ofString()));
+    }
+    for (CompletableFuture<HttpResponse<String>> a : answers) {
+      assertThat(a.get().statusCode()).isEqualTo(200);
+    }
+    assertThat(most.get()).as("calls served at once").isEqualTo(2);
+    assertThat(replicas).hasSize(12).containsOnly("r0", "r1");
   }
 
   @Test
-  void theProcessOptionsAreParsedAndCheckedByName() {
-    HttpBotMain.Options o = HttpBotMain.Options.parse(new String[] {"--latency-ms", "10", "--fencing", "--threads",
-        "3", "--dispatch-log", "/tmp/x.tsv"});
-    assertThat(o).isEqualTo(new HttpBotMain.Options(10, true, false, 3, 0, Path.of("/tmp/x.tsv")));
-    assertThatThrownBy(() -> HttpBotMain.Options.parse(new String[] {"--latency-ms", "10"}))
-        .hasMessage("--dispatch-log is required");
-    assertThatThrownBy(() -> HttpBotMain.Options.parse(new String[] {"--latency-ms", "soon", "--dispatch-log", "x"}))
-        .hasMessage("--latency-ms was 'soon' but must be a whole number");
-    assertThatThrownBy(() -> HttpBotMain.Options.parse(new String[] {"--threads", "0", "--dispatch-log", "x"}))
-        .hasMessage("--threads was 0 but must be at least 1");
-    assertThatThrownBy(() -> HttpBotMain.Options.parse(new String[] {"--lag", "1"}))
-        .hasMessage("unknown option '--lag'");
+  void startRefusesNonsense() {
+    assertThatThrownBy(() -> HttpBotServer.start(-1, false, false, 1, 0, (c, s, t, r, a, b, ok) -> { }))
+        .hasMessageContaining("latency was -1 ms");
+    assertThatThrownBy(() -> HttpBotServer.start(0, false, false, 0, 0, (c, s, t, r, a, b, ok) -> { }))
+        .hasMessageContaining("threads was 0");
   }
+
+
 }

@@ -1,4 +1,4 @@
-package io.ticketgate.loadtest.compare;
+package io.ticketgate.loadtest;
 
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -37,22 +37,29 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The compare command's HTTP bot: Rasa's REST webhook ({@code POST /webhooks/rest/webhook}, answer
- * {@code [{"recipient_id": sender, "text": "echo: " + message}]}) after a fixed latency, recording
- * every call through a {@link Recorder}.
+ * The harness's bot: Rasa's REST webhook ({@code POST /webhooks/rest/webhook}, answer
+ * {@code [{"recipient_id": sender, "text": "echo: " + message}]}) after a latency drawn for each
+ * call, recording every call through a {@link Recorder}. The {@link RecordingBot} of the scenarios
+ * and the compare command's HTTP bot process ({@code compare.HttpBotMain}) both run on it.
  *
- * <p>Built so that the HTTP pass measures the caller, not the bot: Netty's HTTP/1.1 codec with
+ * <p>Built so that a load test measures the caller, not the bot: Netty's HTTP/1.1 codec with
  * keep-alive, no thread per call (a call with latency is answered by a task scheduled on its
  * connection's event loop, so thousands of calls can wait at once on two threads), and the request
- * read in one pass. {@link HttpBotMain} runs it in a process of its own, so its CPU is measured apart.
+ * read in one pass.
+ *
+ * <p>With a number of workers, at most that many calls are served at once and the others wait in
+ * line, in arrival order, as at a server with that many workers: its latency grows with the calls in
+ * flight beyond them while its throughput does not. The wait is part of the call's latency.
  *
  * <p>Like the load test's recording bot, it reads the sequence number from {@code metadata.seq}
  * (or a message text {@code seq=<n>}) and the ticket from the {@code X-Ticketgate-Ticket} header
@@ -66,8 +73,10 @@ public final class HttpBotServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HttpBotServer.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   /** Where Rasa's REST channel listens; any other path is a 404. */
-  static final String PATH = "/webhooks/rest/webhook";
+  public static final String PATH = "/webhooks/rest/webhook";
   static final String TICKET_HEADER = "X-Ticketgate-Ticket";
+  /** The header each replica's gateway.yml adds so a call can be traced to its replica. */
+  public static final String REPLICA_HEADER = "X-Loadtest-Replica";
   /** Request bodies above this are refused (413): compare messages are a few hundred bytes. */
   private static final int MAX_BODY = 1 << 20;
 
@@ -77,13 +86,14 @@ public final class HttpBotServer implements AutoCloseable {
   @FunctionalInterface
   public interface Recorder {
     /**
-     * One call: {@code ticket} -1 without one; times are {@link System#nanoTime()}; {@code accepted}
-     * false when it was refused as fenced.
+     * One call: {@code ticket} -1 without one; {@code replica} the {@value #REPLICA_HEADER} header or
+     * ""; times are {@link System#nanoTime()}; {@code accepted} false when it was refused as fenced.
      */
-    void call(String conversation, long seq, long ticket, long startNanos, long endNanos, boolean accepted);
+    void call(String conversation, long seq, long ticket, String replica, long startNanos, long endNanos,
+        boolean accepted);
   }
 
-  private final long latencyNanos;
+  private final LongSupplier latencyNanos;
   private final boolean fencing;
   private final boolean requireTicket;
   private final Recorder recorder;
@@ -93,10 +103,15 @@ public final class HttpBotServer implements AutoCloseable {
   private final LongAdder answered = new LongAdder();
   private final LongAdder fenced = new LongAdder();
   private final LongAdder malformed = new LongAdder();
+  /** At most this many calls served at once; 0 for no limit. */
+  private final int workers;
+  private final ArrayDeque<Runnable> line = new ArrayDeque<>(); // guarded by line
+  private int busy; // guarded by line
 
-  private HttpBotServer(long latencyMillis, boolean fencing, boolean requireTicket, int threads, int port,
-      Recorder recorder) {
-    this.latencyNanos = TimeUnit.MILLISECONDS.toNanos(latencyMillis);
+  private HttpBotServer(LongSupplier latencyNanos, boolean fencing, boolean requireTicket, int workers, int threads,
+      int port, Recorder recorder) {
+    this.latencyNanos = latencyNanos;
+    this.workers = workers;
     this.fencing = fencing;
     this.requireTicket = requireTicket || fencing;
     this.recorder = recorder;
@@ -124,7 +139,7 @@ public final class HttpBotServer implements AutoCloseable {
   }
 
   /**
-   * Starts the bot on loopback.
+   * Starts a bot with a fixed latency and no limit on calls at once.
    *
    * @param latencyMillis how long each call takes before its answer, at least 0
    * @param fencing refuse tickets lower than the highest accepted for the conversation
@@ -138,10 +153,30 @@ public final class HttpBotServer implements AutoCloseable {
     if (latencyMillis < 0) {
       throw new IllegalArgumentException("latency was " + latencyMillis + " ms but must be at least 0");
     }
+    long nanos = TimeUnit.MILLISECONDS.toNanos(latencyMillis);
+    return start(() -> nanos, fencing, requireTicket, 0, threads, port, recorder);
+  }
+
+  /**
+   * Starts a bot on loopback.
+   *
+   * @param latencyNanos each call's latency once it has a worker, drawn when it gets one
+   * @param fencing refuse tickets lower than the highest accepted for the conversation
+   * @param requireTicket answer 400 to a call without a ticket (fencing implies it)
+   * @param workers at most this many calls served at once, the rest waiting in line; 0 for no limit
+   * @param threads event-loop threads, at least 1
+   * @param port the port, 0 for a free one
+   * @param recorder told of every answered call
+   */
+  public static HttpBotServer start(LongSupplier latencyNanos, boolean fencing, boolean requireTicket, int workers,
+      int threads, int port, Recorder recorder) {
     if (threads < 1) {
       throw new IllegalArgumentException("threads was " + threads + " but must be at least 1");
     }
-    return new HttpBotServer(latencyMillis, fencing, requireTicket, threads, port, recorder);
+    if (workers < 0) {
+      throw new IllegalArgumentException("workers was " + workers + " but must be 0 (no limit) or more");
+    }
+    return new HttpBotServer(latencyNanos, fencing, requireTicket, workers, threads, port, recorder);
   }
 
   /** The base URL for {@code bot.url} (without the webhook path, as Rasa's). */
@@ -172,9 +207,9 @@ public final class HttpBotServer implements AutoCloseable {
   }
 
   /** What a request asks, or why it cannot be answered. */
-  private record Call(String sender, String message, long seq, long ticket, String problem) {
+  private record Call(String sender, String message, long seq, long ticket, String replica, String problem) {
     static Call bad(String problem) {
-      return new Call(null, null, -1, -1, problem);
+      return new Call(null, null, -1, -1, "", problem);
     }
   }
 
@@ -204,7 +239,8 @@ public final class HttpBotServer implements AutoCloseable {
     if (sender == null || seq < 0 || (ticket < 0 && requireTicket)) {
       return Call.bad("need sender, metadata.seq" + (requireTicket ? " and " + TICKET_HEADER : ""));
     }
-    return new Call(sender, message, seq, ticket, null);
+    String replica = request.headers().get(REPLICA_HEADER);
+    return new Call(sender, message, seq, ticket, replica == null ? "" : replica, null);
   }
 
   /** The n of a message text {@code seq=<n>}, or -1. */
@@ -260,17 +296,48 @@ public final class HttpBotServer implements AutoCloseable {
       }
       if (fencing && !admit(call.sender(), call.ticket())) {
         fenced.increment();
-        recorder.call(call.sender(), call.seq(), call.ticket(), start, System.nanoTime(), false);
+        recorder.call(call.sender(), call.seq(), call.ticket(), call.replica(), start, System.nanoTime(), false);
         respond(ctx, keepAlive, HttpResponseStatus.CONFLICT,
             error("ticket " + call.ticket() + " is fenced for " + call.sender()));
         return;
       }
-      if (latencyNanos == 0) {
+      Runnable serve = () -> serve(ctx, keepAlive, call, start);
+      if (workers == 0) {
+        serve.run();
+        return;
+      }
+      synchronized (line) {
+        if (busy == workers) {
+          line.add(serve);
+          return;
+        }
+        busy++;
+      }
+      serve.run();
+    }
+
+    /** Answers after the call's latency, on the connection's own event loop. */
+    private void serve(ChannelHandlerContext ctx, boolean keepAlive, Call call, long start) {
+      long nanos = latencyNanos.getAsLong();
+      if (nanos <= 0 && ctx.executor().inEventLoop()) {
         answer(ctx, keepAlive, call, start);
       } else {
-        // On the connection's own event loop: the answer cannot overtake an earlier one on it.
-        ctx.executor().schedule(() -> answer(ctx, keepAlive, call, start), latencyNanos, TimeUnit.NANOSECONDS);
+        // The connection's own loop: the answer cannot overtake an earlier one on it.
+        ctx.executor().schedule(() -> answer(ctx, keepAlive, call, start), Math.max(0, nanos), TimeUnit.NANOSECONDS);
       }
+    }
+
+    /** A worker is free again: the next call in line gets it. */
+    private void freeWorker() {
+      Runnable next;
+      synchronized (line) {
+        next = line.poll();
+        if (next == null) {
+          busy--;
+          return;
+        }
+      }
+      next.run();
     }
 
     private void answer(ChannelHandlerContext ctx, boolean keepAlive, Call call, long start) {
@@ -289,9 +356,12 @@ public final class HttpBotServer implements AutoCloseable {
       }
       // Recorded before the answer leaves: the caller may release the ticket as soon as it reads it,
       // and the conversation's next call must not appear to start before this one ends.
-      recorder.call(call.sender(), call.seq(), call.ticket(), start, System.nanoTime(), true);
+      recorder.call(call.sender(), call.seq(), call.ticket(), call.replica(), start, System.nanoTime(), true);
       answered.increment();
       respond(ctx, keepAlive, HttpResponseStatus.OK, body);
+      if (workers > 0) {
+        freeWorker();
+      }
     }
 
     private ByteBuf error(String message) {
