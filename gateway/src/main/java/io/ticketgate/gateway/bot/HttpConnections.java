@@ -171,6 +171,9 @@ final class HttpConnections implements AutoCloseable {
           // period does not turn into a burst of failures that opens the breaker.
         }
       }
+      if (closed) {
+        throw new IOException("the bot's HTTP client was closed during the call");
+      }
       try {
         return exchange(connect(), body, headers, callHeaders);
       } catch (StaleConnection e) {
@@ -249,7 +252,13 @@ final class HttpConnections implements AutoCloseable {
 
   /** A new connection. */
   private Channel connect() throws IOException, InterruptedException {
-    ChannelFuture connect = bootstrap.connect(host, port);
+    ChannelFuture connect;
+    try {
+      connect = bootstrap.connect(host, port);
+    } catch (RuntimeException e) {
+      // The event loops refuse new channels once close() shut them down.
+      throw new IOException("cannot connect to " + host + ":" + port + ": " + e, e);
+    }
     try {
       if (!connect.await(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS)) {
         connect.channel().close();
