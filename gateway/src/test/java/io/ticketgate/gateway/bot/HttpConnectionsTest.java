@@ -219,6 +219,33 @@ class HttpConnectionsTest {
   }
 
   @Test
+  void aCallStillOpenWhenTheClientClosesFailsAsAConnectionFailure() throws Exception {
+    // The first call answered, the second (on the kept connection) never: the close breaks it with
+    // nothing of an answer, which on a kept connection would otherwise mean "try a new one".
+    int port = server((request, before) -> before == 0 ? Behaviour.answer(200, "[]") : null, null);
+    HttpConnections c = new HttpConnections(URI.create("http://127.0.0.1:" + port + "/"), TIMEOUT, null);
+    assertThat(c.post(new byte[0], Map.of(), Map.of()).status()).isEqualTo(200);
+    java.util.concurrent.CompletableFuture<Throwable> failure = new java.util.concurrent.CompletableFuture<>();
+    Thread caller = Thread.ofVirtual().start(() -> {
+      try {
+        c.post(new byte[0], Map.of(), Map.of());
+        failure.complete(null);
+      } catch (Throwable t) {
+        failure.complete(t);
+      }
+    });
+    while (seen.size() < 2) {
+      Thread.sleep(5); // until the second request reached the server
+    }
+
+    c.close(Duration.ofMillis(50));
+
+    assertThat(failure.get(10, TimeUnit.SECONDS)).isInstanceOf(IOException.class)
+        .hasMessageContaining("closed during the call");
+    caller.join();
+  }
+
+  @Test
   void aRefusedConnectionIsAConnectException() throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
