@@ -30,23 +30,37 @@ import java.util.concurrent.CompletionStage;
 final class ConcurrentRedisBackend extends RedisBackend {
 
   /**
-   * Where ticket {@code n} stands, given its key prefix {@code base}: every number between the floor
-   * and {@code n} is checked, none is searched for. A number blocks when its ticket's {@code expires}
-   * has not passed ({@code nowSec}, the caller's clock, which also wrote Ticketgate's expiries), or
-   * when its key is absent but it is in the absent hash and its grace has not run out
-   * ({@code nowMs}, Redis's clock, the same for every replica). A value that is not a ticket blocks,
-   * so that the caller reports it. Moves the floor up to the first blocking number so the next look
-   * starts there. Returns {0, the progress mark or nil} when served, else
-   * {1, head, ahead, 1, head's value} or {1, head, ahead, 2, milliseconds until the head's grace
-   * runs out}.
+   * The names of a conversation's keys, from the two bases every step is given (ARGV[1], the
+   * ticket keys' base, and ARGV[2], the base of Ticketgate's own keys): the client sends two short
+   * strings instead of up to seven keys, which it would otherwise build and encode on every call.
+   * KEYS[1] is the ticket or counter key the step is about, declared so that a cluster client
+   * routes the step to the conversation's slot (every key of a conversation shares its hash tag).
    */
-  private static final String LOOK = """
+  private static final String KEY_NAMES = """
+      local base, state = ARGV[1], ARGV[2]
+      local counterKey, floorKey = base .. '%s', base .. '%s'
+      local highWaterKey, absentKey, progressKey = state .. '%s', state .. '%s', state .. '%s'
       local function redisMillis()
         local t = redis.call('TIME')
         return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
       end
-      local function look(base, n, floorKey, floorTtl, absentKey, nowSec, graceMs, progressKey)
-        local floor = tonumber(redis.call('GET', floorKey) or '0') or 0
+      local function num(v) return tonumber(v or '0') or 0 end
+      """.formatted(LAST_ISSUED_SUFFIX, FLOOR_SUFFIX, HIGH_WATER_SUFFIX, ABSENT_SINCE_SUFFIX, PROGRESS_SUFFIX);
+
+  /**
+   * Where ticket {@code n} stands, from {@code floor} (the floor key's value, read by the caller
+   * with whatever else it reads): every number between the floor and {@code n} is checked, none is
+   * searched for. A number blocks when its ticket's {@code expires} has not passed ({@code nowSec},
+   * the caller's clock, which also wrote Ticketgate's expiries), or when its key is absent but it
+   * is in the absent hash and its grace has not run out ({@code nowMs}, Redis's clock, the same for
+   * every replica). A value that is not a ticket blocks, so that the caller reports it. Moves the
+   * floor up to the first blocking number so the next look starts there. Returns {0, the progress
+   * mark or nil} when served ({@code progress}, when not '', is the mark this very script recorded,
+   * so it is not read back), else {1, head, ahead, 1, head's value} or {1, head, ahead, 2,
+   * milliseconds until the head's grace runs out}.
+   */
+  private static final String LOOK = """
+      local function look(n, floor, floorTtl, nowSec, graceMs, progress)
         if floor > n or floor < 0 then floor = 0 end
         local head, ahead, headKind, headInfo = -1, 0, 0, 0
         local nowMs = nil
@@ -78,31 +92,30 @@ final class ConcurrentRedisBackend extends RedisBackend {
         local newFloor = n
         if head >= 0 then newFloor = head end
         if newFloor ~= floor then redis.call('SET', floorKey, newFloor, 'PX', floorTtl) end
-        if head < 0 then return {0, redis.call('GET', progressKey)} end
-        return {1, head, ahead, headKind, headInfo}
+        if head >= 0 then return {1, head, ahead, headKind, headInfo} end
+        if progress ~= '' then return {0, progress} end
+        return {0, redis.call('GET', progressKey)}
       end
       """;
 
   /**
-   * INCRs the counter, writes the ticket and looks where it stands, all in one step: no number of
-   * Ticketgate's is issued without its key, and an uncontended turn costs one round trip to take.
-   * Before the INCR: raises a counter found below the high-water mark (a Rasa cleanup deleted it;
-   * the floor went with it, so the look starts from 0), and notes the numbers others took since the
-   * last Ticketgate issue whose keys are absent (maybe not written yet) in the absent hash.
+   * Takes the next number, writes its ticket and looks where it stands, all in one step: no number
+   * of Ticketgate's is issued without its key, and an uncontended turn costs one round trip to take.
+   * {@code hw}, {@code last} and {@code floor} are the high-water mark, the counter and the floor as
+   * the caller read them in this script. A counter found below the high-water mark (a Rasa cleanup
+   * deleted it; the floor went with it, so the look starts from 0) is raised to it first, and the
+   * numbers others took since the last Ticketgate issue whose keys are absent (maybe not written
+   * yet) are noted in the absent hash. The new number is the counter plus one, written with SET
+   * rather than INCR: the script is atomic either way, and SET sets the TTL in the same command.
    * Returns {n, look...}.
    */
   private static final String ISSUE_FUNCTION = """
-      local function issue(counterKey, floorKey, highWaterKey, absentKey, base, expires, lifetimeMs, counterTtl,
-          nowSec, graceMs, progressKey)
-        local hw = tonumber(redis.call('GET', highWaterKey) or '0') or 0
-        local last = tonumber(redis.call('GET', counterKey) or '0') or 0
+      local function issue(hw, last, floor, floorFound, expires, lifetimeMs, counterTtl, nowSec, graceMs, progress)
         local from = hw
         if last < hw then
-          redis.call('SET', counterKey, hw)
           redis.call('DEL', floorKey)
-          from = 0
+          last, floor, floorFound, from = hw, 0, false, 0
         end
-        local floor = tonumber(redis.call('GET', floorKey) or '0') or 0
         if from < floor - 1 then from = floor - 1 end
         if from < last then
           local nowMs = string.format('%.0f', redisMillis())
@@ -111,12 +124,12 @@ final class ConcurrentRedisBackend extends RedisBackend {
           end
           redis.call('PEXPIRE', absentKey, counterTtl)
         end
-        local n = redis.call('INCR', counterKey)
-        redis.call('PEXPIRE', counterKey, counterTtl)
-        redis.call('PEXPIRE', floorKey, counterTtl)
+        local n = last + 1
+        redis.call('SET', counterKey, n, 'PX', counterTtl)
+        if floorFound then redis.call('PEXPIRE', floorKey, counterTtl) end
         redis.call('SET', highWaterKey, n, 'PX', counterTtl)
         redis.call('SET', base .. n, '{"number": ' .. n .. ', "expires": ' .. expires .. '}', 'PX', lifetimeMs)
-        local status = look(base, n, floorKey, counterTtl, absentKey, nowSec, graceMs, progressKey)
+        local status = look(n, floor, counterTtl, nowSec, graceMs, progress)
         table.insert(status, 1, n)
         return status
       end
@@ -124,23 +137,27 @@ final class ConcurrentRedisBackend extends RedisBackend {
 
   /**
    * Deletes ticket {@code n}, raises the floor past it when it was the lowest, and tells whether
-   * someone came after it. The high-water mark counts as well as the counter: a Rasa cleanup may
-   * have deleted the counter.
+   * someone came after it (the high-water mark counts as well as the counter: a Rasa cleanup may
+   * have deleted the counter). Returns that, and the high-water mark, counter and floor as they now
+   * stand and whether the floor key exists, for a step that goes on in the same script.
    */
   private static final String GIVE_BACK = """
-      local function giveBack(ticketKey, n, floorKey, counterKey, highWaterKey, floorTtl)
-        redis.call('DEL', ticketKey)
-        local floor = tonumber(redis.call('GET', floorKey) or '0') or 0
-        if floor == n then redis.call('SET', floorKey, n + 1, 'PX', floorTtl) end
-        local last = tonumber(redis.call('GET', counterKey) or '0') or 0
-        local hw = tonumber(redis.call('GET', highWaterKey) or '0') or 0
-        return last > n or hw > n
+      local function giveBack(n, floorTtl)
+        redis.call('DEL', base .. n)
+        local v = redis.call('MGET', highWaterKey, counterKey, floorKey)
+        local hw, last, floor = num(v[1]), num(v[2]), num(v[3])
+        local floorFound = v[3] ~= false
+        if floor == n then
+          floor, floorFound = n + 1, true
+          redis.call('SET', floorKey, floor, 'PX', floorTtl)
+        end
+        return last > n or hw > n, hw, last, floor, floorFound
       end
       """;
 
   /** Records the progress mark, unless it is ''. */
   private static final String RECORD = """
-      local function record(progressKey, progress, ttl)
+      local function record(progress, ttl)
         if progress ~= '' then redis.call('SET', progressKey, progress, 'PX', ttl) end
       end
       """;
@@ -149,35 +166,34 @@ final class ConcurrentRedisBackend extends RedisBackend {
   // script's body on every call, so a function defined and not used still costs each turn.
 
   /**
-   * INCRs the counter, writes the ticket and looks where it stands, all in one step: no number of
-   * Ticketgate's is issued without its key, and an uncontended turn costs one round trip to take.
-   * K: counter, floor, high water, absent hash, progress mark. A: base, expires, lifetime ms,
-   * counter TTL ms, now (seconds), grace ms. Returns {n, look...}.
+   * Issues a ticket ({@link #ISSUE_FUNCTION}). K: the counter. A: base, state base, expires,
+   * lifetime ms, counter TTL ms, now (seconds), grace ms. Returns {n, look...}.
    */
-  private static final RedisConnection.Script ISSUE = new RedisConnection.Script(LOOK + ISSUE_FUNCTION + """
-      return issue(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]),
-          tonumber(ARGV[6]), KEYS[5])
+  private static final RedisConnection.Script ISSUE = new RedisConnection.Script(KEY_NAMES + LOOK + ISSUE_FUNCTION
+      + """
+      local v = redis.call('MGET', highWaterKey, counterKey, floorKey)
+      return issue(num(v[1]), num(v[2]), num(v[3]), v[3] ~= false, ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6]),
+          tonumber(ARGV[7]), '')
       """);
 
   /**
-   * Where ticket A[2] stands: {-1} when gone, else as {@link #LOOK}. K: the ticket, floor, absent
-   * hash, progress mark. A: base, number, counter TTL ms, now (seconds), grace ms.
+   * Where ticket A[3] stands: {-1} when gone, else as {@link #LOOK}. K: the ticket. A: base, state
+   * base, number, counter TTL ms, now (seconds), grace ms.
    */
-  private static final RedisConnection.Script STATUS = new RedisConnection.Script(LOOK + """
+  private static final RedisConnection.Script STATUS = new RedisConnection.Script(KEY_NAMES + LOOK + """
       if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
-      return look(ARGV[1], tonumber(ARGV[2]), KEYS[2], ARGV[3], KEYS[3], tonumber(ARGV[4]), tonumber(ARGV[5]), KEYS[4])
+      return look(tonumber(ARGV[3]), num(redis.call('GET', floorKey)), ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]), '')
       """);
 
   /**
    * Records the progress mark (when not ''), gives the ticket back and signals whoever came after
-   * it. K: the ticket, floor, counter, high water, progress mark. A: number, channel, message,
-   * counter TTL ms, progress. Returns {1}.
+   * it. K: the ticket. A: base, state base, number, channel, message, counter TTL ms, progress.
+   * Returns {1}.
    */
-  private static final RedisConnection.Script RELEASE = new RedisConnection.Script(GIVE_BACK + RECORD + """
-      record(KEYS[5], ARGV[5], ARGV[4])
-      if giveBack(KEYS[1], tonumber(ARGV[1]), KEYS[2], KEYS[3], KEYS[4], ARGV[4]) then
-        redis.call('PUBLISH', ARGV[2], ARGV[3])
-      end
+  private static final RedisConnection.Script RELEASE = new RedisConnection.Script(KEY_NAMES + GIVE_BACK + RECORD
+      + """
+      record(ARGV[7], ARGV[6])
+      if giveBack(tonumber(ARGV[3]), ARGV[6]) then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
       return {1}
       """);
 
@@ -185,18 +201,18 @@ final class ConcurrentRedisBackend extends RedisBackend {
    * As {@link #RELEASE}, then looks where the caller's next ticket of the conversation stands, as
    * {@link #STATUS} would right after. When that ticket is served nobody else can be, so no release
    * message is published: the caller's own process serves it without a wake-up or a second look.
-   * K: the ticket, floor, counter, high water, the next ticket, absent hash, progress mark. A:
-   * number, channel, message, counter TTL ms, base, next number, now (seconds), grace ms, progress.
+   * K: the ticket. A: base, state base, number, channel, message, counter TTL ms, next number, now
+   * (seconds), grace ms, progress.
    */
-  private static final RedisConnection.Script RELEASE_AND_LOOK = new RedisConnection.Script(LOOK + GIVE_BACK + RECORD
-      + """
-      record(KEYS[7], ARGV[9], ARGV[4])
-      local after = giveBack(KEYS[1], tonumber(ARGV[1]), KEYS[2], KEYS[3], KEYS[4], ARGV[4])
+  private static final RedisConnection.Script RELEASE_AND_LOOK = new RedisConnection.Script(KEY_NAMES + LOOK
+      + GIVE_BACK + RECORD + """
+      record(ARGV[10], ARGV[6])
+      local after, hw, last, floor = giveBack(tonumber(ARGV[3]), ARGV[6])
       local status = {-1}
-      if redis.call('EXISTS', KEYS[5]) == 1 then
-        status = look(ARGV[5], tonumber(ARGV[6]), KEYS[2], ARGV[4], KEYS[6], tonumber(ARGV[7]), tonumber(ARGV[8]), KEYS[7])
+      if redis.call('EXISTS', base .. ARGV[7]) == 1 then
+        status = look(tonumber(ARGV[7]), floor, ARGV[6], tonumber(ARGV[8]), tonumber(ARGV[9]), ARGV[10])
       end
-      if after and status[1] ~= 0 then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
+      if after and status[1] ~= 0 then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
       return status
       """);
 
@@ -204,17 +220,17 @@ final class ConcurrentRedisBackend extends RedisBackend {
    * As {@link #RELEASE}, then issues the caller's next ticket of the conversation, as
    * {@link #ISSUE} would right after: a turn queued behind the released one in the same process.
    * Publishes the release only when someone came after the old ticket and the new one is not served
-   * (then someone else is ahead of it, and may be waiting in another process). K: the ticket,
-   * floor, counter, high water, absent hash, progress mark. A: number, channel, message, counter TTL
-   * ms, base, expires, lifetime ms, now (seconds), grace ms, progress. Returns {n, look...}.
+   * (then someone else is ahead of it, and may be waiting in another process). K: the ticket. A:
+   * base, state base, number, channel, message, counter TTL ms, expires, lifetime ms, now (seconds),
+   * grace ms, progress. Returns {n, look...}.
    */
-  private static final RedisConnection.Script RELEASE_AND_ISSUE = new RedisConnection.Script(LOOK + GIVE_BACK
-      + ISSUE_FUNCTION + RECORD + """
-      record(KEYS[6], ARGV[10], ARGV[4])
-      local after = giveBack(KEYS[1], tonumber(ARGV[1]), KEYS[2], KEYS[3], KEYS[4], ARGV[4])
-      local status = issue(KEYS[3], KEYS[2], KEYS[4], KEYS[5], ARGV[5], ARGV[6], ARGV[7], ARGV[4], tonumber(ARGV[8]),
-          tonumber(ARGV[9]), KEYS[6])
-      if after and status[2] ~= 0 then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
+  private static final RedisConnection.Script RELEASE_AND_ISSUE = new RedisConnection.Script(KEY_NAMES + LOOK
+      + GIVE_BACK + ISSUE_FUNCTION + RECORD + """
+      record(ARGV[11], ARGV[6])
+      local after, hw, last, floor, floorFound = giveBack(tonumber(ARGV[3]), ARGV[6])
+      local status = issue(hw, last, floor, floorFound, ARGV[7], ARGV[8], ARGV[6], tonumber(ARGV[9]),
+          tonumber(ARGV[10]), ARGV[11])
+      if after and status[2] ~= 0 then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
       return status
       """);
 
@@ -281,14 +297,11 @@ final class ConcurrentRedisBackend extends RedisBackend {
   @Override
   public CompletionStage<Issued> issue(String conversationId, Duration lifetime) {
     String base = keyBase(conversationId);
-    String state = stateBase(conversationId);
     long nowMillis = clock.millis();
     double expires = nowMillis / 1000.0 + lifetime.toMillis() / 1000.0;
-    CompletionStage<Object> reply = run(ISSUE,
-        new String[] {base + LAST_ISSUED_SUFFIX, base + FLOOR_SUFFIX, state + HIGH_WATER_SUFFIX,
-            state + ABSENT_SINCE_SUFFIX, state + PROGRESS_SUFFIX},
-        base, RasaJson.pythonFloat(expires), Long.toString(Math.max(1, lifetime.toMillis())), counterTtlMillis,
-        RasaJson.pythonFloat(nowMillis / 1000.0), graceMillis);
+    CompletionStage<Object> reply = run(ISSUE, base + LAST_ISSUED_SUFFIX,
+        base, stateBase(conversationId), RasaJson.pythonFloat(expires), Long.toString(Math.max(1, lifetime.toMillis())),
+        counterTtlMillis, RasaJson.pythonFloat(nowMillis / 1000.0), graceMillis);
     return guard(conversationId, "issue a ticket", reply.thenApply(r -> issued(conversationId, list(r))));
   }
 
@@ -300,10 +313,9 @@ final class ConcurrentRedisBackend extends RedisBackend {
   @Override
   public CompletionStage<TicketStatus> look(String conversationId, int ticket) {
     String base = keyBase(conversationId);
-    String state = stateBase(conversationId);
-    CompletionStage<Object> reply = run(STATUS,
-        new String[] {base + ticket, base + FLOOR_SUFFIX, state + ABSENT_SINCE_SUFFIX, state + PROGRESS_SUFFIX},
-        base, Integer.toString(ticket), counterTtlMillis, RasaJson.pythonFloat(clock.millis() / 1000.0),
+    String number = Integer.toString(ticket);
+    CompletionStage<Object> reply = run(STATUS, base + number,
+        base, stateBase(conversationId), number, counterTtlMillis, RasaJson.pythonFloat(clock.millis() / 1000.0),
         graceMillis);
     return guard(conversationId, "look up ticket " + ticket, reply.thenApply(r -> status(conversationId, list(r))));
   }
@@ -322,11 +334,9 @@ final class ConcurrentRedisBackend extends RedisBackend {
   @Override
   public CompletionStage<Void> release(String conversationId, int ticket, String progress) {
     String base = keyBase(conversationId);
-    String state = stateBase(conversationId);
-    CompletionStage<Object> reply = run(RELEASE,
-        new String[] {base + ticket, base + FLOOR_SUFFIX, base + LAST_ISSUED_SUFFIX, state + HIGH_WATER_SUFFIX,
-            state + PROGRESS_SUFFIX},
-        Integer.toString(ticket), releaseChannel, conversationId, counterTtlMillis, orEmpty(progress));
+    String number = Integer.toString(ticket);
+    CompletionStage<Object> reply = run(RELEASE, base + number,
+        base, stateBase(conversationId), number, releaseChannel, conversationId, counterTtlMillis, orEmpty(progress));
     return guard(conversationId, "finish serving ticket " + ticket, reply.thenApply(r -> null));
   }
 
@@ -334,12 +344,10 @@ final class ConcurrentRedisBackend extends RedisBackend {
   public CompletionStage<TicketStatus> releaseAndLook(String conversationId, int ticket, int successor,
       String progress) {
     String base = keyBase(conversationId);
-    String state = stateBase(conversationId);
-    CompletionStage<Object> reply = run(RELEASE_AND_LOOK,
-        new String[] {base + ticket, base + FLOOR_SUFFIX, base + LAST_ISSUED_SUFFIX, state + HIGH_WATER_SUFFIX,
-            base + successor, state + ABSENT_SINCE_SUFFIX, state + PROGRESS_SUFFIX},
-        Integer.toString(ticket), releaseChannel, conversationId, counterTtlMillis, base, Integer.toString(successor),
-        RasaJson.pythonFloat(clock.millis() / 1000.0), graceMillis, orEmpty(progress));
+    String number = Integer.toString(ticket);
+    CompletionStage<Object> reply = run(RELEASE_AND_LOOK, base + number,
+        base, stateBase(conversationId), number, releaseChannel, conversationId, counterTtlMillis,
+        Integer.toString(successor), RasaJson.pythonFloat(clock.millis() / 1000.0), graceMillis, orEmpty(progress));
     return guard(conversationId, "finish serving ticket " + ticket, reply.thenApply(r -> {
       try {
         return status(conversationId, list(r));
@@ -354,21 +362,20 @@ final class ConcurrentRedisBackend extends RedisBackend {
   public CompletionStage<Issued> releaseAndIssue(String conversationId, int ticket, Duration lifetime,
       String progress) {
     String base = keyBase(conversationId);
-    String state = stateBase(conversationId);
+    String number = Integer.toString(ticket);
     long nowMillis = clock.millis();
     double expires = nowMillis / 1000.0 + lifetime.toMillis() / 1000.0;
-    CompletionStage<Object> reply = run(RELEASE_AND_ISSUE,
-        new String[] {base + ticket, base + FLOOR_SUFFIX, base + LAST_ISSUED_SUFFIX, state + HIGH_WATER_SUFFIX,
-            state + ABSENT_SINCE_SUFFIX, state + PROGRESS_SUFFIX},
-        Integer.toString(ticket), releaseChannel, conversationId, counterTtlMillis, base,
+    CompletionStage<Object> reply = run(RELEASE_AND_ISSUE, base + number,
+        base, stateBase(conversationId), number, releaseChannel, conversationId, counterTtlMillis,
         RasaJson.pythonFloat(expires), Long.toString(Math.max(1, lifetime.toMillis())),
         RasaJson.pythonFloat(nowMillis / 1000.0), graceMillis, orEmpty(progress));
     return guard(conversationId, "finish serving ticket " + ticket + " and issue the next",
         reply.thenApply(r -> issued(conversationId, list(r))));
   }
 
-  private CompletionStage<Object> run(RedisConnection.Script step, String[] keys, String... args) {
-    return redis.eval(step, ScriptOutputType.MULTI, keys, args);
+  /** Runs one step, declaring {@code key} (the ticket or counter the step is about) for cluster routing. */
+  private CompletionStage<Object> run(RedisConnection.Script step, String key, String... args) {
+    return redis.eval(step, ScriptOutputType.MULTI, new String[] {key}, args);
   }
 
   // ---------------------------------------------------------------- whole locks

@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -241,6 +242,31 @@ class RedisLayoutIT {
       }
       String stats = raw.info("commandstats");
       assertThat(stats).doesNotContain("cmdstat_keys:").doesNotContain("cmdstat_scan:");
+    }
+  }
+
+  /**
+   * Pins the work inside Redis of a repeated uncontended turn of the concurrent store, scripts'
+   * commands included: each command a script runs costs Redis's own CPU on every message.
+   */
+  @Test
+  void anUncontendedTurnRunsTwoScriptsOfElevenCommandsInAll() {
+    try (ConcurrentRedisLockStore store = new ConcurrentRedisLockStore(settings().build(), LockStoreOptions.defaults())) {
+      String id = newId();
+      store.lock(id).close(); // the first turn also writes the floor
+      raw.configResetstat();
+      int turns = 20;
+      for (int i = 0; i < turns; i++) {
+        store.lock(id).close();
+      }
+      Map<String, Long> calls = server.commandCalls();
+      calls.remove("config|resetstat");
+      calls.remove("info");
+      // issue: MGET (high water, counter, floor), SET counter, PEXPIRE floor, SET high water, SET
+      // ticket, GET progress; release: DEL ticket, MGET, SET floor.
+      assertThat(calls).as("commands of %d turns", turns).isEqualTo(Map.of(
+          "evalsha", 2L * turns, "mget", 2L * turns, "set", 4L * turns, "pexpire", 1L * turns,
+          "get", 1L * turns, "del", 1L * turns));
     }
   }
 
