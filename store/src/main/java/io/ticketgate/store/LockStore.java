@@ -202,13 +202,19 @@ public abstract class LockStore implements AutoCloseable {
    *     is set again)
    */
   public final HeldLock lock(String conversationId, Duration lifetime, Duration maxWait) {
-    CompletableFuture<HeldLock> turn = lockAsync(conversationId, lifetime, maxWait);
+    Checks.conversationId(conversationId);
+    Checks.positive(lifetime, "lifetime");
+    checkMaxWait(maxWait);
+    // Nothing but this thread's get() waits on the future, so the engine may complete it on the
+    // thread that served the turn instead of starting a thread to do it.
+    CompletableFuture<HeldLock> turn = engine.requestForBlockingCaller(conversationId, lifetime, maxWait).served();
     try {
       return turn.get();
     } catch (InterruptedException e) {
       turn.cancel(false);
       if (!turn.isCancelled()) {
-        // Served just as we were interrupted: give the turn back rather than leak it.
+        // Served just as we were interrupted (the future is complete, so this runs here): give the
+        // turn back rather than leak it.
         turn.thenAccept(HeldLock::close);
       }
       Thread.currentThread().interrupt();

@@ -58,6 +58,8 @@ final class Acquisition implements Renewable {
    * I/O thread nor a releasing holder.
    */
   private volatile Thread requester;
+  /** The caller only blocks on {@link #result}, so any thread may complete it ({@link TurnEngine#handOverHere}). */
+  private final boolean blockingCaller;
   private final ExpiryBound expiry;
 
   /**
@@ -75,6 +77,7 @@ final class Acquisition implements Renewable {
     this.deadlineNanos = request.maxWait == null ? Long.MAX_VALUE
         : Durations.saturatedAdd(System.nanoTime(), Durations.nanos(request.maxWait));
     this.result = request.served();
+    this.blockingCaller = request.blockingCaller;
     this.issuedTicket = request.issued();
     this.expiry = new ExpiryBound(clock, lifetime, issueRequestedAtMillis);
     request.started();
@@ -261,6 +264,8 @@ final class Acquisition implements Renewable {
     announceIssue();
     if (Thread.currentThread() == requester) {
       result.complete(held); // cannot be cancelled yet: lockAsync has not returned the future
+    } else if (blockingCaller) {
+      engine.handOverHere(result, held);
     } else {
       engine.handOver(result, held);
     }

@@ -37,7 +37,7 @@ final class RealHeldLock implements HeldLock, Renewable {
    * once.
    */
   private final AtomicReference<RealLockRequest> behind = new AtomicReference<>();
-  private static final RealLockRequest RELEASED = new RealLockRequest("released", Duration.ofMillis(1), null);
+  private static final RealLockRequest RELEASED = new RealLockRequest("released", Duration.ofMillis(1), null, false);
 
   /** The conversation's progress mark when this turn was served. */
   private final String progress;

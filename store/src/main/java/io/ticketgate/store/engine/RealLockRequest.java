@@ -24,9 +24,12 @@ final class RealLockRequest implements LockRequest {
   private final CompletableFuture<Integer> issued = new CompletableFuture<>();
   private final CompletableFuture<HeldLock> served = new CompletableFuture<>();
   private volatile boolean started;
+  /** Whether the caller only blocks on {@link #served} ({@link TurnEngine#requestForBlockingCaller}). */
+  final boolean blockingCaller;
 
-  RealLockRequest(String conversationId, Duration lifetime, Duration maxWait) {
+  RealLockRequest(String conversationId, Duration lifetime, Duration maxWait, boolean blockingCaller) {
     this.conversationId = conversationId;
+    this.blockingCaller = blockingCaller;
     this.lifetime = lifetime;
     this.maxWait = maxWait;
     this.requestedNanos = System.nanoTime();

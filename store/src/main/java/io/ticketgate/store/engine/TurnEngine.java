@@ -65,7 +65,20 @@ public final class TurnEngine implements AutoCloseable {
 
   /** Issues a ticket now and waits for it to be served, as {@code LockStore.request} promises. */
   public LockRequest request(String conversationId, Duration lifetime, Duration maxWait) {
-    RealLockRequest request = new RealLockRequest(conversationId, lifetime, maxWait);
+    RealLockRequest request = new RealLockRequest(conversationId, lifetime, maxWait, false);
+    start(request);
+    return request;
+  }
+
+  /**
+   * As {@link #request}, for a caller that only blocks on {@link LockRequest#served()} and attaches
+   * nothing to it, such as {@code LockStore.lock}: its turn is handed over on whatever thread
+   * served it, the Redis client's I/O thread included, since completing the future then runs no
+   * code but waking the caller. That saves the virtual thread {@link #handOver} starts, a thread
+   * hop on every turn that is not served at once.
+   */
+  public LockRequest requestForBlockingCaller(String conversationId, Duration lifetime, Duration maxWait) {
+    RealLockRequest request = new RealLockRequest(conversationId, lifetime, maxWait, true);
     start(request);
     return request;
   }
@@ -81,7 +94,7 @@ public final class TurnEngine implements AutoCloseable {
     if (!(ahead instanceof RealHeldLock held) || held.engine() != this) {
       throw new IllegalArgumentException("ahead must be a turn of this store but was " + ahead);
     }
-    RealLockRequest request = new RealLockRequest(held.conversationId(), lifetime, maxWait);
+    RealLockRequest request = new RealLockRequest(held.conversationId(), lifetime, maxWait, false);
     request.failIssueWhenCancelledBeforeStart();
     if (!held.queueBehind(request)) {
       start(request);
@@ -186,6 +199,17 @@ public final class TurnEngine implements AutoCloseable {
         held.close(); // cancelled while the last look ran
       }
     });
+  }
+
+  /**
+   * Completes a blocking caller's future with its turn here ({@link #requestForBlockingCaller});
+   * a turn cancelled meanwhile is given back on a virtual thread, since giving back waits for the
+   * store.
+   */
+  void handOverHere(CompletableFuture<HeldLock> result, RealHeldLock held) {
+    if (!result.complete(held)) {
+      threads.executeOrRunHere(held::close);
+    }
   }
 
   /** Issues {@code request}'s ticket now, on the caller's thread, before the request is returned to it. */
