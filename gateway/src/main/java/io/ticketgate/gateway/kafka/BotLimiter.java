@@ -14,10 +14,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * single calls, so that latencies that merely vary (a long tail) are not read as queueing.
  *
  * <ul>
- *   <li>The no-load latency is the lowest window average of the last {@link #HISTORY} windows. The
- *       limit keeps probing a little past the knee and falling back below it, so a window without
- *       queueing is always among them; an old, lower minimum is forgotten, never inflated by a
- *       drift that would let the limit creep into the queue over a long run.
+ *   <li>The no-load latency is the lowest window average since the limit last re-learnt the bot
+ *       (below). It is not forgotten as time passes: a limit that settles a little past the knee
+ *       sees every window a little queued, and a minimum over recent windows only would rise to
+ *       that queued latency, let the limit grow a step, rise again, and so creep up the queue
+ *       without end (it did, to {@code max_in_flight}, against a bot whose latency grows smoothly
+ *       with its queue). A bot that really became slower is caught by the rule after a cut.
  *   <li>It starts at {@link ConcurrencySettings#ADAPTIVE_INITIAL_LIMIT}, low enough that its first
  *       windows see the bot without a queue, and doubles per window (a slow start) until a window
  *       is slower than {@link #GROW_BELOW} times the no-load latency. From then on, while windows
@@ -44,8 +46,6 @@ final class BotLimiter {
 
   /** Calls per sample window. */
   static final int WINDOW = 50;
-  /** How many recent windows the no-load latency is the minimum of. */
-  static final int HISTORY = 20;
   /** A window this much slower than the no-load latency or less lets the limit grow. */
   static final double GROW_BELOW = 1.2;
   /** A window this much slower than the no-load latency or more makes the limit shrink. */
@@ -64,10 +64,8 @@ final class BotLimiter {
   private int windowCalls;
   private long windowRttSum;
   private int windowMaxInFlight;
-  /** The averages of the last windows, a ring; the no-load latency is their minimum. */
-  private final double[] recent = new double[HISTORY];
-  private int recentCount;
-  private int recentNext;
+  /** The lowest window average since the bot was last (re-)learnt: its latency without load. */
+  private double noLoad = Double.MAX_VALUE;
   /** Doubling per window until the first window that is slower than {@link #GROW_BELOW}. */
   private boolean slowStart = true;
   /** The previous window's average when that window cut the limit; 0 otherwise. */
@@ -192,12 +190,12 @@ final class BotLimiter {
     windowMaxInFlight = inFlight;
     if (averageBeforeCut > 0 && average > averageBeforeCut * FASTER_AFTER_CUT) {
       // Fewer calls, no faster answers: the bot is slower for everyone, not queueing ours.
-      recentCount = 0;
+      noLoad = Double.MAX_VALUE;
       slowStart = true;
     }
     averageBeforeCut = 0;
-    remember(average);
-    double ratio = average / noLoad();
+    noLoad = Math.min(noLoad, average);
+    double ratio = average / noLoad;
     if (ratio >= SHRINK_ABOVE) {
       slowStart = false;
       averageBeforeCut = average;
@@ -208,21 +206,6 @@ final class BotLimiter {
     } else if (used) {
       limit = Math.min(max, slowStart ? limit * 2 : limit + Math.max(1, Math.log10(limit)));
     }
-  }
-
-  private void remember(double average) {
-    recent[recentNext] = average;
-    recentNext = (recentNext + 1) % HISTORY;
-    recentCount = Math.min(HISTORY, recentCount + 1);
-  }
-
-  /** The lowest of the remembered window averages: the newest first, wrapping back. */
-  private double noLoad() {
-    double lowest = Double.MAX_VALUE;
-    for (int i = 1; i <= recentCount; i++) {
-      lowest = Math.min(lowest, recent[(recentNext - i + HISTORY) % HISTORY]);
-    }
-    return lowest;
   }
 
   /** The current limit; {@link Integer#MAX_VALUE} when unlimited. */

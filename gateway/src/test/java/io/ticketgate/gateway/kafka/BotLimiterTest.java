@@ -21,6 +21,15 @@ class BotLimiterTest {
     return serviceMs * MS * Math.max(1, (concurrency + workers - 1) / workers);
   }
 
+  /**
+   * A bot whose {@code workers} serve calls at once and queue the rest: its latency grows in
+   * proportion past the knee ({@code c / workers} times the service time), as a real queue's does,
+   * with no step that makes a few calls past the knee stand out.
+   */
+  private static long queueLatency(int concurrency, int workers, long serviceMs) {
+    return serviceMs * MS * Math.max(workers, concurrency) / workers;
+  }
+
   /** Runs {@code calls} calls in rounds of as many as the limit lets through at once; returns the last limit. */
   private static int simulate(BotLimiter limiter, int calls, int workers, long serviceMs, int demand)
       throws InterruptedException {
@@ -33,6 +42,11 @@ class BotLimiterTest {
    */
   private static int simulate(BotLimiter limiter, int calls, int workers, long serviceMs, int demand, long[] seen)
       throws InterruptedException {
+    return simulate(limiter, calls, workers, serviceMs, demand, seen, false);
+  }
+
+  private static int simulate(BotLimiter limiter, int calls, int workers, long serviceMs, int demand, long[] seen,
+      boolean queue) throws InterruptedException {
     int done = 0;
     long highest = 0;
     long latencySum = 0;
@@ -43,7 +57,7 @@ class BotLimiterTest {
       for (int i = 0; i < batch; i++) {
         permits[i] = limiter.acquire();
       }
-      long latency = kneeLatency(batch, workers, serviceMs);
+      long latency = queue ? queueLatency(batch, workers, serviceMs) : kneeLatency(batch, workers, serviceMs);
       for (int i = 0; i < batch; i++) {
         limiter.release(permits[i], latency, false);
       }
@@ -78,6 +92,19 @@ class BotLimiterTest {
 
     assertThat(seen[0]).as("highest limit in the second half").isBetween(50L, 75L);
     assertThat(seen[1]).as("average latency in the second half, ms").isLessThanOrEqualTo(12);
+  }
+
+  @Test
+  void anAdaptiveLimitStaysNearTheKneeOfABotWhoseLatencyGrowsSmoothlyWithItsQueue() throws InterruptedException {
+    BotLimiter limiter = new BotLimiter(ConcurrencySettings.adaptive(), 1000);
+    long[] seen = new long[2];
+
+    // A few calls past the knee add a little latency each: no window stands out, and a no-load
+    // estimate that forgot the unqueued latency would let the limit creep up the queue.
+    simulate(limiter, 1_000_000, 50, 10, 100_000, seen, true);
+
+    assertThat(seen[0]).as("highest limit in the second half").isBetween(50L, 75L);
+    assertThat(seen[1]).as("average latency in the second half, ms").isLessThanOrEqualTo(15);
   }
 
   /** A bot with a knee at 50 calls at {@code beforeMs} a call, then at {@code afterMs}: what the second run saw. */
