@@ -54,9 +54,9 @@ final class ConcurrentRedisBackend extends RedisBackend {
    * the caller's clock, which also wrote Ticketgate's expiries), or when its key is absent but it
    * is in the absent hash and its grace has not run out ({@code nowMs}, Redis's clock, the same for
    * every replica). A value that is not a ticket blocks, so that the caller reports it. Moves the
-   * floor up to the first blocking number so the next look starts there. Returns {0, the progress
-   * mark or nil} when served ({@code progress}, when not '', is the mark this very script recorded,
-   * so it is not read back), else {1, head, ahead, 1, head's value} or {1, head, ahead, 2,
+   * floor up to the first blocking number so the next look starts there. Returns {0, progress}
+   * when served ({@code progress}: the progress mark, or false when there is none, read by the
+   * caller with the floor), else {1, head, ahead, 1, head's value} or {1, head, ahead, 2,
    * milliseconds until the head's grace runs out}.
    */
   private static final String LOOK = """
@@ -93,16 +93,15 @@ final class ConcurrentRedisBackend extends RedisBackend {
         if head >= 0 then newFloor = head end
         if newFloor ~= floor then redis.call('SET', floorKey, newFloor, 'PX', floorTtl) end
         if head >= 0 then return {1, head, ahead, headKind, headInfo} end
-        if progress ~= '' then return {0, progress} end
-        return {0, redis.call('GET', progressKey)}
+        return {0, progress}
       end
       """;
 
   /**
    * Takes the next number, writes its ticket and looks where it stands, all in one step: no number
    * of Ticketgate's is issued without its key, and an uncontended turn costs one round trip to take.
-   * {@code hw}, {@code last} and {@code floor} are the high-water mark, the counter and the floor as
-   * the caller read them in this script. A counter found below the high-water mark (a Rasa cleanup
+   * {@code hw}, {@code last}, {@code floor} and {@code progress} are the high-water mark, the
+   * counter, the floor and the progress mark as the caller read them in this script. A counter found below the high-water mark (a Rasa cleanup
    * deleted it; the floor went with it, so the look starts from 0) is raised to it first, and the
    * numbers others took since the last Ticketgate issue whose keys are absent (maybe not written
    * yet) are noted in the absent hash. The new number is the counter plus one, written with SET
@@ -138,20 +137,21 @@ final class ConcurrentRedisBackend extends RedisBackend {
   /**
    * Deletes ticket {@code n}, raises the floor past it when it was the lowest, and tells whether
    * someone came after it (the high-water mark counts as well as the counter: a Rasa cleanup may
-   * have deleted the counter). Returns that, and the high-water mark, counter and floor as they now
-   * stand and whether the floor key exists, for a step that goes on in the same script.
+   * have deleted the counter). Returns that, and the high-water mark, counter, floor and progress
+   * mark as they now stand and whether the floor key exists, for a step that goes on in the same
+   * script.
    */
   private static final String GIVE_BACK = """
       local function giveBack(n, floorTtl)
         redis.call('DEL', base .. n)
-        local v = redis.call('MGET', highWaterKey, counterKey, floorKey)
+        local v = redis.call('MGET', highWaterKey, counterKey, floorKey, progressKey)
         local hw, last, floor = num(v[1]), num(v[2]), num(v[3])
         local floorFound = v[3] ~= false
         if floor == n then
           floor, floorFound = n + 1, true
           redis.call('SET', floorKey, floor, 'PX', floorTtl)
         end
-        return last > n or hw > n, hw, last, floor, floorFound
+        return last > n or hw > n, hw, last, floor, floorFound, v[4]
       end
       """;
 
@@ -171,9 +171,9 @@ final class ConcurrentRedisBackend extends RedisBackend {
    */
   private static final RedisConnection.Script ISSUE = new RedisConnection.Script(KEY_NAMES + LOOK + ISSUE_FUNCTION
       + """
-      local v = redis.call('MGET', highWaterKey, counterKey, floorKey)
+      local v = redis.call('MGET', highWaterKey, counterKey, floorKey, progressKey)
       return issue(num(v[1]), num(v[2]), num(v[3]), v[3] ~= false, ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6]),
-          tonumber(ARGV[7]), '')
+          tonumber(ARGV[7]), v[4])
       """);
 
   /**
@@ -182,7 +182,8 @@ final class ConcurrentRedisBackend extends RedisBackend {
    */
   private static final RedisConnection.Script STATUS = new RedisConnection.Script(KEY_NAMES + LOOK + """
       if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
-      return look(tonumber(ARGV[3]), num(redis.call('GET', floorKey)), ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]), '')
+      local v = redis.call('MGET', floorKey, progressKey)
+      return look(tonumber(ARGV[3]), num(v[1]), ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]), v[2])
       """);
 
   /**
@@ -207,10 +208,10 @@ final class ConcurrentRedisBackend extends RedisBackend {
   private static final RedisConnection.Script RELEASE_AND_LOOK = new RedisConnection.Script(KEY_NAMES + LOOK
       + GIVE_BACK + RECORD + """
       record(ARGV[10], ARGV[6])
-      local after, hw, last, floor = giveBack(tonumber(ARGV[3]), ARGV[6])
+      local after, hw, last, floor, floorFound, progress = giveBack(tonumber(ARGV[3]), ARGV[6])
       local status = {-1}
       if redis.call('EXISTS', base .. ARGV[7]) == 1 then
-        status = look(tonumber(ARGV[7]), floor, ARGV[6], tonumber(ARGV[8]), tonumber(ARGV[9]), ARGV[10])
+        status = look(tonumber(ARGV[7]), floor, ARGV[6], tonumber(ARGV[8]), tonumber(ARGV[9]), progress)
       end
       if after and status[1] ~= 0 then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
       return status
@@ -227,9 +228,9 @@ final class ConcurrentRedisBackend extends RedisBackend {
   private static final RedisConnection.Script RELEASE_AND_ISSUE = new RedisConnection.Script(KEY_NAMES + LOOK
       + GIVE_BACK + ISSUE_FUNCTION + RECORD + """
       record(ARGV[11], ARGV[6])
-      local after, hw, last, floor, floorFound = giveBack(tonumber(ARGV[3]), ARGV[6])
+      local after, hw, last, floor, floorFound, progress = giveBack(tonumber(ARGV[3]), ARGV[6])
       local status = issue(hw, last, floor, floorFound, ARGV[7], ARGV[8], ARGV[6], tonumber(ARGV[9]),
-          tonumber(ARGV[10]), ARGV[11])
+          tonumber(ARGV[10]), progress)
       if after and status[2] ~= 0 then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
       return status
       """);
