@@ -86,6 +86,18 @@ public interface LockBackend extends AutoCloseable {
    */
   CompletionStage<Issued> releaseAndIssue(String conversationId, int ticket, Duration lifetime, String progress);
 
+  /**
+   * Whether a conversation's ticket numbers only ever grow: a number, once issued, is never issued
+   * again, and a ticket issued later always has a higher number. Then a waiter of this process
+   * holding the number right after a released turn's is the very next in line, with no place
+   * between for anyone else, and the engine hands it the turn while the release is still on its
+   * way ({@code docs/concurrency.md}). False by default: Rasa's whole-lock numbering restarts after
+   * the last live ticket, so a number may be someone else's by the time a release lands.
+   */
+  default boolean numbersNeverReused() {
+    return false;
+  }
+
   /** The conversation's whole lock, for tools and Rasa's API; empty when it has no live ticket. */
   CompletionStage<Optional<TicketLock>> read(String conversationId);
 

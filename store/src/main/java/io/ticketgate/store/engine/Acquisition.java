@@ -58,6 +58,8 @@ final class Acquisition implements Renewable {
    * I/O thread nor a releasing holder.
    */
   private volatile Thread requester;
+  /** The turn this wait was served with, once it was. */
+  private volatile RealHeldLock servedTurn;
   /** The caller only blocks on {@link #result}, so any thread may complete it ({@link TurnEngine#handOverHere}). */
   private final boolean blockingCaller;
   private final ExpiryBound expiry;
@@ -260,6 +262,7 @@ final class Acquisition implements Renewable {
     Duration waited = Duration.ofNanos(System.nanoTime() - requestedNanos);
     RealHeldLock held = new RealHeldLock(engine, conversationId, ticket, lifetime, waited, aheadExpired(), expiry,
         progress);
+    servedTurn = held;
     engine.track(held);
     announceIssue();
     if (Thread.currentThread() == requester) {
@@ -268,6 +271,18 @@ final class Acquisition implements Renewable {
       engine.handOverHere(result, held);
     } else {
       engine.handOver(result, held);
+    }
+  }
+
+  /**
+   * The release that handed this wait its turn before the store confirmed it found the ticket not
+   * served: gone (deleted from outside), or behind a ticket that appeared below it.
+   * Another process may be served, so the turn is marked lost for its holder to see.
+   */
+  void servedWithoutTheStore() {
+    RealHeldLock held = servedTurn;
+    if (held != null) {
+      held.lost(); // which logs it
     }
   }
 

@@ -44,6 +44,11 @@ final class ObservedBackend implements LockBackend {
   }
 
   @Override
+  public boolean numbersNeverReused() {
+    return backend.numbersNeverReused();
+  }
+
+  @Override
   public CompletionStage<Issued> issue(String conversationId, Duration lifetime) {
     StoreCallObserver o = observer;
     if (o == StoreCallObserver.NONE) {

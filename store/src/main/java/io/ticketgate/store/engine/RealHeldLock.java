@@ -153,7 +153,7 @@ final class RealHeldLock implements HeldLock, Renewable {
         return;
       }
       try {
-        engine.release(conversationId, ticket, next, newProgress);
+        engine.release(conversationId, ticket, next, newProgress, progress);
       } catch (LockException e) {
         // The caller still hears of the failure; meanwhile the ticket must not block its
         // conversation for a whole lifetime once the store is back.

@@ -234,9 +234,10 @@ public final class TurnEngine implements AutoCloseable {
    *
    * @param next the request queued behind the turn, or null
    * @param progress the mark to record with the release, or null
+   * @param heldProgress the mark the turn was served with, which stays when {@code progress} is null
    * @throws LockException when the backend fails; {@code next} fails with it
    */
-  void release(String conversationId, int ticket, RealLockRequest next, String progress) {
+  void release(String conversationId, int ticket, RealLockRequest next, String progress, String heldProgress) {
     if (next != null) {
       releaseAndIssue(conversationId, ticket, next, progress);
       return;
@@ -248,6 +249,10 @@ public final class TurnEngine implements AutoCloseable {
       wake(conversationId);
       return;
     }
+    if (successor.ticket == ticket + 1 && backend.numbersNeverReused()) {
+      releaseHandingOverFirst(conversationId, ticket, successor, progress, progress != null ? progress : heldProgress);
+      return;
+    }
     TicketStatus status = Await.result(conversationId, "finish serving ticket " + ticket,
         backend.releaseAndLook(conversationId, ticket, successor.ticket, progress));
     if (status == null) {
@@ -256,6 +261,39 @@ public final class TurnEngine implements AutoCloseable {
       successor.offer(status);
       waiters.wake(conversationId, successor); // as after any release: the others look again
     }
+  }
+
+  /**
+   * Releases {@code ticket} and hands the turn to {@code successor} without waiting for the store:
+   * the successor holds the very next number and numbers are never reused, so nobody can stand
+   * between them, and once the release lands it is the lowest live ticket. The old holder has
+   * stopped (it is releasing), so handing over first lets no two holders overlap; it saves the
+   * successor a round trip to the store. The release's own answer still decides what
+   * the releasing caller hears (a failure is thrown, and the ticket is given back later, as for any
+   * release), and a successor the store does not see served then (its key was deleted from
+   * outside) is told its turn may be lost.
+   *
+   * @param mark the progress mark the successor is served with: the one recorded now, or else the
+   *     one the released turn was served with, since nobody else released in between
+   */
+  private void releaseHandingOverFirst(String conversationId, int ticket, Acquisition successor, String progress,
+      String mark) {
+    CompletionStage<TicketStatus> release = backend.releaseAndLook(conversationId, ticket, successor.ticket, progress);
+    successor.offer(TicketStatus.served(mark));
+    TicketStatus status = Await.result(conversationId, "finish serving ticket " + ticket, release);
+    if (status == null) {
+      wake(conversationId);
+      return;
+    }
+    if (status.isServed()) {
+      // Again, for a successor the hand-over found in the middle of a look: that look may have been
+      // sent before the release (the I/O thread writes its own commands ahead of those other threads
+      // queue for it), so its answer is stale, and nothing else would wake it.
+      successor.offer(status);
+    } else {
+      successor.servedWithoutTheStore();
+    }
+    waiters.wake(conversationId, successor); // as after any release: the others look again
   }
 
   /**

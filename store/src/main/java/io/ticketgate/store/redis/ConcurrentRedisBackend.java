@@ -295,6 +295,12 @@ final class ConcurrentRedisBackend extends RedisBackend {
 
   // ---------------------------------------------------------------- the steps of a turn
 
+  /** Numbers come from the counter's increments, and the high-water mark keeps them growing after a Rasa cleanup. */
+  @Override
+  public boolean numbersNeverReused() {
+    return true;
+  }
+
   @Override
   public CompletionStage<Issued> issue(String conversationId, Duration lifetime) {
     String base = keyBase(conversationId);

@@ -6,10 +6,18 @@ import io.ticketgate.store.HeldLock;
 import io.ticketgate.store.LockRequest;
 import io.ticketgate.store.LockStore;
 import io.ticketgate.store.LockStoreOptions;
+import io.ticketgate.store.TicketStatus;
+import io.ticketgate.store.testing.BackendLockStore;
+import io.ticketgate.store.testing.ForwardingBackend;
+import io.ticketgate.store.testing.Hang;
 import io.ticketgate.store.testing.RedisServerExtension;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -139,4 +147,69 @@ class HandOverIT {
     }
   }
 
+
+  /**
+   * The concurrent layout's store with its release answers held back until {@code answer} opens, so
+   * a test can see what happens before the release is confirmed.
+   */
+  private static LockStore storeWithHeldReleases(CountDownLatch answer) {
+    RedisSettings settings = RedisSettings.builder().host(REDIS.server().host()).port(REDIS.server().port()).build();
+    LockStoreOptions options = LockStoreOptions.builder().recheckInterval(Duration.ofMinutes(10)).build();
+    ConcurrentRedisBackend backend = new ConcurrentRedisBackend(settings, options.clock());
+    return new BackendLockStore(options, new ForwardingBackend(backend) {
+      @Override
+      public CompletionStage<TicketStatus> releaseAndLook(String conversationId, int ticket, int successor,
+          String progress) {
+        return inner.releaseAndLook(conversationId, ticket, successor, progress).thenApplyAsync(status -> {
+          Hang.await(answer, WAIT, "the test's go-ahead for the release's answer");
+          return status;
+        });
+      }
+    });
+  }
+
+  @Test
+  void aWaiterHoldingTheNextNumberIsHandedTheTurnBeforeTheReleaseIsConfirmed() throws Exception {
+    CountDownLatch answer = new CountDownLatch(1);
+    try (LockStore store = storeWithHeldReleases(answer)) {
+      String id = "conv-" + UUID.randomUUID();
+      HeldLock first = store.lock(id, LIFETIME, WAIT);
+      LockRequest second = store.request(id, LIFETIME, WAIT);
+      assertThat(second.issued().get(10, TimeUnit.SECONDS)).isEqualTo(first.ticket() + 1);
+      Hang.until(() -> store.waitingCount() == 1, WAIT, "the second ticket waiting");
+
+      CompletableFuture<Void> closing = CompletableFuture.runAsync(first::close);
+      HeldLock next = second.served().get(10, TimeUnit.SECONDS);
+      assertThat(closing).as("the release's answer is still held back").isNotDone();
+      assertThat(next.ticket()).isEqualTo(first.ticket() + 1);
+
+      answer.countDown();
+      closing.get(10, TimeUnit.SECONDS);
+      assertThat(next.isLost()).as("the store saw the handed-over turn served").isFalse();
+      assertThat(store.ticketStatus(id, next.ticket()).isServed()).isTrue();
+      next.close();
+    }
+  }
+
+  @Test
+  void aHandedOverTurnTheStoreDoesNotSeeServedIsMarkedLost() throws Exception {
+    CountDownLatch answer = new CountDownLatch(1);
+    answer.countDown();
+    try (LockStore store = storeWithHeldReleases(answer)) {
+      String id = "conv-" + UUID.randomUUID();
+      HeldLock first = store.lock(id, LIFETIME, WAIT);
+      LockRequest second = store.request(id, LIFETIME, WAIT);
+      int secondTicket = second.issued().get(10, TimeUnit.SECONDS);
+      Hang.until(() -> store.waitingCount() == 1, WAIT, "the second ticket waiting");
+      // Deleted from outside (a cleanup) while it waits: nobody would see this turn served.
+      List<Object> replies = REDIS.server().commands(List.of("SELECT", "1"),
+          List.of("DEL", ConcurrentRedisLockStore.DEFAULT_KEY_PREFIX + id + ":" + secondTicket));
+      assertThat(replies.get(1)).as("keys deleted").isEqualTo(1L);
+
+      first.close();
+      HeldLock next = second.served().get(10, TimeUnit.SECONDS);
+      assertThat(next.isLost()).as("the release found the successor's ticket gone").isTrue();
+      next.close();
+    }
+  }
 }

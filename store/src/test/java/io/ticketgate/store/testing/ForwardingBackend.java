@@ -29,6 +29,11 @@ public class ForwardingBackend implements LockBackend {
   }
 
   @Override
+  public boolean numbersNeverReused() {
+    return inner.numbersNeverReused();
+  }
+
+  @Override
   public CompletionStage<Issued> issue(String conversationId, Duration lifetime) {
     return inner.issue(conversationId, lifetime);
   }
