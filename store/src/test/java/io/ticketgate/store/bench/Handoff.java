@@ -24,6 +24,22 @@ interface Handoff extends AutoCloseable {
    */
   Object handOver();
 
+  /**
+   * Whether the handoffs from now on count toward {@link #servedAfterClose}: on for measured
+   * iterations only.
+   */
+  default void recording(boolean on) {}
+
+  /**
+   * A second measure of the recorded handoffs, where the client has one: from the holder's release
+   * until the waiter's future completed, on whatever thread completed it, rather than until the
+   * benchmark thread has the lock back from a release that returns only once the store confirmed
+   * it. Null when the client has none.
+   */
+  default String servedAfterClose() {
+    return null;
+  }
+
   /** Gives back the lock, cancels a pending wait and closes both clients. */
   @Override
   void close();

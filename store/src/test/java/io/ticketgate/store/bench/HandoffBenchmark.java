@@ -3,6 +3,8 @@ package io.ticketgate.store.bench;
 import io.ticketgate.store.testing.RedisServer;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.runner.IterationType;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
@@ -84,6 +86,12 @@ public class HandoffBenchmark {
     }
   }
 
+  /** Records the measured iterations' handoffs for {@link Handoff#servedAfterClose}, not the warm-up's. */
+  @Setup(Level.Iteration)
+  public void iteration(IterationParams params) {
+    handoff.recording(params.getType() == IterationType.MEASUREMENT);
+  }
+
   /** Before each sample, untimed: the other client asks for the lock and settles into waiting. */
   @Setup(Level.Invocation)
   public void queueWaiter() {
@@ -99,6 +107,10 @@ public class HandoffBenchmark {
   /** Gives back the lock, closes both clients, then stops Redis. */
   @TearDown(Level.Trial)
   public void close() {
+    String served = handoff.servedAfterClose();
+    if (served != null) {
+      System.out.println(store + ": " + served);
+    }
     try {
       handoff.close();
     } finally {

@@ -22,6 +22,12 @@ import java.util.concurrent.locks.LockSupport;
  * release also answers where the waiter stands, and no message or second look follows. It does not hold issuing
  * the waiter's ticket or the waiter's first look, which found the turn taken: {@link #queueWaiter}
  * does both before the clock starts.
+ *
+ * <p>With one instance the waiter may be handed the turn before the holder's release returns
+ * (the concurrent store does not wait for the store's confirmation when the waiter holds the next
+ * number), so the sample, which ends when the benchmark thread has both, holds the release's round
+ * trip anyway. {@link #servedAfterClose} also times each recorded handoff until the waiter's future
+ * completed: the latency the waiter sees.
  */
 final class StoreHandoff implements Handoff {
 
@@ -40,6 +46,11 @@ final class StoreHandoff implements Handoff {
   private LockStore waiterStore;
   private HeldLock held;
   private CompletableFuture<HeldLock> waiting;
+  private volatile boolean recording;
+  /** When the current waiter's future completed, by {@link System#nanoTime()}. */
+  private volatile long servedAt;
+  private long[] served = new long[1 << 16];
+  private int servedCount;
 
   /**
    * Opens the clients of {@code kind} and gives the first one the turn.
@@ -71,6 +82,7 @@ final class StoreHandoff implements Handoff {
   @Override
   public void queueWaiter() {
     waiting = waiterStore.lockAsync(HandoffBenchmark.KEY);
+    waiting.thenRun(() -> servedAt = System.nanoTime());
     if (usesRedis) {
       long deadline = System.nanoTime() + SETUP_TIMEOUT_NANOS;
       while (waiterStore.waitingCount() == 0) {
@@ -94,13 +106,40 @@ final class StoreHandoff implements Handoff {
 
   @Override
   public Object handOver() {
+    long start = System.nanoTime();
     held.close();
     HeldLock next = waiting.join();
+    if (recording) {
+      if (servedCount == served.length) {
+        served = java.util.Arrays.copyOf(served, served.length * 2);
+      }
+      served[servedCount++] = servedAt - start;
+    }
     held = next;
     LockStore previousHolder = holderStore;
     holderStore = waiterStore;
     waiterStore = previousHolder;
     return next;
+  }
+
+  @Override
+  public void recording(boolean on) {
+    recording = on;
+  }
+
+  @Override
+  public String servedAfterClose() {
+    if (servedCount == 0) {
+      return null;
+    }
+    long[] sorted = java.util.Arrays.copyOf(served, servedCount);
+    java.util.Arrays.sort(sorted);
+    return String.format("waiter served after the release began, µs: n=%d p50=%.1f p90=%.1f p99=%.1f p99.9=%.1f",
+        servedCount, at(sorted, 0.50), at(sorted, 0.90), at(sorted, 0.99), at(sorted, 0.999));
+  }
+
+  private static double at(long[] sorted, double quantile) {
+    return sorted[(int) Math.min(sorted.length - 1, Math.floor(quantile * sorted.length))] / 1_000.0;
   }
 
   @Override
