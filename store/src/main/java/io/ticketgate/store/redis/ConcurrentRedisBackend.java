@@ -101,7 +101,9 @@ final class ConcurrentRedisBackend extends RedisBackend {
    * Takes the next number, writes its ticket and looks where it stands, all in one step: no number
    * of Ticketgate's is issued without its key, and an uncontended turn costs one round trip to take.
    * {@code hw}, {@code last}, {@code floor} and {@code progress} are the high-water mark, the
-   * counter, the floor and the progress mark as the caller read them in this script. A counter found below the high-water mark (a Rasa cleanup
+   * counter, the floor and the progress mark as the caller read them in this script;
+   * {@code refreshFloor}, whether the floor key exists and its TTL was not just set: the floor must
+   * outlive the counter, or a look would check every number from 0. A counter found below the high-water mark (a Rasa cleanup
    * deleted it; the floor went with it, so the look starts from 0) is raised to it first, and the
    * numbers others took since the last Ticketgate issue whose keys are absent (maybe not written
    * yet) are noted in the absent hash. The new number is the counter plus one, written with SET
@@ -109,11 +111,11 @@ final class ConcurrentRedisBackend extends RedisBackend {
    * Returns {n, look...}.
    */
   private static final String ISSUE_FUNCTION = """
-      local function issue(hw, last, floor, floorFound, expires, lifetimeMs, counterTtl, nowSec, graceMs, progress)
+      local function issue(hw, last, floor, refreshFloor, expires, lifetimeMs, counterTtl, nowSec, graceMs, progress)
         local from = hw
         if last < hw then
           redis.call('DEL', floorKey)
-          last, floor, floorFound, from = hw, 0, false, 0
+          last, floor, refreshFloor, from = hw, 0, false, 0
         end
         if from < floor - 1 then from = floor - 1 end
         if from < last then
@@ -125,7 +127,7 @@ final class ConcurrentRedisBackend extends RedisBackend {
         end
         local n = last + 1
         redis.call('SET', counterKey, n, 'PX', counterTtl)
-        if floorFound then redis.call('PEXPIRE', floorKey, counterTtl) end
+        if refreshFloor then redis.call('PEXPIRE', floorKey, counterTtl) end
         redis.call('SET', highWaterKey, n, 'PX', counterTtl)
         redis.call('SET', base .. n, '{"number": ' .. n .. ', "expires": ' .. expires .. '}', 'PX', lifetimeMs)
         local status = look(n, floor, counterTtl, nowSec, graceMs, progress)
@@ -138,20 +140,20 @@ final class ConcurrentRedisBackend extends RedisBackend {
    * Deletes ticket {@code n}, raises the floor past it when it was the lowest, and tells whether
    * someone came after it (the high-water mark counts as well as the counter: a Rasa cleanup may
    * have deleted the counter). Returns that, and the high-water mark, counter, floor and progress
-   * mark as they now stand and whether the floor key exists, for a step that goes on in the same
-   * script.
+   * mark as they now stand and whether the floor's TTL wants refreshing (it exists and was not just
+   * set), for a step that goes on in the same script.
    */
   private static final String GIVE_BACK = """
       local function giveBack(n, floorTtl)
         redis.call('DEL', base .. n)
         local v = redis.call('MGET', highWaterKey, counterKey, floorKey, progressKey)
         local hw, last, floor = num(v[1]), num(v[2]), num(v[3])
-        local floorFound = v[3] ~= false
+        local refreshFloor = v[3] ~= false
         if floor == n then
-          floor, floorFound = n + 1, true
+          floor, refreshFloor = n + 1, false
           redis.call('SET', floorKey, floor, 'PX', floorTtl)
         end
-        return last > n or hw > n, hw, last, floor, floorFound, v[4]
+        return last > n or hw > n, hw, last, floor, refreshFloor, v[4]
       end
       """;
 
@@ -208,7 +210,7 @@ final class ConcurrentRedisBackend extends RedisBackend {
   private static final RedisConnection.Script RELEASE_AND_LOOK = new RedisConnection.Script(KEY_NAMES + LOOK
       + GIVE_BACK + RECORD + """
       record(ARGV[10], ARGV[6])
-      local after, hw, last, floor, floorFound, progress = giveBack(tonumber(ARGV[3]), ARGV[6])
+      local after, hw, last, floor, refreshFloor, progress = giveBack(tonumber(ARGV[3]), ARGV[6])
       local status = {-1}
       if redis.call('EXISTS', base .. ARGV[7]) == 1 then
         status = look(tonumber(ARGV[7]), floor, ARGV[6], tonumber(ARGV[8]), tonumber(ARGV[9]), progress)
@@ -228,8 +230,8 @@ final class ConcurrentRedisBackend extends RedisBackend {
   private static final RedisConnection.Script RELEASE_AND_ISSUE = new RedisConnection.Script(KEY_NAMES + LOOK
       + GIVE_BACK + ISSUE_FUNCTION + RECORD + """
       record(ARGV[11], ARGV[6])
-      local after, hw, last, floor, floorFound, progress = giveBack(tonumber(ARGV[3]), ARGV[6])
-      local status = issue(hw, last, floor, floorFound, ARGV[7], ARGV[8], ARGV[6], tonumber(ARGV[9]),
+      local after, hw, last, floor, refreshFloor, progress = giveBack(tonumber(ARGV[3]), ARGV[6])
+      local status = issue(hw, last, floor, refreshFloor, ARGV[7], ARGV[8], ARGV[6], tonumber(ARGV[9]),
           tonumber(ARGV[10]), progress)
       if after and status[2] ~= 0 then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
       return status

@@ -270,6 +270,37 @@ class RedisLayoutIT {
     }
   }
 
+  /**
+   * Pins the work inside Redis of a turn queued behind the one before it in the same process
+   * ({@code requestAfter}, the gateway's path for a conversation's next message): one script that
+   * releases, issues and finds the new ticket served.
+   */
+  @Test
+  void aTurnQueuedBehindTheLastRunsOneScriptOfSixCommands() throws Exception {
+    try (ConcurrentRedisLockStore store = new ConcurrentRedisLockStore(settings().build(), LockStoreOptions.defaults())) {
+      String id = newId();
+      HeldLock held = store.lock(id);
+      var warmUp = store.requestAfter(held, Duration.ofSeconds(60), null);
+      held.close();
+      held = warmUp.served().get(10, TimeUnit.SECONDS);
+      raw.configResetstat();
+      int turns = 20;
+      for (int i = 0; i < turns; i++) {
+        var next = store.requestAfter(held, Duration.ofSeconds(60), null);
+        held.close();
+        held = next.served().get(10, TimeUnit.SECONDS);
+      }
+      Map<String, Long> calls = server.commandCalls();
+      held.close();
+      calls.remove("config|resetstat");
+      calls.remove("info");
+      // DEL the old ticket, MGET (high water, counter, floor, progress), SET the floor past it, SET
+      // the counter, SET the high-water mark, SET the new ticket; the floor's TTL was just set.
+      assertThat(calls).as("commands of %d turns", turns).isEqualTo(Map.of(
+          "evalsha", 1L * turns, "del", 1L * turns, "mget", 1L * turns, "set", 4L * turns));
+    }
+  }
+
   private static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (!condition.getAsBoolean()) {
