@@ -145,6 +145,19 @@ class ComposeFilesTest {
   }
 
   @Test
+  void kafkaIsProbedByTheMountedBashScriptNotByAJvm() {
+    JsonNode kafka = services.path("kafka");
+    // KafkaHealthCheckIT runs the script against a real broker.
+    assertThat(kafka.path("healthcheck").path("test").toString())
+        .contains("/opt/healthcheck/kafka-healthcheck.sh")
+        .doesNotContain("/opt/kafka/bin");
+    assertThat(kafka.path("volumes").toString())
+        .contains("./kafka-healthcheck.sh:/opt/healthcheck/kafka-healthcheck.sh:ro");
+    assertThat(Files.isExecutable(docker.resolve("kafka-healthcheck.sh")))
+        .as("docker/kafka-healthcheck.sh is executable").isTrue();
+  }
+
+  @Test
   void everyFileTheImageCopiesFromTheContextIsInTheContext() throws IOException {
     Path root = docker.getParent();
     List<String> ignore = Files.readAllLines(root.resolve(".dockerignore")).stream()
