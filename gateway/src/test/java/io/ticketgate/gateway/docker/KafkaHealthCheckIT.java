@@ -11,8 +11,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -52,25 +50,26 @@ class KafkaHealthCheckIT {
 
   @Test
   void aServerSpeakingAnotherProtocolIsUnhealthy() throws Exception {
-    try (ServerSocket http = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      Thread answerer = Thread.ofVirtual().start(() -> answerEachConnection(http,
-          "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
-      assertThat(run("127.0.0.1", http.getLocalPort()).exit).isNotZero();
-      http.close();
-      answerer.join(TimeUnit.SECONDS.toMillis(5));
-    }
+    assertThat(runAgainstAServerAnswering(
+        "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII)).exit)
+        .isNotZero();
   }
 
   /** A Kafka-framed reply that carries an error code: not healthy either. */
   @Test
   void anErrorInTheReplyIsUnhealthy() throws Exception {
-    try (ServerSocket broken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      // size 6, correlation id 1, error 35 (UNSUPPORTED_VERSION)
-      byte[] reply = {0, 0, 0, 6, 0, 0, 0, 1, 0, 35};
-      Thread answerer = Thread.ofVirtual().start(() -> answerEachConnection(broken, reply));
-      assertThat(run("127.0.0.1", broken.getLocalPort()).exit).isNotZero();
-      broken.close();
+    // size 6, correlation id 1, error 35 (UNSUPPORTED_VERSION)
+    assertThat(runAgainstAServerAnswering(new byte[] {0, 0, 0, 6, 0, 0, 0, 1, 0, 35}).exit).isNotZero();
+  }
+
+  /** Runs the probe against a loopback server that answers every connection with {@code reply}. */
+  private static Probe runAgainstAServerAnswering(byte[] reply) throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      Thread answerer = Thread.ofVirtual().start(() -> answerEachConnection(server, reply));
+      Probe probe = run("127.0.0.1", server.getLocalPort());
+      server.close();
       answerer.join(TimeUnit.SECONDS.toMillis(5));
+      return probe;
     }
   }
 
@@ -91,8 +90,8 @@ class KafkaHealthCheckIT {
   private record Probe(int exit, String output) {}
 
   private static Probe run(String host, int port) throws Exception {
-    List<String> command = new ArrayList<>(List.of("bash", SCRIPT.toString(), host, Integer.toString(port)));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    Process p = new ProcessBuilder("bash", SCRIPT.toString(), host, Integer.toString(port))
+        .redirectErrorStream(true).start();
     String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(10, TimeUnit.SECONDS)).as("the probe ended by itself; output: %s", output).isTrue();
     return new Probe(p.exitValue(), output);
