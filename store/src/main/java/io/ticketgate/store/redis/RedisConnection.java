@@ -15,7 +15,6 @@ import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
-import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
@@ -84,10 +83,10 @@ final class RedisConnection implements AutoCloseable {
         ClusterClientOptions.Builder options = ClusterClientOptions.builder();
         configure(options, settings);
         cluster.setOptions(options.build());
-        StatefulRedisClusterConnection<String, String> conn = cluster.connect(StringCodec.UTF8);
+        StatefulRedisClusterConnection<String, String> conn = cluster.connect(Utf8Codec.INSTANCE);
         cmd = conn;
         this.async = conn.async();
-        ps = cluster.connectPubSub(StringCodec.UTF8);
+        ps = cluster.connectPubSub(Utf8Codec.INSTANCE);
       } else {
         RedisURI.Builder b;
         if (settings.deploymentMode() == RedisSettings.DeploymentMode.SENTINEL) {
@@ -108,10 +107,10 @@ final class RedisConnection implements AutoCloseable {
         ClientOptions.Builder options = ClientOptions.builder();
         configure(options, settings);
         single.setOptions(options.build());
-        StatefulRedisConnection<String, String> conn = single.connect(StringCodec.UTF8);
+        StatefulRedisConnection<String, String> conn = single.connect(Utf8Codec.INSTANCE);
         cmd = conn;
         this.async = conn.async();
-        ps = single.connectPubSub(StringCodec.UTF8);
+        ps = single.connectPubSub(Utf8Codec.INSTANCE);
       }
     } catch (RuntimeException e) {
       closeQuietly(ps);
