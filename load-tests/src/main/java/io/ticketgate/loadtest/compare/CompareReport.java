@@ -227,8 +227,8 @@ public record CompareReport(String markdown, Map<String, Object> numbers, boolea
           seq they reached in each conversation. **duplicates**: redeliveries to the bot (never a failure).
         - **Redis calls/msg**: requests the arm's lock store sent to Redis per handled message, from Redis's
           own `INFO commandstats` before and after the arm: `EVAL`/`EVALSHA` calls for concurrent_redis
-          (every issue, look and release is one script), `GET` calls for redis (every change is a read plus a
-          compare-and-set script that reads once more; every look is a read). compare.json also has the
+          (every issue, look and release is one script), `MGET` calls for redis (every change is one
+          compare-and-set script with one `MGET` inside; every look is one `MGET`). compare.json also has the
           scripts, `PUBLISH` (release messages) and every command Redis ran, those inside scripts included.
         - **CPU µs/msg**: CPU time per handled message, in total and by process: the arm's JVM (its own
           figure, from its first consumed record to done; the Parallel Consumer arm does not report one),

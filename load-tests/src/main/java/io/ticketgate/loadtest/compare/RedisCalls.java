@@ -18,8 +18,9 @@ import java.util.Map;
  *   <li>{@code concurrent_redis}: every issue, look and release is one script: round trips are the
  *       {@code EVAL}/{@code EVALSHA} calls. Keep-alive renewals (a plain {@code SET}) are left out;
  *       they come every 20 s per ticket, and an arm's tickets live for milliseconds.
- *   <li>{@code redis}: every change is a read and a compare-and-set script that reads once more,
- *       and every look is a read: round trips are the {@code GET} calls.
+ *   <li>{@code redis}: every change is a compare-and-set script that reads the lock and the
+ *       progress mark with one {@code MGET}, and every look is an {@code MGET} of its own: round
+ *       trips are the {@code MGET} calls.
  * </ul>
  *
  * @param roundTrips requests the arm's store sent to Redis, as above
@@ -72,7 +73,7 @@ public record RedisCalls(long roundTrips, long scripts, long publishes, long com
     long commands = delta.values().stream().mapToLong(Long::longValue).sum();
     long roundTrips = switch (store) {
       case "concurrent_redis" -> scripts;
-      case "redis" -> delta.getOrDefault("get", 0L);
+      case "redis" -> delta.getOrDefault("mget", 0L);
       default -> throw new IllegalArgumentException("no Redis layout called '" + store + "'");
     };
     return new RedisCalls(roundTrips, scripts, delta.getOrDefault("publish", 0L), commands);

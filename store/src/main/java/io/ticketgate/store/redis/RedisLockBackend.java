@@ -12,15 +12,19 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiFunction;
 
 /**
  * The backend of {@link RedisLockStore}: Rasa's {@code RedisLockStore} layout, each conversation's
  * whole {@link TicketLock} as one JSON value under {@code lock:<conversation_id>}.
  *
- * <p>Every change reads the value, computes the new one, and swaps it in with a compare-and-set
- * script that fails when anyone (another replica, a Rasa server) changed it meanwhile, then
- * retries, all without blocking a thread: each attempt continues when Redis answers.
+ * <p>Every change starts from the value this process last saw, computes the new one, and swaps it
+ * in with a compare-and-set script. When anyone (another replica, a Rasa server) changed the value
+ * since, or it expired, the script swaps nothing and answers what is there, and the change is
+ * computed again from that: one script per change while this process was the last to change the
+ * conversation, two when it was not, all without blocking a thread (each attempt continues when
+ * Redis answers).
  */
 final class RedisLockBackend extends RedisBackend {
 
@@ -29,31 +33,45 @@ final class RedisLockBackend extends RedisBackend {
   private static final int MAX_ATTEMPTS = 1000;
 
   /**
-   * Swaps the lock value only if it is still what the caller read; optionally publishes a release
-   * and records a progress mark. KEYS: the lock, the progress mark. ARGV: the value read ('' for
-   * none), the new value ('' deletes, ARGV[8] = 'keep' leaves it), TTL ms, channel ('' publishes
+   * Swaps the lock value only if the lock and the progress mark are still what the caller expects;
+   * optionally publishes a release and records a progress mark. Answers {1} when it swapped, else
+   * {0, lock, mark} as they are (nil when absent), so the caller tries again without a read. KEYS:
+   * the lock, the progress mark. ARGV: the expected lock ('' for none), the expected mark ('' for
+   * none), the new value ('' deletes, ARGV[9] = 'keep' leaves it), TTL ms, channel ('' publishes
    * nothing), message, progress ('' records nothing), progress TTL ms, 'keep' or ''.
    */
   private static final RedisConnection.Script COMPARE_AND_SET = new RedisConnection.Script("""
-      local current = redis.call('GET', KEYS[1])
-      if current == false then current = '' end
-      if current ~= ARGV[1] then return 0 end
-      if ARGV[8] ~= 'keep' then
-        if ARGV[2] == '' then
+      local seen = redis.call('MGET', KEYS[1], KEYS[2])
+      if (seen[1] or '') ~= ARGV[1] or (seen[2] or '') ~= ARGV[2] then return {0, seen[1], seen[2]} end
+      if ARGV[9] ~= 'keep' then
+        if ARGV[3] == '' then
           redis.call('DEL', KEYS[1])
         else
-          redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+          redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
         end
       end
-      if ARGV[6] ~= '' then redis.call('SET', KEYS[2], ARGV[6], 'PX', ARGV[7]) end
-      if ARGV[4] ~= '' then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
-      return 1
+      if ARGV[7] ~= '' then redis.call('SET', KEYS[2], ARGV[7], 'PX', ARGV[8]) end
+      if ARGV[5] ~= '' then redis.call('PUBLISH', ARGV[5], ARGV[6]) end
+      return {1}
       """);
+
+  /**
+   * Conversations this process remembers at most in {@link #seen}; beyond it a quarter is dropped.
+   * An entry holds a lock's JSON and a mark, a few hundred bytes.
+   */
+  private static final int MAX_SEEN = 16_384;
 
   /** Prefix of Ticketgate's own per-conversation keys of this layout, outside Rasa's {@code lock:}. */
   static final String STATE_KEY_PREFIX = "lock_ticketgate:";
 
   private final Clock clock;
+  /**
+   * What this process last saw of each conversation in Redis: the guess each change starts from.
+   * The compare-and-set checks it, so a stale entry costs one more script, never a wrong swap. A
+   * conversation without an entry is guessed to have no lock and no mark. Written by whichever
+   * thread saw Redis answer; a late write may put back an older value, which is only a worse guess.
+   */
+  private final ConcurrentHashMap<String, Seen> seen = new ConcurrentHashMap<>();
   /** Everything before the conversation id in Ticketgate's own keys. */
   private final String statePrefix;
   private final String progressTtlMillis;
@@ -109,8 +127,11 @@ final class RedisLockBackend extends RedisBackend {
         .mget(key(conversationId), progressKey(conversationId))
         .thenApply(values -> {
           String raw = values.get(0).getValueOrElse(null);
-          return raw == null ? TicketStatus.gone()
-              : TicketStatus.of(parse(conversationId, raw), ticket).withProgress(values.get(1).getValueOrElse(null));
+          String mark = values.get(1).getValueOrElse(null);
+          TicketStatus status = raw == null ? TicketStatus.gone()
+              : TicketStatus.of(parse(conversationId, raw), ticket).withProgress(mark);
+          remember(conversationId, new Seen(raw, mark));
+          return status;
         }));
   }
 
@@ -172,12 +193,14 @@ final class RedisLockBackend extends RedisBackend {
   @Override
   public CompletionStage<Void> write(TicketLock lock) {
     String id = lock.conversationId();
+    seen.remove(id);
     return guard(id, "save the lock", redis.async().psetex(key(id), ttlMillis(lock), RasaJson.lock(lock))
         .thenApply(ok -> null));
   }
 
   @Override
   public CompletionStage<Void> delete(String conversationId) {
+    seen.remove(conversationId);
     // Published, since waiters in other processes would otherwise notice only at their next recheck.
     return guard(conversationId, "delete the lock", redis.async().del(key(conversationId))
         .thenCompose(n -> redis.async().publish(releaseChannel, conversationId))
@@ -199,42 +222,86 @@ final class RedisLockBackend extends RedisBackend {
     }
   }
 
+  /** A conversation's lock value and progress mark as Redis had them, each null when absent. */
+  private record Seen(String raw, String progress) {
+    static final Seen NOTHING = new Seen(null, null);
+  }
+
+  private void remember(String conversationId, Seen now) {
+    if (now.raw() == null && now.progress() == null) {
+      seen.remove(conversationId);
+      return;
+    }
+    if (seen.size() >= MAX_SEEN) {
+      // Which entries go does not matter for correctness; the map's own order is as good as any.
+      int drop = MAX_SEEN / 4;
+      for (var it = seen.keySet().iterator(); it.hasNext() && drop-- > 0; ) {
+        it.next();
+        it.remove();
+      }
+    }
+    seen.put(conversationId, now);
+  }
+
   /**
-   * Read, change, compare-and-set; again when someone else wrote in between. The change sees the
-   * lock and the conversation's progress mark as it will be once the swap succeeds.
+   * Change, compare-and-set; again from what Redis answered when the lock or the mark was not what
+   * this process last saw. The change sees the lock and the conversation's progress mark as they
+   * will be once the swap succeeds.
    *
    * @param progress a mark to record with the swap, or null
    */
   private <T> CompletionStage<T> update(String conversationId, String action, String progress,
       BiFunction<TicketLock, String, Change<T>> change) {
-    return guard(conversationId, action, attempt(conversationId, action, progress, change, 0));
+    CompletionStage<T> result;
+    try {
+      result = attempt(conversationId, action, progress, change, 0, null);
+    } catch (RuntimeException e) {
+      result = CompletableFuture.failedFuture(e); // as when a later attempt fails: through the future
+    }
+    return guard(conversationId, action, result);
   }
 
+  /** @param known what Redis answered to the last attempt, or null to start from {@link #seen} */
   private <T> CompletionStage<T> attempt(String conversationId, String action, String progress,
-      BiFunction<TicketLock, String, Change<T>> change, int attempt) {
+      BiFunction<TicketLock, String, Change<T>> change, int attempt, Seen known) {
     if (attempt == MAX_ATTEMPTS) {
       return CompletableFuture.failedFuture(new LockException(conversationId, "could not " + action
           + ": the lock changed under " + MAX_ATTEMPTS + " consecutive attempts"));
     }
-    String key = key(conversationId);
-    String progressKey = progressKey(conversationId);
-    return redis.async().mget(key, progressKey).thenCompose(values -> {
-      String raw = values.get(0).getValueOrElse(null);
-      TicketLock lock = raw == null ? new TicketLock(conversationId, List.of(), clock) : parse(conversationId, raw);
-      Change<T> c = change.apply(lock, progress != null ? progress : values.get(1).getValueOrElse(null));
-      boolean lockUnchanged = !c.write || (raw == null && c.delete);
-      if (lockUnchanged && progress == null) {
+    Seen basis = known != null ? known : seen.getOrDefault(conversationId, Seen.NOTHING);
+    String raw = basis.raw();
+    TicketLock lock;
+    try {
+      lock = raw == null ? new TicketLock(conversationId, List.of(), clock) : parse(conversationId, raw);
+    } catch (LockException e) {
+      // Not a lock: forget it, so the store is asked again next time rather than failing from memory.
+      seen.remove(conversationId);
+      if (known == null) {
+        return attempt(conversationId, action, progress, change, attempt, Seen.NOTHING);
+      }
+      throw e;
+    }
+    String mark = progress != null ? progress : basis.progress();
+    Change<T> c = change.apply(lock, mark);
+    boolean lockUnchanged = !c.write || (raw == null && c.delete);
+    String next = c.delete || (raw == null && lock.tickets().isEmpty()) ? "" : RasaJson.lock(lock);
+    CompletionStage<List<Object>> swap = redis.eval(COMPARE_AND_SET, ScriptOutputType.MULTI,
+        new String[] {key(conversationId), progressKey(conversationId)}, orEmpty(raw), orEmpty(basis.progress()), next,
+        Long.toString(ttlMillis(lock)), c.publish ? releaseChannel : "", conversationId, orEmpty(progress),
+        progressTtlMillis, lockUnchanged ? "keep" : "");
+    return swap.thenCompose(reply -> {
+      if (Long.valueOf(1L).equals(reply.get(0))) {
+        remember(conversationId, new Seen(lockUnchanged ? raw : next.isEmpty() ? null : next, mark));
         return CompletableFuture.completedFuture(c.result);
       }
-      String next = c.delete || (raw == null && lock.tickets().isEmpty()) ? "" : RasaJson.lock(lock);
-      CompletionStage<Long> swap = redis.eval(COMPARE_AND_SET, ScriptOutputType.INTEGER,
-          new String[] {key, progressKey}, raw == null ? "" : raw, next, Long.toString(ttlMillis(lock)),
-          c.publish ? releaseChannel : "", conversationId, progress == null ? "" : progress, progressTtlMillis,
-          lockUnchanged ? "keep" : "");
-      return swap.thenCompose(swapped -> swapped != null && swapped == 1L
-          ? CompletableFuture.completedFuture(c.result)
-          : attempt(conversationId, action, progress, change, attempt + 1));
+      Seen actual = new Seen((String) reply.get(1), (String) reply.get(2));
+      remember(conversationId, actual);
+      return attempt(conversationId, action, progress, change, attempt + 1, actual);
     });
+  }
+
+  private static String orEmpty(String s) {
+    return s == null ? "" : s;
   }
 
   private long ttlMillis(TicketLock lock) {

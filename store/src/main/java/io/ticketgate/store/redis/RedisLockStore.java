@@ -12,9 +12,10 @@ import java.util.Map;
  * {@code <key_prefix>:lock:<conversation_id>}), tickets numbered from 0, written byte for byte as a
  * Rasa server writes it.
  *
- * <p>Unlike Rasa, every change is atomic: the store reads the value, computes the new one, and
- * swaps it in with a compare-and-set script that fails when anyone (another replica, a Rasa server)
- * changed it meanwhile, then retries. Two processes issuing at the same instant never get the same
+ * <p>Unlike Rasa, every change is atomic: the store computes the new value from the one it last
+ * saw and swaps it in with a compare-and-set script, which swaps nothing when anyone (another
+ * replica, a Rasa server) changed it since and answers what is there, and the store computes again
+ * from that. Two processes issuing at the same instant never get the same
  * number. Each write also sets a TTL a minute past the last ticket's expiry, so a crashed process
  * leaves no key behind forever.
  *

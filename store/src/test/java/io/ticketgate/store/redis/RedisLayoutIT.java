@@ -1,12 +1,15 @@
 package io.ticketgate.store.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.ticketgate.store.HeldLock;
+import io.ticketgate.store.LockException;
+import io.ticketgate.store.LockStore;
 import io.ticketgate.store.LockStoreOptions;
 import io.ticketgate.store.testing.RedisServer;
 import java.time.Clock;
@@ -88,6 +91,29 @@ class RedisLayoutIT {
         assertThat(raw.exists("lock:" + id)).isZero();
       }
       assertThat(raw.exists("tenant7:lock:" + id)).as("deleted when nobody waits").isZero();
+    }
+  }
+
+  /**
+   * A value under the lock key that is not a lock fails each turn with a message naming the key,
+   * also once this process has seen it, and the store works again as soon as the key is fixed: what
+   * the store remembers of a conversation never stands in for asking Redis.
+   */
+  @Test
+  void redisStoreNamesAValueThatIsNotALockAndRecoversOnceItIsGone() {
+    try (RedisLockStore store = new RedisLockStore(settings().build(), LockStoreOptions.defaults())) {
+      String id = newId();
+      store.lock(id).close();
+      raw.set("lock:" + id, "not a lock");
+      for (int i = 0; i < 2; i++) {
+        assertThatThrownBy(() -> store.lock(id, Duration.ofSeconds(60), Duration.ofSeconds(5)))
+            .isInstanceOf(LockException.class)
+            .hasMessageContaining("lock:" + id).hasMessageContaining("does not hold a ticket lock");
+      }
+      raw.del("lock:" + id);
+      try (HeldLock held = store.lock(id, Duration.ofSeconds(60), Duration.ofSeconds(5))) {
+        assertThat(held.ticket()).isZero();
+      }
     }
   }
 
@@ -245,6 +271,8 @@ class RedisLayoutIT {
     }
   }
 
+  private static final int TURNS = 20;
+
   /**
    * Pins the work inside Redis of a repeated uncontended turn of the concurrent store, scripts'
    * commands included: each command a script runs costs Redis's own CPU on every message.
@@ -252,21 +280,11 @@ class RedisLayoutIT {
   @Test
   void anUncontendedTurnRunsTwoScriptsOfTenCommandsInAll() {
     try (ConcurrentRedisLockStore store = new ConcurrentRedisLockStore(settings().build(), LockStoreOptions.defaults())) {
-      String id = newId();
-      store.lock(id).close(); // the first turn also writes the floor
-      raw.configResetstat();
-      int turns = 20;
-      for (int i = 0; i < turns; i++) {
-        store.lock(id).close();
-      }
-      Map<String, Long> calls = server.commandCalls();
-      calls.remove("config|resetstat");
-      calls.remove("info");
       // issue: MGET (high water, counter, floor, progress), SET counter, PEXPIRE floor, SET high
       // water, SET ticket; release: DEL ticket, MGET, SET floor.
-      assertThat(calls).as("commands of %d turns", turns).isEqualTo(Map.of(
-          "evalsha", 2L * turns, "mget", 2L * turns, "set", 4L * turns, "pexpire", 1L * turns,
-          "del", 1L * turns));
+      assertThat(uncontendedTurns(store)).as("commands of %d turns", TURNS).isEqualTo(Map.of(
+          "evalsha", 2L * TURNS, "mget", 2L * TURNS, "set", 4L * TURNS, "pexpire", 1L * TURNS,
+          "del", 1L * TURNS));
     }
   }
 
@@ -278,27 +296,72 @@ class RedisLayoutIT {
   @Test
   void aTurnQueuedBehindTheLastRunsOneScriptOfSixCommands() throws Exception {
     try (ConcurrentRedisLockStore store = new ConcurrentRedisLockStore(settings().build(), LockStoreOptions.defaults())) {
-      String id = newId();
-      HeldLock held = store.lock(id);
-      var warmUp = store.requestAfter(held, Duration.ofSeconds(60), null);
-      held.close();
-      held = warmUp.served().get(10, TimeUnit.SECONDS);
-      raw.configResetstat();
-      int turns = 20;
-      for (int i = 0; i < turns; i++) {
-        var next = store.requestAfter(held, Duration.ofSeconds(60), null);
-        held.close();
-        held = next.served().get(10, TimeUnit.SECONDS);
-      }
-      Map<String, Long> calls = server.commandCalls();
-      held.close();
-      calls.remove("config|resetstat");
-      calls.remove("info");
       // DEL the old ticket, MGET (high water, counter, floor, progress), SET the floor past it, SET
       // the counter, SET the high-water mark, SET the new ticket; the floor's TTL was just set.
-      assertThat(calls).as("commands of %d turns", turns).isEqualTo(Map.of(
-          "evalsha", 1L * turns, "del", 1L * turns, "mget", 1L * turns, "set", 4L * turns));
+      assertThat(queuedTurns(store)).as("commands of %d turns", TURNS).isEqualTo(Map.of(
+          "evalsha", 1L * TURNS, "del", 1L * TURNS, "mget", 1L * TURNS, "set", 4L * TURNS));
     }
+  }
+
+  /**
+   * Pins the Redis work of a repeated uncontended turn of the whole-lock store: each change is one
+   * compare-and-set script against the value this process last saw, with no read before it.
+   */
+  @Test
+  void aWholeLockTurnRunsTwoScriptsAndNoReadOutsideThem() {
+    try (RedisLockStore store = new RedisLockStore(settings().build(), LockStoreOptions.defaults())) {
+      // issue: MGET (lock, progress) and SET inside the script; release: MGET and DEL inside it.
+      assertThat(uncontendedTurns(store)).as("commands of %d turns", TURNS).isEqualTo(Map.of(
+          "evalsha", 2L * TURNS, "mget", 2L * TURNS, "set", 1L * TURNS, "del", 1L * TURNS));
+    }
+  }
+
+  /**
+   * The whole-lock store's turn queued behind the one before it in the same process: the release
+   * and the issue are one compare-and-set script.
+   */
+  @Test
+  void aWholeLockTurnQueuedBehindTheLastRunsOneScript() throws Exception {
+    try (RedisLockStore store = new RedisLockStore(settings().build(), LockStoreOptions.defaults())) {
+      assertThat(queuedTurns(store)).as("commands of %d turns", TURNS).isEqualTo(Map.of(
+          "evalsha", 1L * TURNS, "mget", 1L * TURNS, "set", 1L * TURNS));
+    }
+  }
+
+  /** The commands Redis ran for {@link #TURNS} turns of one conversation, each taken and given back. */
+  private static Map<String, Long> uncontendedTurns(LockStore store) {
+    String id = newId();
+    store.lock(id).close(); // the first turn also writes what later ones find (the floor, the lock last seen)
+    raw.configResetstat();
+    for (int i = 0; i < TURNS; i++) {
+      store.lock(id).close();
+    }
+    return commandCalls();
+  }
+
+  /** The commands Redis ran for {@link #TURNS} turns, each requested behind the one before it. */
+  private static Map<String, Long> queuedTurns(LockStore store) throws Exception {
+    HeldLock held = store.lock(newId());
+    var warmUp = store.requestAfter(held, Duration.ofSeconds(60), null);
+    held.close();
+    held = warmUp.served().get(10, TimeUnit.SECONDS);
+    raw.configResetstat();
+    for (int i = 0; i < TURNS; i++) {
+      var next = store.requestAfter(held, Duration.ofSeconds(60), null);
+      held.close();
+      held = next.served().get(10, TimeUnit.SECONDS);
+    }
+    Map<String, Long> calls = commandCalls();
+    held.close();
+    return calls;
+  }
+
+  /** Calls per command since the last reset, the test's own left out. */
+  private static Map<String, Long> commandCalls() {
+    Map<String, Long> calls = server.commandCalls();
+    calls.remove("config|resetstat");
+    calls.remove("info");
+    return calls;
   }
 
   private static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {
