@@ -31,4 +31,24 @@ public interface LockRequest {
   default boolean cancel() {
     return served().cancel(false);
   }
+
+  /**
+   * Which thread completes {@link #served()} when the turn comes after the request returned (a
+   * turn served at once completes it on the caller's thread either way).
+   */
+  enum Completion {
+    /**
+     * A virtual thread the store starts for it, so dependents attached with {@code thenApply},
+     * {@code thenAccept} and the like may block, even on the store. The default.
+     */
+    OWN_THREAD,
+    /**
+     * Whichever thread found the turn served: the Redis client's I/O thread, or the thread of the
+     * holder that released the turn before. For callers that only block on the future ({@code get},
+     * {@code join}) or attach dependents that return at once and never block: a dependent that
+     * blocks there stalls the store's other conversations, or the releasing holder. Saves starting
+     * a thread and one thread hop per turn; {@link LockStore#lock} waits this way.
+     */
+    SERVING_THREAD
+  }
 }

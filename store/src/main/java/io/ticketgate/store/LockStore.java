@@ -207,7 +207,7 @@ public abstract class LockStore implements AutoCloseable {
     checkMaxWait(maxWait);
     // Nothing but this thread's get() waits on the future, so the engine may complete it on the
     // thread that served the turn instead of starting a thread to do it.
-    CompletableFuture<HeldLock> turn = engine.requestForBlockingCaller(conversationId, lifetime, maxWait).served();
+    CompletableFuture<HeldLock> turn = engine.request(conversationId, lifetime, maxWait, true).served();
     try {
       return turn.get();
     } catch (InterruptedException e) {
@@ -250,10 +250,23 @@ public abstract class LockStore implements AutoCloseable {
    * @param maxWait the longest to wait from now, or null to wait as long as the ticket lives
    */
   public final LockRequest request(String conversationId, Duration lifetime, Duration maxWait) {
+    return request(conversationId, lifetime, maxWait, LockRequest.Completion.OWN_THREAD);
+  }
+
+  /**
+   * {@link #request(String, Duration, Duration)}, saying which thread completes the request's
+   * {@link LockRequest#served() served} future.
+   *
+   * @param completion {@link LockRequest.Completion#SERVING_THREAD} for a caller that only blocks
+   *     on the future or attaches nothing that blocks
+   */
+  public final LockRequest request(String conversationId, Duration lifetime, Duration maxWait,
+      LockRequest.Completion completion) {
     Checks.conversationId(conversationId);
     Checks.positive(lifetime, "lifetime");
     checkMaxWait(maxWait);
-    return engine.request(conversationId, lifetime, maxWait);
+    Objects.requireNonNull(completion, "completion");
+    return engine.request(conversationId, lifetime, maxWait, completion == LockRequest.Completion.SERVING_THREAD);
   }
 
   private static void checkMaxWait(Duration maxWait) {
@@ -283,10 +296,20 @@ public abstract class LockStore implements AutoCloseable {
    * @throws IllegalStateException when another request is already queued behind {@code ahead}
    */
   public final LockRequest requestAfter(HeldLock ahead, Duration lifetime, Duration maxWait) {
+    return requestAfter(ahead, lifetime, maxWait, LockRequest.Completion.OWN_THREAD);
+  }
+
+  /**
+   * {@link #requestAfter(HeldLock, Duration, Duration)}, saying which thread completes the
+   * request's {@link LockRequest#served() served} future; see {@link LockRequest.Completion}.
+   */
+  public final LockRequest requestAfter(HeldLock ahead, Duration lifetime, Duration maxWait,
+      LockRequest.Completion completion) {
     Objects.requireNonNull(ahead, "ahead");
     Checks.positive(lifetime, "lifetime");
     checkMaxWait(maxWait);
-    return engine.requestAfter(ahead, lifetime, maxWait);
+    Objects.requireNonNull(completion, "completion");
+    return engine.requestAfter(ahead, lifetime, maxWait, completion == LockRequest.Completion.SERVING_THREAD);
   }
 
   /**

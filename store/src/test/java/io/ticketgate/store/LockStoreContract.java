@@ -675,6 +675,34 @@ public abstract class LockStoreContract {
     assertThat(store.isSomeoneWaiting(conv)).isFalse();
   }
 
+  /**
+   * Requests that take their turn on the serving thread wait and are served like any other, behind
+   * a held turn and queued behind one; only the thread that completes their future differs.
+   */
+  @Test
+  void requestsTakingTheirTurnOnTheServingThreadAreServedInOrder() {
+    LockStore store = store(eventDrivenOptions());
+    String conv = newConversationId();
+    HeldLock holder = store.lock(conv, LONG, null);
+    LockRequest waiting = store.request(conv, LONG, null, LockRequest.Completion.SERVING_THREAD);
+    Hang.get(waiting.issued(), TIMEOUT, "the waiting request's issue");
+    assertThat(waiting.served()).as("waits while the turn is held").isNotDone();
+
+    holder.close();
+
+    HeldLock second = served(waiting.served(), "the waiting request");
+    LockRequest behind = store.requestAfter(second, LONG, null, LockRequest.Completion.SERVING_THREAD);
+    assertThat(behind.issued()).as("issued only by the release").isNotDone();
+    second.close();
+    try (HeldLock third = served(behind.served(), "the request queued behind the second turn")) {
+      assertThat(third.ticket()).isNotEqualTo(second.ticket());
+      assertThat(liveTickets(store, conv)).containsExactly(third.ticket());
+    }
+    assertThat(store.isSomeoneWaiting(conv)).isFalse();
+    assertThatThrownBy(() -> store.request(conv, LONG, null, null)).isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("completion");
+  }
+
   @Test
   void aTicketTakenWhileTheTurnIsHeldIsServedBeforeTheRequestQueuedBehindIt() {
     LockStore store = store(eventDrivenOptions());

@@ -364,9 +364,13 @@ final class Job implements Runnable {
         return null;
       }
       long requestedAt = System.nanoTime();
+      // This job's thread only blocks on the request's futures (its one dependent completes a
+      // future), so the store hands the turn over on the thread that served it: the releasing
+      // job's, or the Redis client's, with no thread started per turn.
       LockRequest r = ahead != null && attempt == 1
-          ? ctx.store().requestAfter(ahead, ctx.lifetime(), ctx.lockMaxWait())
-          : ctx.store().request(m.conversationId(), ctx.lifetime(), ctx.lockMaxWait());
+          ? ctx.store().requestAfter(ahead, ctx.lifetime(), ctx.lockMaxWait(), LockRequest.Completion.SERVING_THREAD)
+          : ctx.store().request(m.conversationId(), ctx.lifetime(), ctx.lockMaxWait(),
+              LockRequest.Completion.SERVING_THREAD);
       request = r;
       if (state.get() != QUEUED) {
         r.cancel();

@@ -60,8 +60,8 @@ final class Acquisition implements Renewable {
   private volatile Thread requester;
   /** The turn this wait was served with, once it was. */
   private volatile RealHeldLock servedTurn;
-  /** The caller only blocks on {@link #result}, so any thread may complete it ({@link TurnEngine#handOverHere}). */
-  private final boolean blockingCaller;
+  /** The caller takes its turn on the thread that served it ({@link TurnEngine#handOverHere}). */
+  private final boolean onServingThread;
   private final ExpiryBound expiry;
 
   /**
@@ -79,7 +79,7 @@ final class Acquisition implements Renewable {
     this.deadlineNanos = request.maxWait == null ? Long.MAX_VALUE
         : Durations.saturatedAdd(System.nanoTime(), Durations.nanos(request.maxWait));
     this.result = request.served();
-    this.blockingCaller = request.blockingCaller;
+    this.onServingThread = request.onServingThread;
     this.issuedTicket = request.issued();
     this.expiry = new ExpiryBound(clock, lifetime, issueRequestedAtMillis);
     request.started();
@@ -267,7 +267,7 @@ final class Acquisition implements Renewable {
     announceIssue();
     if (Thread.currentThread() == requester) {
       result.complete(held); // cannot be cancelled yet: lockAsync has not returned the future
-    } else if (blockingCaller) {
+    } else if (onServingThread) {
       engine.handOverHere(result, held);
     } else {
       engine.handOver(result, held);

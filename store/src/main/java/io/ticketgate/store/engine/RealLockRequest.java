@@ -24,12 +24,12 @@ final class RealLockRequest implements LockRequest {
   private final CompletableFuture<Integer> issued = new CompletableFuture<>();
   private final CompletableFuture<HeldLock> served = new CompletableFuture<>();
   private volatile boolean started;
-  /** Whether the caller only blocks on {@link #served} ({@link TurnEngine#requestForBlockingCaller}). */
-  final boolean blockingCaller;
+  /** Whether {@link #served} completes on the thread that served it ({@link LockRequest.Completion#SERVING_THREAD}). */
+  final boolean onServingThread;
 
-  RealLockRequest(String conversationId, Duration lifetime, Duration maxWait, boolean blockingCaller) {
+  RealLockRequest(String conversationId, Duration lifetime, Duration maxWait, boolean onServingThread) {
     this.conversationId = conversationId;
-    this.blockingCaller = blockingCaller;
+    this.onServingThread = onServingThread;
     this.lifetime = lifetime;
     this.maxWait = maxWait;
     this.requestedNanos = System.nanoTime();

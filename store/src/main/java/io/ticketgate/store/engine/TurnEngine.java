@@ -63,22 +63,16 @@ public final class TurnEngine implements AutoCloseable {
     }
   }
 
-  /** Issues a ticket now and waits for it to be served, as {@code LockStore.request} promises. */
-  public LockRequest request(String conversationId, Duration lifetime, Duration maxWait) {
-    RealLockRequest request = new RealLockRequest(conversationId, lifetime, maxWait, false);
-    start(request);
-    return request;
-  }
-
   /**
-   * As {@link #request}, for a caller that only blocks on {@link LockRequest#served()} and attaches
-   * nothing to it, such as {@code LockStore.lock}: its turn is handed over on whatever thread
-   * served it, the Redis client's I/O thread included, since completing the future then runs no
-   * code but waking the caller. That saves the virtual thread {@link #handOver} starts, a thread
-   * hop on every turn that is not served at once.
+   * Issues a ticket now and waits for it to be served, as {@code LockStore.request} promises.
+   *
+   * @param onServingThread hand the turn over on whatever thread served it, the Redis client's I/O
+   *     thread included, instead of on a virtual thread ({@link #handOver}): for a caller that only
+   *     blocks on {@link LockRequest#served()} or attaches nothing that blocks
+   *     ({@link LockRequest.Completion#SERVING_THREAD})
    */
-  public LockRequest requestForBlockingCaller(String conversationId, Duration lifetime, Duration maxWait) {
-    RealLockRequest request = new RealLockRequest(conversationId, lifetime, maxWait, true);
+  public LockRequest request(String conversationId, Duration lifetime, Duration maxWait, boolean onServingThread) {
+    RealLockRequest request = new RealLockRequest(conversationId, lifetime, maxWait, onServingThread);
     start(request);
     return request;
   }
@@ -87,14 +81,15 @@ public final class TurnEngine implements AutoCloseable {
    * Queues a request behind {@code ahead}: its ticket is issued by the release of {@code ahead}, or
    * now when {@code ahead} is already released.
    *
+   * @param onServingThread as for {@link #request}
    * @throws IllegalArgumentException when {@code ahead} is not a turn of this engine
    * @throws IllegalStateException when another request is already queued behind {@code ahead}
    */
-  public LockRequest requestAfter(HeldLock ahead, Duration lifetime, Duration maxWait) {
+  public LockRequest requestAfter(HeldLock ahead, Duration lifetime, Duration maxWait, boolean onServingThread) {
     if (!(ahead instanceof RealHeldLock held) || held.engine() != this) {
       throw new IllegalArgumentException("ahead must be a turn of this store but was " + ahead);
     }
-    RealLockRequest request = new RealLockRequest(held.conversationId(), lifetime, maxWait, false);
+    RealLockRequest request = new RealLockRequest(held.conversationId(), lifetime, maxWait, onServingThread);
     request.failIssueWhenCancelledBeforeStart();
     if (!held.queueBehind(request)) {
       start(request);
@@ -202,7 +197,7 @@ public final class TurnEngine implements AutoCloseable {
   }
 
   /**
-   * Completes a blocking caller's future with its turn here ({@link #requestForBlockingCaller});
+   * Completes the future of a caller that takes its turn on the serving thread with it here;
    * a turn cancelled meanwhile is given back on a virtual thread, since giving back waits for the
    * store.
    */

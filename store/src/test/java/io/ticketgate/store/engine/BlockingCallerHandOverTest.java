@@ -20,9 +20,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Where a turn is handed over: a blocking caller's on the thread that answered the store call
- * (the Redis client's I/O thread in production), anyone else's on a virtual thread of the engine,
- * and a blocking caller's turn that was cancelled meanwhile is still given back.
+ * Where a turn is handed over: a caller's that takes it on the serving thread
+ * ({@code LockRequest.Completion.SERVING_THREAD}, and {@code LockStore.lock}) on the thread that
+ * answered the store call (the Redis client's I/O thread in production) or released the turn
+ * before, anyone else's on a virtual thread of the engine; and such a turn that was cancelled
+ * meanwhile is still given back.
  */
 class BlockingCallerHandOverTest {
 
@@ -51,7 +53,7 @@ class BlockingCallerHandOverTest {
 
   @Test
   void aBlockingCallersTurnIsCompletedOnTheThreadThatAnswered() {
-    LockRequest r = engine.requestForBlockingCaller("conv", LIFETIME, null);
+    LockRequest r = engine.request("conv", LIFETIME, null, true);
     CompletableFuture<String> completedOn = r.served().thenApply(held -> {
       held.close();
       return Thread.currentThread().getName();
@@ -62,7 +64,7 @@ class BlockingCallerHandOverTest {
 
   @Test
   void anyOtherCallersTurnIsCompletedOnAVirtualThreadOfTheEngine() {
-    LockRequest r = engine.request("conv", LIFETIME, null);
+    LockRequest r = engine.request("conv", LIFETIME, null, false);
     CompletableFuture<Thread> completedOn = r.served().thenApply(held -> {
       held.close();
       return Thread.currentThread();
@@ -74,13 +76,41 @@ class BlockingCallerHandOverTest {
   }
 
   @Test
+  void aRequestQueuedBehindATurnIsCompletedOnTheReleasingThreadWhenItTakesItsTurnThere() throws Exception {
+    answer.countDown();
+    HeldLock first = Hang.get(engine.request("conv", LIFETIME, null, false).served(), TIMEOUT, "the first turn");
+    LockRequest next = engine.requestAfter(first, LIFETIME, null, true);
+    CompletableFuture<String> completedOn = next.served().thenApply(held -> Thread.currentThread().getName());
+    Thread releasing = new Thread(first::close, "releasing-holder");
+    releasing.start();
+    releasing.join(TIMEOUT.toMillis());
+    assertThat(Hang.get(completedOn, TIMEOUT, "the queued turn")).isEqualTo("releasing-holder");
+    Hang.get(next.served(), TIMEOUT, "the queued turn").close();
+  }
+
+  @Test
+  void aRequestQueuedBehindATurnIsOtherwiseCompletedOnAVirtualThreadOfTheEngine() throws Exception {
+    answer.countDown();
+    HeldLock first = Hang.get(engine.request("conv", LIFETIME, null, false).served(), TIMEOUT, "the first turn");
+    LockRequest next = engine.requestAfter(first, LIFETIME, null, false);
+    CompletableFuture<Thread> completedOn = next.served().thenApply(held -> Thread.currentThread());
+    Thread releasing = new Thread(first::close, "releasing-holder");
+    releasing.start();
+    releasing.join(TIMEOUT.toMillis());
+    Thread t = Hang.get(completedOn, TIMEOUT, "the queued turn");
+    assertThat(t.isVirtual()).as("%s", t).isTrue();
+    assertThat(t.getName()).startsWith("ticketgate-lock-");
+    Hang.get(next.served(), TIMEOUT, "the queued turn").close();
+  }
+
+  @Test
   void aBlockingCallersTurnCancelledBeforeItWasServedIsGivenBack() {
-    LockRequest r = engine.requestForBlockingCaller("conv", LIFETIME, null);
+    LockRequest r = engine.request("conv", LIFETIME, null, true);
     assertThat(r.cancel()).isTrue();
     answer.countDown();
     Hang.until(() -> Hang.get(memory.read("conv").toCompletableFuture(), TIMEOUT, "the lock").isEmpty(), TIMEOUT,
         () -> "the cancelled turn's ticket was not given back");
-    HeldLock next = Hang.get(engine.request("conv", LIFETIME, null).served(), TIMEOUT, "the next turn");
+    HeldLock next = Hang.get(engine.request("conv", LIFETIME, null, false).served(), TIMEOUT, "the next turn");
     next.close();
   }
 }
