@@ -2,13 +2,17 @@ package io.ticketgate.gateway.bot;
 
 import com.fasterxml.jackson.core.ErrorReportConfiguration;
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.ticketgate.gateway.BotReply;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /** The JSON mapper the built-in bots share, and the helpers around it. */
@@ -35,6 +39,18 @@ final class BotJson {
   static final int EXCERPT_CHARS = 200;
 
   private BotJson() {}
+
+  /**
+   * One reply whose payload is the object {@code parser} stands at ({@code START_OBJECT}), as
+   * compact JSON, numbers as written; leaves the parser at its {@code END_OBJECT}.
+   */
+  static BotReply reply(JsonParser parser) throws IOException {
+    ByteArrayBuilder out = new ByteArrayBuilder(256);
+    try (JsonGenerator generator = MAPPER.createGenerator(out)) {
+      generator.copyCurrentStructureExact(parser);
+    }
+    return new BotReply(out.toByteArray());
+  }
 
   /** One reply whose payload is {@code node} as compact JSON. */
   static BotReply reply(JsonNode node) {

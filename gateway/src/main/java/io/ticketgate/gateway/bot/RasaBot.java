@@ -1,10 +1,12 @@
 package io.ticketgate.gateway.bot;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.ticketgate.gateway.BotException;
 import io.ticketgate.gateway.BotReply;
 import io.ticketgate.gateway.BotRequest;
 import io.ticketgate.gateway.config.BotSettings;
+import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -79,20 +81,33 @@ public final class RasaBot extends JsonHttpBot {
     return body;
   }
 
+  /**
+   * Reads the answer as a stream, copying each object into its reply as it passes: no tree of the
+   * answer is built only to be written out again.
+   */
   @Override
   List<BotReply> replies(BotHttpClient.Answer answer, BotRequest request) throws BotException {
     String expected = "a JSON array of objects, as Rasa's REST channel sends";
-    JsonNode root = json(answer, request, expected);
-    if (!root.isArray()) {
+    byte[] body = answer.body();
+    if (body == null) {
       throw http.unparseable(answer, request, expected, null);
     }
-    List<BotReply> replies = new ArrayList<>(root.size());
-    for (JsonNode element : root) {
-      if (!element.isObject()) {
+    try (JsonParser parser = BotJson.MAPPER.createParser(body)) {
+      if (parser.nextToken() != JsonToken.START_ARRAY) {
         throw http.unparseable(answer, request, expected, null);
       }
-      replies.add(BotJson.reply(element));
+      List<BotReply> replies = new ArrayList<>();
+      JsonToken token;
+      while ((token = parser.nextToken()) == JsonToken.START_OBJECT) {
+        replies.add(BotJson.reply(parser));
+      }
+      // An element that is not an object, a cut answer, or anything after the array.
+      if (token != JsonToken.END_ARRAY || parser.nextToken() != null) {
+        throw http.unparseable(answer, request, expected, null);
+      }
+      return replies;
+    } catch (IOException e) {
+      throw http.unparseable(answer, request, expected, e);
     }
-    return replies;
   }
 }

@@ -16,6 +16,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -105,6 +106,24 @@ class RasaBotIT {
             + "\"none\":null}}");
   }
 
+  /** Replies are copied from the answer as it streams past; they read as the parsed tree wrote them. */
+  @Test
+  void eachReplyIsTheCompactFormOfItsObject() throws Exception {
+    List<String> objects = List.of(
+        "{\"text\": \"caf\u00e9 \\ud83d\\udcac \\\"quoted\\\"\", \"n\": [1e5, -0.0, 2E-3, 0.10, -12]}",
+        "{ \"image\" : \"https://example.com/a.png\" , \"nested\" : { \"deep\" : [ [ ], { } ] , \"t\" : true } }",
+        "{}");
+    start(Behaviour.fixed(200, "[" + String.join(",\n", objects) + "]"));
+
+    List<BotReply> replies = bot.handle(request());
+
+    List<String> asTrees = new java.util.ArrayList<>();
+    for (String o : objects) {
+      asTrees.add(new String(BotJson.MAPPER.writeValueAsBytes(BotJson.MAPPER.readTree(o)), StandardCharsets.UTF_8));
+    }
+    assertThat(replies).extracting(BotReply::asString).containsExactlyElementsOf(asTrees);
+  }
+
   @Test
   void anEmptyArrayMeansNoReplies() throws Exception {
     start(Behaviour.empty());
@@ -192,7 +211,8 @@ class RasaBotIT {
 
   @Test
   void answersRasaNeverGivesAreUnparseable() throws Exception {
-    for (String body : List.of("{\"text\":\"an object\"}", "[\"a string\"]", "[{}] trailing", "", "null")) {
+    for (String body : List.of("{\"text\":\"an object\"}", "[\"a string\"]", "[{}] trailing", "", "null",
+        "[{\"text\":\"cut\"}", "[{\"text\":\"ok\"}, 3]", "[{\"text\": }]", "[{}][]")) {
       try (StubBot s = StubBot.start(Behaviour.fixed(200, body));
           RasaBot b = rasa(s.url(), Duration.ofSeconds(5), Map.of())) {
         assertThatThrownBy(() -> b.handle(request()))
