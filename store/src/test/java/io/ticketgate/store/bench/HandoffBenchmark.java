@@ -1,5 +1,6 @@
 package io.ticketgate.store.bench;
 
+import io.ticketgate.store.LockRequest;
 import io.ticketgate.store.testing.RedisServer;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -62,6 +63,15 @@ public class HandoffBenchmark {
   /** Suffix of the {@code store} values whose two callers share one store instance. */
   static final String SAME_PROCESS = "SameProcess";
 
+  /**
+   * Which thread completes a Ticketgate store's waiter ({@link LockRequest.Completion}):
+   * {@code OWN_THREAD}, as {@link io.ticketgate.store.LockStore#lockAsync} does, or {@code
+   * SERVING_THREAD}, as the gateway's jobs and a blocking {@code lock()} do. The other kinds ignore
+   * it, so pass {@code -p completion=OWN_THREAD,SERVING_THREAD} together with the store kinds only.
+   */
+  @Param("OWN_THREAD")
+  String completion;
+
   private RedisServer redis;
   private Handoff handoff;
 
@@ -73,7 +83,8 @@ public class HandoffBenchmark {
     redis = kind.usesRedis() ? RedisServer.builder().start() : null;
     try {
       handoff = switch (kind) {
-        case InMemory, Redis, ConcurrentRedis -> new StoreHandoff(kind, redis, kind.usesRedis() && !sameProcess);
+        case InMemory, Redis, ConcurrentRedis -> new StoreHandoff(kind, redis, kind.usesRedis() && !sameProcess,
+            LockRequest.Completion.valueOf(completion));
         case RedissonLock -> new RedissonHandoff(redis, false);
         case RedissonFairLock -> new RedissonHandoff(redis, true);
         case FairReentrantLock -> new JvmHandoff();

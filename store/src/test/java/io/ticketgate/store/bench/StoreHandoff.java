@@ -1,6 +1,7 @@
 package io.ticketgate.store.bench;
 
 import io.ticketgate.store.HeldLock;
+import io.ticketgate.store.LockRequest;
 import io.ticketgate.store.LockStore;
 import io.ticketgate.store.testing.RedisServer;
 import java.util.concurrent.CompletableFuture;
@@ -15,10 +16,11 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>A sample runs from the holder's {@link HeldLock#close()} until the benchmark thread has the
  * waiter's {@link HeldLock} from its future. For the Redis stores that holds: the holder's release
- * (one script round trip for the concurrent store, which also publishes the release; a {@code GET}
- * and a compare-and-set script for the Redis store), the release message reaching the waiter's
- * pub/sub connection, the waiter's look at its ticket (one round trip), the future completing on a
- * Lettuce thread, and the benchmark thread waking up from {@code join()}. With one instance, the
+ * (one script round trip for the concurrent store, which also publishes the release; one
+ * compare-and-set script for the Redis store), the release message reaching the waiter's
+ * pub/sub connection, the waiter's look at its ticket (one round trip), the future completing (on a
+ * virtual thread started for it, or on the thread that served the turn: the {@code completion}
+ * given), and the benchmark thread waking up from {@code join()}. With one instance, the
  * release also answers where the waiter stands, and no message or second look follows. It does not hold issuing
  * the waiter's ticket or the waiter's first look, which found the turn taken: {@link #queueWaiter}
  * does both before the clock starts.
@@ -40,6 +42,7 @@ final class StoreHandoff implements Handoff {
   private static final long POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(20);
 
   private final boolean usesRedis;
+  private final LockRequest.Completion completion;
   private final LockStore first;
   private final LockStore second;
   private LockStore holderStore;
@@ -57,9 +60,11 @@ final class StoreHandoff implements Handoff {
    *
    * @param twoInstances two store instances (two replicas), or one instance whose two callers hand
    *     the turn to each other (two messages of one conversation in one replica)
+   * @param completion which thread completes the waiter's future
    */
-  StoreHandoff(StoreKind kind, RedisServer redis, boolean twoInstances) {
+  StoreHandoff(StoreKind kind, RedisServer redis, boolean twoInstances, LockRequest.Completion completion) {
     usesRedis = kind.usesRedis();
+    this.completion = completion;
     first = kind.open(redis);
     try {
       second = twoInstances ? kind.open(redis) : first;
@@ -81,7 +86,7 @@ final class StoreHandoff implements Handoff {
    */
   @Override
   public void queueWaiter() {
-    waiting = waiterStore.lockAsync(HandoffBenchmark.KEY);
+    waiting = waiterStore.request(HandoffBenchmark.KEY, waiterStore.lockLifetime(), null, completion).served();
     waiting.thenRun(() -> servedAt = System.nanoTime());
     if (usesRedis) {
       long deadline = System.nanoTime() + SETUP_TIMEOUT_NANOS;
@@ -98,7 +103,7 @@ final class StoreHandoff implements Handoff {
       LockSupport.parkNanos(LOOK_DISPATCH_MARGIN_NANOS);
       waiterStore.isSomeoneWaiting(HandoffBenchmark.KEY);
     }
-    // The in-memory store issues and looks on the calling thread: lockAsync returned already waiting.
+    // The in-memory store issues and looks on the calling thread: the request returned already waiting.
     if (waiting.isDone()) {
       throw new IllegalStateException("the waiter was served while the turn was held: " + waiting);
     }
