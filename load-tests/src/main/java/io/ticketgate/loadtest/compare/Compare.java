@@ -49,6 +49,9 @@ import org.slf4j.LoggerFactory;
 public final class Compare {
 
   private static final Logger log = LoggerFactory.getLogger(Compare.class);
+  /** Long enough for the bot's JIT to compile its hot path at a few thousand calls a second. */
+  private static final Duration PROBE_WARM_UP = Duration.ofSeconds(3);
+  private static final Duration PROBE_WINDOW = Duration.ofSeconds(5);
   /** How the parallel consumer module is built, for the "not built" note. */
   static final String PARALLEL_CONSUMER_BUILD =
       "./mvnw -B -ntp -pl load-tests/peers/parallel-consumer package -DskipTests";
@@ -109,10 +112,18 @@ public final class Compare {
 
     List<ArmResult> results = new ArrayList<>();
     List<CompareReport.Column> columns = new ArrayList<>();
+    List<BotCapacity.Result> capacity = new ArrayList<>();
     Set<ArmKind> ceilingsRun = new HashSet<>();
     for (String bot : options.bots()) {
       for (int latency : options.latencies()) {
         columns.add(new CompareReport.Column(bot, latency));
+        if (bot.equals("http") && options.botProbe() && options.arms().stream().anyMatch(a -> !a.ceiling())) {
+          BotCapacity.Result probe = BotCapacity.measure(latency, Math.min(options.conversations(),
+              BotCapacity.MAX_CALLS_AT_ONCE), PROBE_WARM_UP, PROBE_WINDOW, options.out().resolve("logs"));
+          capacity.add(probe);
+          err.printf(Locale.ROOT, "%-9s %3d ms  %-28s %-9s %,10.0f calls/s (%d at once, %d failed)%n", bot, latency,
+              "bot capacity", "done", probe.callsPerSecond(), probe.callsAtOnce(), probe.failures());
+        }
         for (ArmKind arm : options.arms()) {
           if (arm.ceiling() && !ceilingsRun.add(arm)) {
             continue; // no bot: one run stands for every column
@@ -126,7 +137,7 @@ public final class Compare {
     }
     return CompareReport.of(results, options.arms(), columns, new CompareReport.Setup(options.conversations(),
         options.messages(), options.partitions(), options.maxConcurrency(), options.armBudget().toSeconds(),
-        options.stallTimeout().toSeconds(), machine()));
+        options.stallTimeout().toSeconds(), machine()), capacity);
   }
 
   private ArmResult runArm(ArmKind arm, String bot, int latency, String bootstrap, String redis,

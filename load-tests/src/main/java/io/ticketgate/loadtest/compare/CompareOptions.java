@@ -28,10 +28,11 @@ import picocli.CommandLine.Option;
  * @param maxConcurrency the parallel consumer's maxConcurrency
  * @param out where compare.md, compare.json and the logs go
  * @param progress draw a progress line on stderr
+ * @param botProbe before each latency's http pass, measure what the http bot sustains ({@link BotCapacity})
  */
 public record CompareOptions(int conversations, int messages, int partitions, List<Integer> latencies,
     List<ArmKind> arms, List<String> bots, String bootstrap, String redis, Duration armBudget,
-    Duration stallTimeout, int maxConcurrency, Path out, boolean progress) {
+    Duration stallTimeout, int maxConcurrency, Path out, boolean progress, boolean botProbe) {
 
   /** Validates and freezes the lists. */
   public CompareOptions {
@@ -108,6 +109,10 @@ public record CompareOptions(int conversations, int messages, int partitions, Li
         description = "a progress line on stderr, or none (default: only when stderr is a terminal)")
     private Boolean progress;
 
+    @Option(names = "--bot-probe", negatable = true, defaultValue = "true", fallbackValue = "true",
+        description = "before each latency's http pass, measure what the http bot sustains (default: on)")
+    private boolean botProbe;
+
     /**
      * The options these arguments describe, checked.
      *
@@ -120,7 +125,8 @@ public record CompareOptions(int conversations, int messages, int partitions, Li
           bootstrap == null ? null : address("--bootstrap", bootstrap), redis == null ? null : address("--redis", redis),
           duration("--arm-budget", armBudget), duration("--stall-timeout", stallTimeout),
           ScenarioOptions.positive("--max-concurrency", maxConcurrency),
-          out != null ? out : ScenarioOptions.resultsDir("compare-"), ScenarioOptions.drawProgress(progress));
+          out != null ? out : ScenarioOptions.resultsDir("compare-"), ScenarioOptions.drawProgress(progress),
+          botProbe);
     }
   }
 

@@ -63,8 +63,14 @@ public record CompareReport(String markdown, Map<String, Object> numbers, boolea
     return a.throughput() / b.throughput();
   }
 
-  /** Builds the report from the results of a run. */
+  /** Builds the report from the results of a run without bot capacity probes. */
   public static CompareReport of(List<ArmResult> results, List<ArmKind> arms, List<Column> columns, Setup setup) {
+    return of(results, arms, columns, setup, List.of());
+  }
+
+  /** Builds the report from the results of a run and what the http bot sustained before each http pass. */
+  static CompareReport of(List<ArmResult> results, List<ArmKind> arms, List<Column> columns, Setup setup,
+      List<BotCapacity.Result> botCapacity) {
     StringBuilder md = new StringBuilder();
     long total = setup.conversations() * setup.messages();
     md.append("# Compare\n\n");
@@ -143,6 +149,7 @@ public record CompareReport(String markdown, Map<String, Object> numbers, boolea
       md.append('\n');
     }
 
+    md.append(BotCapacity.section(botCapacity, fastestArms(results, "http")));
     md.append("## Verification failures\n\n");
     if (failures.isEmpty()) {
       md.append("None: every arm that ran lost nothing, kept each conversation's order and never ran two "
@@ -167,8 +174,20 @@ public record CompareReport(String markdown, Map<String, Object> numbers, boolea
     s.put("machine", setup.machine());
     n.put("setup", s);
     n.put("results", rows);
+    n.put("bot_capacity", botCapacity.stream().map(BotCapacity.Result::toMap).toList());
     n.put("passed", passed);
     return new CompareReport(md.toString(), n, passed);
+  }
+
+  /** By latency, the highest throughput of an arm that called {@code bot} and was measured. */
+  static Map<Integer, Double> fastestArms(List<ArmResult> results, String bot) {
+    Map<Integer, Double> fastest = new java.util.HashMap<>();
+    for (ArmResult r : results) {
+      if (!r.arm().ceiling() && r.bot().equals(bot) && r.status().measured()) {
+        fastest.merge(r.latencyMillis(), r.throughput(), Math::max);
+      }
+    }
+    return fastest;
   }
 
   private static String cell(ArmResult r, List<ArmResult> results, Column c) {
@@ -212,7 +231,8 @@ public record CompareReport(String markdown, Map<String, Object> numbers, boolea
         - The in-process bot sleeps the latency, then returns one reply `echo: <message>`; the http bot speaks
           Rasa's REST webhook and answers after the latency, in a JVM of its own on Netty (no thread per call),
           and records every call itself, so the http pass shows what HTTP costs the arm. Its CPU per message
-          (the bot column of CPU µs/msg) against the arm's says how far it is from being the limit.
+          (the bot column of CPU µs/msg) against the arm's says how far it is from being the limit, and the
+          HTTP bot capacity section what it sustains (`--no-bot-probe` skips that probe).
         - Ceilings call no bot: they run once and their figures stand in every column.
         - **msg/s**: records / time from the arm's first consumed record until the last one was handled and
           committed (reported by the arm). A **partial** arm was stopped after its %d s budget (counted from its

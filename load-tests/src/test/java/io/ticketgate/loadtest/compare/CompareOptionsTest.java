@@ -30,6 +30,7 @@ class CompareOptionsTest {
     assertThat(o.progress()).as("no terminal said so (./load-test sets it when stderr is one)").isFalse();
     assertThat(o.needsRedis()).isTrue();
     assertThat(o.out().toString()).startsWith("load-test-results");
+    assertThat(o.botProbe()).as("the http pass is checked against what its bot sustains").isTrue();
   }
 
   @Test
@@ -37,7 +38,7 @@ class CompareOptionsTest {
     CompareOptions o = CompareOptions.parse(new String[] {"--conversations", "50", "--messages", "4",
         "--partitions", "3", "--latencies", "5ms, 0", "--arms", "ticketgate-in_memory,drain,plain",
         "--bots", "http", "--bootstrap", "127.0.0.1:9092", "--redis", "localhost:6379", "--arm-budget", "40s",
-        "--stall-timeout", "1.5s", "--max-concurrency", "8", "--out", "x", "--no-progress"});
+        "--stall-timeout", "1.5s", "--max-concurrency", "8", "--out", "x", "--no-progress", "--no-bot-probe"});
     assertThat(o.total()).isEqualTo(200);
     assertThat(o.partitions()).isEqualTo(3);
     assertThat(o.latencies()).containsExactly(5, 0);
@@ -52,6 +53,7 @@ class CompareOptionsTest {
     assertThat(o.maxConcurrency()).isEqualTo(8);
     assertThat(o.out()).isEqualTo(Path.of("x"));
     assertThat(o.progress()).isFalse();
+    assertThat(o.botProbe()).isFalse();
   }
 
   @Test

@@ -88,6 +88,29 @@ class CompareReportTest {
         .contains("inprocess 0 ms ticketgate-redis: FAIL nothing-lost: 1 of 10 never accepted");
   }
 
+  @Test
+  void theBotCapacityIsSetAgainstTheFastestHttpArmOfItsLatency() {
+    CompareReport.Column http10 = new CompareReport.Column("http", 10);
+    List<ArmResult> results = List.of(result(ArmKind.PIPE, "inprocess", 0, ArmStatus.DONE, 50_000),
+        result(ArmKind.PARALLEL_CONSUMER, "http", 10, ArmStatus.DONE, 1_000),
+        result(ArmKind.TICKETGATE_IN_MEMORY, "http", 10, ArmStatus.DONE, 2_500),
+        result(ArmKind.TICKETGATE_REDIS, "http", 10, ArmStatus.STALLED, 9_000),
+        result(ArmKind.TICKETGATE_IN_MEMORY, "inprocess", 10, ArmStatus.DONE, 8_000));
+    BotCapacity.Result probe = new BotCapacity.Result(10, 1000, 12_500, 61.4, 20.2, 0);
+    CompareReport report = CompareReport.of(results, List.of(ArmKind.PIPE, ArmKind.PARALLEL_CONSUMER,
+        ArmKind.TICKETGATE_IN_MEMORY, ArmKind.TICKETGATE_REDIS), List.of(IN_10, http10), SETUP, List.of(probe));
+    // The pipe calls no bot and a stalled arm was not measured: neither is the fastest http arm.
+    assertThat(report.markdown()).contains("## HTTP bot capacity")
+        .contains("| 10 ms | 1000 | 12,500 | 5.00x | 61 | 20 | 0 |");
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> probes = (List<Map<String, Object>>) report.numbers().get("bot_capacity");
+    assertThat(probes).singleElement().satisfies(m -> assertThat(m).containsEntry("calls_per_s", 12_500.0)
+        .containsEntry("bot_cpu_us_per_call", 61.4));
+
+    assertThat(CompareReport.of(results, List.of(ArmKind.PIPE), List.of(IN_10), SETUP).markdown())
+        .doesNotContain("## HTTP bot capacity");
+  }
+
   private static ArmResult result(ArmKind arm, String bot, int latency, ArmStatus status, double throughput) {
     return new ArmResult(arm, bot, latency, status, "", 100, 100, 1, throughput, Stats.of(new double[] {1, 2}),
         List.of(new Verifier.Check("nothing-lost", true, 0, "all")), 0, arm.output() ? 100 : -1, null, null);
