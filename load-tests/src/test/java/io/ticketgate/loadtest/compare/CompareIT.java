@@ -51,6 +51,15 @@ class CompareIT {
         assertThat(row.path("replies_distinct").asLong()).as(name).isEqualTo(200);
       }
     }
-    assertThat(printed).contains("| ticketgate-concurrent_redis |").doesNotContain("FAIL");
+    // The http pass's bot was probed once per latency (50 conversations: 50 calls at once), and answered.
+    JsonNode probes = report.path("bot_capacity");
+    assertThat(probes).hasSize(2);
+    for (JsonNode probe : probes) {
+      assertThat(probe.path("calls_at_once").asInt()).isEqualTo(50);
+      assertThat(probe.path("calls_per_s").asDouble()).as(probe.toString()).isPositive();
+      assertThat(probe.path("failures").asLong()).as(probe.toString()).isZero();
+    }
+    assertThat(printed).contains("| ticketgate-concurrent_redis |").contains("## HTTP bot capacity")
+        .doesNotContain("FAIL");
   }
 }
