@@ -60,6 +60,8 @@ final class Acquisition implements Renewable {
   private volatile Thread requester;
   /** The turn this wait was served with, once it was. */
   private volatile RealHeldLock servedTurn;
+  /** The release a hand-over owes the store for the ticket ahead, or null ({@link #owes}). */
+  private volatile OwedRelease owedAhead;
   /** The caller takes its turn on the thread that served it ({@link TurnEngine#handOverHere}). */
   private final boolean onServingThread;
   private final ExpiryBound expiry;
@@ -160,6 +162,15 @@ final class Acquisition implements Renewable {
   }
 
   /**
+   * The release of the ticket ahead that a hand-over will send after serving this one: the turn
+   * this wait becomes sends it first, before any command of its own. Set before the hand-over's
+   * {@link #offer}, by the releasing thread.
+   */
+  void owes(OwedRelease release) {
+    owedAhead = release;
+  }
+
+  /**
    * Where this ticket stands, as the release that handed the turn over saw it in the same atomic
    * step: taken as the answer of a look when none is running. A look that is running may have read
    * the store before that release, so it is asked to run once more instead.
@@ -182,6 +193,10 @@ final class Acquisition implements Renewable {
     if (result.isDone()) {
       // Cancelled, or completed by the caller (orTimeout, complete): give the ticket back.
       if (markDone() && !isLocallyExpired()) {
+        OwedRelease ahead = owedAhead;
+        if (ahead != null) {
+          ahead.send(); // the ticket ahead's release first, as for a turn's own commands
+        }
         engine.giveBackQuietly(conversationId, ticket, "the wait was abandoned", this::isLocallyExpired);
       }
       return;
@@ -261,7 +276,7 @@ final class Acquisition implements Renewable {
     }
     Duration waited = Duration.ofNanos(System.nanoTime() - requestedNanos);
     RealHeldLock held = new RealHeldLock(engine, conversationId, ticket, lifetime, waited, aheadExpired(), expiry,
-        progress);
+        progress, owedAhead);
     servedTurn = held;
     engine.track(held);
     announceIssue();

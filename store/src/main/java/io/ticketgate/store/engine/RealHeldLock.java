@@ -41,10 +41,16 @@ final class RealHeldLock implements HeldLock, Renewable {
 
   /** The conversation's progress mark when this turn was served. */
   private final String progress;
+  /**
+   * The release of the ticket ahead that the hand-over to this turn had not sent yet, or null: sent
+   * before any command of this turn's, so the store sees the two in order.
+   */
+  private final OwedRelease owedAhead;
 
   RealHeldLock(TurnEngine engine, String conversationId, int ticket, Duration lifetime, Duration waited,
-      boolean aheadExpired, ExpiryBound expiry, String progress) {
+      boolean aheadExpired, ExpiryBound expiry, String progress, OwedRelease owedAhead) {
     this.progress = progress;
+    this.owedAhead = owedAhead;
     this.engine = engine;
     this.clock = engine.clock();
     this.conversationId = conversationId;
@@ -86,6 +92,7 @@ final class RealHeldLock implements HeldLock, Renewable {
       throw new IllegalStateException("conversation '" + conversationId + "': ticket " + ticket + " was already released");
     }
     long requestedAt = clock.millis();
+    sendOwedRelease();
     if (lost || isLocallyExpired() || !Await.result(conversationId, "renew ticket " + ticket,
         engine.backend().renew(conversationId, ticket, lifetime))) {
       lost = true;
@@ -152,6 +159,7 @@ final class RealHeldLock implements HeldLock, Renewable {
         }
         return;
       }
+      sendOwedRelease();
       try {
         engine.release(conversationId, ticket, next, newProgress, progress);
       } catch (LockException e) {
@@ -160,6 +168,13 @@ final class RealHeldLock implements HeldLock, Renewable {
         engine.giveBackLater(conversationId, ticket, this::isLocallyExpired, e);
         throw e;
       }
+    }
+  }
+
+  /** Sends the release the hand-over to this turn still owed, unless it went already. */
+  private void sendOwedRelease() {
+    if (owedAhead != null) {
+      owedAhead.send();
     }
   }
 

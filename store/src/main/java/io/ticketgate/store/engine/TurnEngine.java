@@ -259,11 +259,13 @@ public final class TurnEngine implements AutoCloseable {
   }
 
   /**
-   * Releases {@code ticket} and hands the turn to {@code successor} without waiting for the store:
+   * Hands the turn to {@code successor}, then releases {@code ticket}, without waiting for the store:
    * the successor holds the very next number and numbers are never reused, so nobody can stand
    * between them, and once the release lands it is the lowest live ticket. The old holder has
    * stopped (it is releasing), so handing over first lets no two holders overlap; it saves the
-   * successor a round trip to the store. The release's own answer still decides what
+   * successor a round trip to the store, and handing over before the release is even sent saves it
+   * the wake-up of the store client's I/O thread ({@link OwedRelease}, which also keeps the
+   * successor's own commands behind the release). The release's own answer still decides what
    * the releasing caller hears (a failure is thrown, and the ticket is given back later, as for any
    * release), and a successor the store does not see served then (its key was deleted from
    * outside) is told its turn may be lost.
@@ -273,9 +275,11 @@ public final class TurnEngine implements AutoCloseable {
    */
   private void releaseHandingOverFirst(String conversationId, int ticket, Acquisition successor, String progress,
       String mark) {
-    CompletionStage<TicketStatus> release = backend.releaseAndLook(conversationId, ticket, successor.ticket, progress);
+    OwedRelease release = new OwedRelease(() -> backend.releaseAndLook(conversationId, ticket, successor.ticket,
+        progress));
+    successor.owes(release);
     successor.offer(TicketStatus.served(mark));
-    TicketStatus status = Await.result(conversationId, "finish serving ticket " + ticket, release);
+    TicketStatus status = Await.result(conversationId, "finish serving ticket " + ticket, release.send());
     if (status == null) {
       wake(conversationId);
       return;
