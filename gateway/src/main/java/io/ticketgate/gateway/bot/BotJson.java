@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -22,8 +23,15 @@ final class BotJson {
    * Reads numbers as written: a bot's {@code 1.10} or {@code 12345678901234567890} reaches the
    * output topic unchanged instead of passing through a double. Trailing content after the value is
    * an error, so {@code [] garbage} is not taken for an empty answer.
+   *
+   * <p>Parser and generator buffers come from one pool shared by every thread. Jackson's default
+   * keeps a set per thread, and bot calls run on virtual threads, a new one per record, so each
+   * call allocated a fresh set of about 20 kB: measured, 40% of what the HTTP path allocated, and
+   * twice the young collections. A call holds a set only while it encodes or decodes, which never
+   * blocks, so the pool holds about as many sets as there are carrier threads.
    */
   static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+          .recyclerPool(JsonRecyclerPools.newConcurrentDequePool())
           // Parser complaints go into error messages next to our own body excerpt: keep them short.
           .errorReportConfiguration(ErrorReportConfiguration.builder()
               .maxErrorTokenLength(20)
