@@ -80,7 +80,8 @@ final class HttpConnections implements AutoCloseable {
   private final Duration timeout;
   private final EventLoopGroup group;
   private final Bootstrap bootstrap;
-  private final ConcurrentLinkedDeque<Channel> idle = new ConcurrentLinkedDeque<>();
+  /** Idle connections, each by its exchange handler, so a call finds its handler without a pipeline lookup. */
+  private final ConcurrentLinkedDeque<Exchange> idle = new ConcurrentLinkedDeque<>();
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean closed;
 
@@ -161,7 +162,7 @@ final class HttpConnections implements AutoCloseable {
     }
     inFlight.incrementAndGet();
     try {
-      Channel reused = borrowIdle();
+      Exchange reused = borrowIdle();
       if (reused != null) {
         try {
           return exchange(reused, body, headers, callHeaders);
@@ -175,7 +176,8 @@ final class HttpConnections implements AutoCloseable {
         throw new IOException("the bot's HTTP client was closed during the call");
       }
       try {
-        return exchange(connect(), body, headers, callHeaders);
+        Channel fresh = connect();
+        return exchange(fresh.pipeline().get(Exchange.class), body, headers, callHeaders);
       } catch (StaleConnection e) {
         throw (IOException) e.getCause();
       }
@@ -184,10 +186,10 @@ final class HttpConnections implements AutoCloseable {
     }
   }
 
-  /** One request on {@code channel}; the connection goes back to the pool or is closed. */
-  private Response exchange(Channel channel, byte[] body, Map<String, String> headers,
+  /** One request on {@code exchange}'s connection, which then goes back to the pool or is closed. */
+  private Response exchange(Exchange exchange, byte[] body, Map<String, String> headers,
       Map<String, String> callHeaders) throws IOException, InterruptedException {
-    Exchange exchange = channel.pipeline().get(Exchange.class);
+    Channel channel = exchange.channel();
     boolean keep = false;
     try {
       FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, target,
@@ -220,8 +222,8 @@ final class HttpConnections implements AutoCloseable {
     } finally {
       if (keep && !closed) {
         exchange.idleSince = System.nanoTime();
-        idle.addFirst(channel); // most recently used first: the likeliest to be still open
-        if (closed && idle.remove(channel)) {
+        idle.addFirst(exchange); // most recently used first: the likeliest to be still open
+        if (closed && idle.remove(exchange)) {
           channel.close();
         }
       } else {
@@ -238,14 +240,13 @@ final class HttpConnections implements AutoCloseable {
   }
 
   /** An idle connection that is still open and was not idle too long, or null. */
-  private Channel borrowIdle() {
+  private Exchange borrowIdle() {
     long now = System.nanoTime();
-    for (Channel c = idle.pollFirst(); c != null; c = idle.pollFirst()) {
-      Exchange e = c.pipeline().get(Exchange.class);
-      if (c.isActive() && e != null && now - e.idleSince < MAX_IDLE.toNanos()) {
-        return c;
+    for (Exchange e = idle.pollFirst(); e != null; e = idle.pollFirst()) {
+      if (e.channel().isActive() && now - e.idleSince < MAX_IDLE.toNanos()) {
+        return e;
       }
-      c.close();
+      e.channel().close();
     }
     return null;
   }
@@ -319,8 +320,8 @@ final class HttpConnections implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    for (Channel c = idle.pollFirst(); c != null; c = idle.pollFirst()) {
-      c.close();
+    for (Exchange e = idle.pollFirst(); e != null; e = idle.pollFirst()) {
+      e.channel().close();
     }
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
   }
@@ -368,6 +369,11 @@ final class HttpConnections implements AutoCloseable {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
       this.ctx = ctx;
+    }
+
+    /** The connection this handler serves; known once the handler is in its pipeline. */
+    Channel channel() {
+      return ctx.channel();
     }
 
     /** Arms the exchange before its request is written. */
