@@ -1,10 +1,13 @@
 package io.ticketgate.store;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * The turn of one ticket: returned once the ticket is being served, and given back by
- * {@link #close()}, which is the store's {@link LockStore#cleanup(String, int) cleanup}.
+ * {@link #close()} (or, without waiting for the store, {@link #closeAsync()}), which is the store's
+ * {@link LockStore#cleanup(String, int) cleanup}.
  *
  * <p>Use it in try-with-resources. Closing twice is harmless. Instances are thread-safe.
  */
@@ -83,5 +86,31 @@ public interface HeldLock extends AutoCloseable {
    */
   default void close(String progress) {
     close();
+  }
+
+  /**
+   * Finishes serving this ticket like {@link #close(String)}, without waiting for the store: the
+   * release is sent on the calling thread and the returned stage completes when the store took it.
+   * For callers that must not block, such as those that took the turn with
+   * {@link LockStore#lockAsync}. Dependent actions may run on the store client's I/O thread, so
+   * they must not block either. Calling it again, or after {@code close}, returns a completed stage.
+   *
+   * @param progress what the holder finished, recorded as by {@link #close(String)}; null records nothing
+   * @return completes once the store released the ticket; fails with a {@link LockException} when it
+   *     could not be reached, and the store then keeps trying to give the ticket back in the
+   *     background, as after a failed {@link #close()}
+   */
+  default CompletionStage<Void> closeAsync(String progress) {
+    try {
+      close(progress);
+      return CompletableFuture.completedStage(null);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedStage(e);
+    }
+  }
+
+  /** {@link #closeAsync(String)} recording no progress. */
+  default CompletionStage<Void> closeAsync() {
+    return closeAsync(null);
   }
 }

@@ -1211,6 +1211,28 @@ public abstract class LockStoreContract {
     assertThat(Hang.get(next.served(), TIMEOUT, "the queued request").progress()).isEqualTo(keepsProgress() ? "in-1@100" : null);
   }
 
+  @Test
+  void closeAsyncReleasesRecordingTheMarkAndServesTheWaiterAndTheQueuedRequest() {
+    LockStore store = store(eventDrivenOptions());
+    String conv = newConversationId();
+    HeldLock first = store.lockAsync(conv).join();
+    CompletableFuture<HeldLock> waiting = store.lockAsync(conv);
+    awaitWaiting(store, 1);
+
+    Hang.get(first.closeAsync("in-5@9").toCompletableFuture(), TIMEOUT, "the asynchronous release");
+
+    HeldLock second = Hang.get(waiting, TIMEOUT, "the waiter");
+    assertThat(second.progress()).isEqualTo(keepsProgress() ? "in-5@9" : null);
+    LockRequest next = store.requestAfter(second, LONG, null);
+    Hang.get(second.closeAsync().toCompletableFuture(), TIMEOUT, "the asynchronous release without a mark");
+    HeldLock third = Hang.get(next.served(), TIMEOUT, "the request queued behind the second turn");
+    assertThat(third.progress()).as("a release without a mark keeps the last one")
+        .isEqualTo(keepsProgress() ? "in-5@9" : null);
+    assertThat(first.closeAsync("in-5@10").toCompletableFuture()).as("closing again").isCompletedWithValue(null);
+    Hang.get(third.closeAsync().toCompletableFuture(), TIMEOUT, "the last release");
+    assertThat(store.getLock(conv)).as("nothing left once the last turn is released").isEmpty();
+  }
+
   // ------------------------------------------------------------------ stress
 
   /**

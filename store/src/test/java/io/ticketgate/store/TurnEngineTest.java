@@ -222,6 +222,73 @@ class TurnEngineTest {
     reused.close();
   }
 
+  @Test
+  void closeAsyncSendsTheReleaseWithoutWaitingForTheStoreAndCompletesWhenTheStoreTookIt() {
+    DeferredRelease deferred = new DeferredRelease(clock);
+    store = new BackendLockStore(options(), deferred);
+    HeldLock holder = store.lock(conv, LONG, null);
+    CompletableFuture<HeldLock> next = store.lockAsync(conv, LONG, null);
+    awaitWaiting(1);
+    deferred.defer = true;
+
+    CompletableFuture<Void> released = holder.closeAsync("mark-1").toCompletableFuture();
+
+    assertThat(deferred.sent).as("the release was sent on the caller's thread").isEqualTo(1);
+    assertThat(released).as("nothing waited for the store").isNotDone();
+    assertThat(next).isNotDone();
+    deferred.answer();
+    Hang.get(released, TIMEOUT, "the release");
+    HeldLock served = Hang.get(next, TIMEOUT, "the waiter behind the released turn");
+    assertThat(served.progress()).as("the mark recorded with the release").isEqualTo("mark-1");
+    assertThat(holder.closeAsync().toCompletableFuture()).as("closing again").isCompletedWithValue(null);
+    served.close();
+  }
+
+  @Test
+  void aFailedCloseAsyncFailsWithTheStoreFailureAndTheTicketIsStillGivenBackOnceTheStoreIsUp() {
+    FlakyRelease flaky = new FlakyRelease(clock);
+    store = new BackendLockStore(options(), flaky);
+    HeldLock holder = store.lock(conv, LONG, null);
+    CompletableFuture<HeldLock> next = store.lockAsync(conv, LONG, null);
+    awaitWaiting(1);
+    flaky.down = true;
+
+    Throwable failure = Hang.failure(holder.closeAsync("mark-1").toCompletableFuture(), TIMEOUT, "the release");
+
+    assertThat(failure).isInstanceOf(LockException.class)
+        .extracting(e -> ((LockException) e).reason()).isEqualTo(LockException.Reason.STORE_FAILED);
+    assertThat(next).isNotDone();
+    flaky.down = false;
+    HeldLock served = Hang.get(next, TIMEOUT, "the waiter behind a turn released during an outage");
+    assertThat(flaky.failedCleanups.get()).isGreaterThanOrEqualTo(1);
+    served.close();
+  }
+
+  /** Lets the test decide when the store answers a release it was sent. */
+  private static final class DeferredRelease extends ForwardingBackend {
+    volatile boolean defer;
+    volatile int sent;
+    private final CompletableFuture<Void> go = new CompletableFuture<>();
+
+    DeferredRelease(Clock clock) {
+      super(new InMemoryBackend(clock));
+    }
+
+    void answer() {
+      go.complete(null);
+    }
+
+    @Override
+    public CompletionStage<Void> release(String conversationId, int ticket, String progress) {
+      if (!defer) {
+        return super.release(conversationId, ticket, progress);
+      }
+      sent++;
+      return go.thenCompose(v -> super.release(conversationId, ticket, progress));
+    }
+
+  }
+
   /** Fails every give-back with a store failure while {@link #down}, as an unreachable Redis does. */
   private static final class FlakyRelease extends ForwardingBackend {
     volatile boolean down;

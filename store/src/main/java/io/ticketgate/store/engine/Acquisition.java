@@ -193,10 +193,7 @@ final class Acquisition implements Renewable {
     if (result.isDone()) {
       // Cancelled, or completed by the caller (orTimeout, complete): give the ticket back.
       if (markDone() && !isLocallyExpired()) {
-        OwedRelease ahead = owedAhead;
-        if (ahead != null) {
-          ahead.send(); // the ticket ahead's release first, as for a turn's own commands
-        }
+        OwedRelease.sendFirst(owedAhead); // the ticket ahead's release first, as for a turn's own commands
         engine.giveBackQuietly(conversationId, ticket, "the wait was abandoned", this::isLocallyExpired);
       }
       return;

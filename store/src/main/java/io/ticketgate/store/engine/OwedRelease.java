@@ -37,6 +37,17 @@ final class OwedRelease {
   }
 
   /**
+   * Before a command of the turn that owes {@code owed}: makes sure that release went first.
+   *
+   * @param owed the release the turn still owes, or null when it owes none
+   */
+  static void sendFirst(OwedRelease owed) {
+    if (owed != null) {
+      owed.send();
+    }
+  }
+
+  /**
    * Sends the release unless it was sent, and returns its answer's stage; when another thread is
    * sending it right now, waits until it has. A backend that refuses to send it (it throws) gives a
    * failed stage: the releasing holder hears of it when it waits for the answer, and a new holder

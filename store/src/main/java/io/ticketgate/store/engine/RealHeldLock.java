@@ -4,6 +4,8 @@ import io.ticketgate.store.HeldLock;
 import io.ticketgate.store.LockException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -38,6 +40,10 @@ final class RealHeldLock implements HeldLock, Renewable {
    */
   private final AtomicReference<RealLockRequest> behind = new AtomicReference<>();
   private static final RealLockRequest RELEASED = new RealLockRequest("released", Duration.ofMillis(1), null, false);
+  /** What {@link #beginRelease} answers when there is nothing to give back. */
+  private static final RealLockRequest NOTHING_TO_RELEASE =
+      new RealLockRequest("nothing to release", Duration.ofMillis(1), null, false);
+  private static final CompletionStage<Void> DONE = CompletableFuture.completedStage(null);
 
   /** The conversation's progress mark when this turn was served. */
   private final String progress;
@@ -92,7 +98,7 @@ final class RealHeldLock implements HeldLock, Renewable {
       throw new IllegalStateException("conversation '" + conversationId + "': ticket " + ticket + " was already released");
     }
     long requestedAt = clock.millis();
-    sendOwedRelease();
+    OwedRelease.sendFirst(owedAhead);
     if (lost || isLocallyExpired() || !Await.result(conversationId, "renew ticket " + ticket,
         engine.backend().renew(conversationId, ticket, lifetime))) {
       lost = true;
@@ -141,41 +147,75 @@ final class RealHeldLock implements HeldLock, Renewable {
 
   @Override
   public void close(String newProgress) {
-    if (closed.compareAndSet(false, true)) {
-      engine.untrack(this);
-      RealLockRequest next = behind.getAndSet(RELEASED);
-      if (next != null && next.isOver()) {
-        next = null; // cancelled while it waited behind this turn
-      }
-      if (lost || isLocallyExpired()) {
-        // Its number may be someone else's by now, so removing "ticket N" could take their turn;
-        // an expired ticket blocks nobody anyway.
-        log.debug("conversation '{}': ticket {} had expired when it was released; nothing to give back",
-            conversationId, ticket);
-        if (next != null) {
-          // Not issued here: this is the releasing holder's thread, and the request's caller, who may
-          // have cancelled it meanwhile, is elsewhere. It asks again, and is issued on its own thread.
-          next.cancelBeforeStart("ticket " + ticket + " ahead of it had expired when it was released; ask again");
-        }
-        return;
-      }
-      sendOwedRelease();
-      try {
-        engine.release(conversationId, ticket, next, newProgress, progress);
-      } catch (LockException e) {
-        // The caller still hears of the failure; meanwhile the ticket must not block its
-        // conversation for a whole lifetime once the store is back.
-        engine.giveBackLater(conversationId, ticket, this::isLocallyExpired, e);
-        throw e;
-      }
+    RealLockRequest next = beginRelease();
+    if (next == NOTHING_TO_RELEASE) {
+      return;
+    }
+    try {
+      engine.release(conversationId, ticket, next, newProgress, progress);
+    } catch (LockException e) {
+      giveBackLater(e);
+      throw e;
     }
   }
 
-  /** Sends the release the hand-over to this turn still owed, unless it went already. */
-  private void sendOwedRelease() {
-    if (owedAhead != null) {
-      owedAhead.send();
+  @Override
+  public CompletionStage<Void> closeAsync(String newProgress) {
+    RealLockRequest next = beginRelease();
+    if (next == NOTHING_TO_RELEASE) {
+      return DONE;
     }
+    CompletionStage<Void> release;
+    try {
+      release = engine.releaseAsync(conversationId, ticket, next, newProgress, progress);
+    } catch (RuntimeException e) {
+      release = CompletableFuture.failedFuture(e); // an asynchronous caller hears of it in the stage
+    }
+    return release.whenComplete((ignored, error) -> {
+      if (error != null) {
+        giveBackLater(Await.asLockException(conversationId, "could not finish serving ticket " + ticket, error));
+      }
+    });
+  }
+
+  /**
+   * The first part of a release, once: this turn is closed and untracked, and a request queued
+   * behind it is taken (to be issued by the release).
+   *
+   * @return that request, or null when none is queued; {@link #NOTHING_TO_RELEASE} when the turn was
+   *     closed before, or its ticket may have expired, so there is nothing to give back
+   */
+  private RealLockRequest beginRelease() {
+    if (!closed.compareAndSet(false, true)) {
+      return NOTHING_TO_RELEASE;
+    }
+    engine.untrack(this);
+    RealLockRequest next = behind.getAndSet(RELEASED);
+    if (next != null && next.isOver()) {
+      next = null; // cancelled while it waited behind this turn
+    }
+    if (lost || isLocallyExpired()) {
+      // Its number may be someone else's by now, so removing "ticket N" could take their turn;
+      // an expired ticket blocks nobody anyway.
+      log.debug("conversation '{}': ticket {} had expired when it was released; nothing to give back",
+          conversationId, ticket);
+      if (next != null) {
+        // Not issued here: this is the releasing holder's thread, and the request's caller, who may
+        // have cancelled it meanwhile, is elsewhere. It asks again, and is issued on its own thread.
+        next.cancelBeforeStart("ticket " + ticket + " ahead of it had expired when it was released; ask again");
+      }
+      return NOTHING_TO_RELEASE;
+    }
+    OwedRelease.sendFirst(owedAhead);
+    return next;
+  }
+
+  /**
+   * The caller hears of a failed release; meanwhile the ticket must not block its conversation for
+   * a whole lifetime once the store is back.
+   */
+  private void giveBackLater(LockException failure) {
+    engine.giveBackLater(conversationId, ticket, this::isLocallyExpired, failure);
   }
 
   @Override

@@ -15,6 +15,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -225,7 +227,7 @@ public final class TurnEngine implements AutoCloseable {
    * where it can, in the same backend step: a request queued behind the turn ({@code next}) gets its
    * ticket issued by the release; otherwise, when this process waits on the conversation's next
    * ticket, the release also looks where that ticket stands. Runs on the releasing holder's thread
-   * and waits for the backend.
+   * and waits for the backend; what follows its answer runs there too.
    *
    * @param next the request queued behind the turn, or null
    * @param progress the mark to record with the release, or null
@@ -233,28 +235,93 @@ public final class TurnEngine implements AutoCloseable {
    * @throws LockException when the backend fails; {@code next} fails with it
    */
   void release(String conversationId, int ticket, RealLockRequest next, String progress, String heldProgress) {
+    send(conversationId, ticket, next, progress, heldProgress).await();
+  }
+
+  /**
+   * {@link #release}, without waiting: the release is sent on the caller's thread, and what follows
+   * the backend's answer runs on the thread that completes it (the Redis client's I/O thread, or
+   * the caller's when the backend answers at once), where it only completes futures and pokes
+   * waiters.
+   *
+   * @return completes after the answer was followed up; fails with a {@link LockException} when the
+   *     backend failed, and {@code next} fails with it
+   */
+  CompletionStage<Void> releaseAsync(String conversationId, int ticket, RealLockRequest next, String progress,
+      String heldProgress) {
+    return send(conversationId, ticket, next, progress, heldProgress).followed();
+  }
+
+  /**
+   * A release handed to the backend: the stage of its answer, what the engine does with the answer,
+   * and what it does when the backend failed, so the blocking and the asynchronous release share
+   * every step and differ only in where the follow-up runs.
+   */
+  private record Sent<T>(String conversationId, String action, CompletionStage<T> answer, Consumer<T> then,
+      Consumer<LockException> failed) {
+
+    static Sent<Void> plain(String conversationId, String action, CompletionStage<Void> answer, Runnable then) {
+      return new Sent<>(conversationId, action, answer, v -> then.run(), e -> {});
+    }
+
+    /** Waits for the answer and follows it up on this thread. */
+    void await() {
+      T value;
+      try {
+        value = Await.result(conversationId, action, answer);
+      } catch (LockException e) {
+        failed.accept(e);
+        throw e;
+      }
+      then.accept(value);
+    }
+
+    /** Follows the answer up wherever it completes. */
+    CompletionStage<Void> followed() {
+      return answer.handle((value, error) -> {
+        if (error != null) {
+          LockException e = Await.asLockException(conversationId, "could not " + action, error);
+          failed.accept(e);
+          throw e;
+        }
+        then.accept(value);
+        return null;
+      });
+    }
+  }
+
+  private Sent<?> send(String conversationId, int ticket, RealLockRequest next, String progress,
+      String heldProgress) {
+    String action = "finish serving ticket " + ticket;
     if (next != null) {
-      releaseAndIssue(conversationId, ticket, next, progress);
-      return;
+      return releaseAndIssue(conversationId, ticket, next, progress);
     }
     Acquisition successor = waiters.successor(conversationId, ticket);
     if (successor == null) {
-      Await.result(conversationId, "finish serving ticket " + ticket,
-          backend.release(conversationId, ticket, progress));
-      wake(conversationId);
-      return;
+      return Sent.plain(conversationId, action, call(() -> backend.release(conversationId, ticket, progress)),
+          () -> wake(conversationId));
     }
     if (successor.ticket == ticket + 1 && backend.numbersNeverReused()) {
-      releaseHandingOverFirst(conversationId, ticket, successor, progress, progress != null ? progress : heldProgress);
-      return;
+      return releaseHandingOverFirst(conversationId, ticket, successor, progress,
+          progress != null ? progress : heldProgress);
     }
-    TicketStatus status = Await.result(conversationId, "finish serving ticket " + ticket,
-        backend.releaseAndLook(conversationId, ticket, successor.ticket, progress));
-    if (status == null) {
-      wake(conversationId);
-    } else {
-      successor.offer(status);
-      waiters.wake(conversationId, successor); // as after any release: the others look again
+    return new Sent<TicketStatus>(conversationId, action,
+        call(() -> backend.releaseAndLook(conversationId, ticket, successor.ticket, progress)), status -> {
+          if (status == null) {
+            wake(conversationId);
+          } else {
+            successor.offer(status);
+            waiters.wake(conversationId, successor); // as after any release: the others look again
+          }
+        }, e -> {});
+  }
+
+  /** A backend step, with a backend that throws instead of failing its stage taken as failing it. */
+  private static <T> CompletionStage<T> call(Supplier<CompletionStage<T>> step) {
+    try {
+      return step.get();
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
     }
   }
 
@@ -266,60 +333,55 @@ public final class TurnEngine implements AutoCloseable {
    * successor a round trip to the store, and handing over before the release is even sent saves it
    * the wake-up of the store client's I/O thread ({@link OwedRelease}, which also keeps the
    * successor's own commands behind the release). The release's own answer still decides what
-   * the releasing caller hears (a failure is thrown, and the ticket is given back later, as for any
-   * release), and a successor the store does not see served then (its key was deleted from
+   * the releasing caller hears (a failure is reported, and the ticket is given back later, as for
+   * any release), and a successor the store does not see served then (its key was deleted from
    * outside) is told its turn may be lost.
    *
    * @param mark the progress mark the successor is served with: the one recorded now, or else the
    *     one the released turn was served with, since nobody else released in between
    */
-  private void releaseHandingOverFirst(String conversationId, int ticket, Acquisition successor, String progress,
-      String mark) {
+  private Sent<TicketStatus> releaseHandingOverFirst(String conversationId, int ticket, Acquisition successor,
+      String progress, String mark) {
     OwedRelease release = new OwedRelease(() -> backend.releaseAndLook(conversationId, ticket, successor.ticket,
         progress));
     successor.owes(release);
     successor.offer(TicketStatus.served(mark));
-    TicketStatus status = Await.result(conversationId, "finish serving ticket " + ticket, release.send());
-    if (status == null) {
-      wake(conversationId);
-      return;
-    }
-    if (status.isServed()) {
-      // Again, for a successor the hand-over found in the middle of a look: that look may have been
-      // sent before the release (the I/O thread writes its own commands ahead of those other threads
-      // queue for it), so its answer is stale, and nothing else would wake it.
-      successor.offer(status);
-    } else {
-      successor.servedWithoutTheStore();
-    }
-    waiters.wake(conversationId, successor); // as after any release: the others look again
+    return new Sent<>(conversationId, "finish serving ticket " + ticket, release.send(), status -> {
+      if (status == null) {
+        wake(conversationId);
+        return;
+      }
+      if (status.isServed()) {
+        // Again, for a successor the hand-over found in the middle of a look: that look may have been
+        // sent before the release (the I/O thread writes its own commands ahead of those other threads
+        // queue for it), so its answer is stale, and nothing else would wake it.
+        successor.offer(status);
+      } else {
+        successor.servedWithoutTheStore();
+      }
+      waiters.wake(conversationId, successor); // as after any release: the others look again
+    }, e -> {});
   }
 
   /**
    * Gives back {@code ticket} and issues {@code next}'s ticket in the same backend step; the turn,
-   * when served, is handed over on a virtual thread. A failure fails {@code next} too (it may or may
-   * not have been issued; if it was, it expires) and is thrown, so the holder retries giving its own
-   * ticket back.
+   * when served, is handed over as any served turn. A failure fails {@code next} too (it may or may
+   * not have been issued; if it was, it expires) and is reported, so the holder retries giving its
+   * own ticket back.
    */
-  private void releaseAndIssue(String conversationId, int ticket, RealLockRequest next, String progress) {
+  private Sent<?> releaseAndIssue(String conversationId, int ticket, RealLockRequest next, String progress) {
+    String action = "finish serving ticket " + ticket;
     if (closed.get()) {
       failClosed(next);
-      Await.result(conversationId, "finish serving ticket " + ticket,
-          backend.release(conversationId, ticket, progress));
-      return;
+      return Sent.plain(conversationId, action, call(() -> backend.release(conversationId, ticket, progress)), () -> {});
     }
     Acquisition a = new Acquisition(this, next, options.clock().millis());
     waiters.register(a);
-    Issued issued;
-    try {
-      issued = Await.result(conversationId, "finish serving ticket " + ticket + " and issue the next",
-          backend.releaseAndIssue(conversationId, ticket, next.lifetime, progress));
-    } catch (LockException e) {
-      a.issueFailed(e);
-      throw e;
-    }
-    a.issued(issued);
-    waiters.wake(conversationId, a); // as after any release: the others look again
+    return new Sent<Issued>(conversationId, action + " and issue the next",
+        call(() -> backend.releaseAndIssue(conversationId, ticket, next.lifetime, progress)), issued -> {
+          a.issued(issued);
+          waiters.wake(conversationId, a); // as after any release: the others look again
+        }, a::issueFailed);
   }
 
   private static void failClosed(RealLockRequest request) {

@@ -82,6 +82,21 @@ class HandOverFirstTest {
   }
 
   @Test
+  void anAsynchronousReleaseHandsOverFirstTooAndItsNextHolderCanReleaseAsynchronouslyInsideIt() {
+    HeldLock first = first();
+    LockRequest next = waiting(true);
+    CompletableFuture<Void> closedInside = next.served().thenCompose(held -> {
+      events.add("ticket 1 served");
+      return held.closeAsync("p-2");
+    });
+
+    Hang.get(first.closeAsync("p-1").toCompletableFuture(), TIMEOUT, "the first release");
+
+    Hang.get(closedInside, TIMEOUT, "the second turn's release");
+    assertThat(events).containsExactly("ticket 1 served", "release 0 marking p-1", "release 1 marking p-2");
+  }
+
+  @Test
   void aHolderThatReleasesInsideTheHandOverSendsTheReleaseAheadFirst() {
     HeldLock first = first();
     LockRequest next = waiting(true);
