@@ -2,6 +2,7 @@ package io.ticketgate.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.ticketgate.store.backend.Issued;
 import io.ticketgate.store.memory.InMemoryBackend;
@@ -19,6 +20,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The waiting engine (lock, lockAsync, HeldLock) driven by a stepped clock, for cases the contract
@@ -182,8 +185,9 @@ class TurnEngineTest {
     Hang.get(continuation, TIMEOUT, "the continuation");
   }
 
-  @Test
-  void aTurnReleasedWhileTheStoreIsDownIsGivenBackOnceItIsUpAgain() {
+  @ParameterizedTest(name = "closeAsync: {0}")
+  @ValueSource(booleans = {false, true})
+  void aTurnReleasedWhileTheStoreIsDownIsGivenBackOnceItIsUpAgain(boolean async) {
     FlakyRelease flaky = new FlakyRelease(clock);
     store = new BackendLockStore(options(), flaky);
     HeldLock holder = store.lock(conv, LONG, null);
@@ -191,7 +195,10 @@ class TurnEngineTest {
     awaitWaiting(1);
     flaky.down = true;
 
-    assertThatThrownBy(holder::close).isInstanceOf(LockException.class)
+    Throwable failure = async
+        ? Hang.failure(holder.closeAsync("mark-1").toCompletableFuture(), TIMEOUT, "the asynchronous release")
+        : catchThrowable(() -> holder.close("mark-1"));
+    assertThat(failure).isInstanceOf(LockException.class)
         .extracting(e -> ((LockException) e).reason()).isEqualTo(LockException.Reason.STORE_FAILED);
     assertThat(next).isNotDone();
     flaky.down = false;
@@ -241,26 +248,6 @@ class TurnEngineTest {
     HeldLock served = Hang.get(next, TIMEOUT, "the waiter behind the released turn");
     assertThat(served.progress()).as("the mark recorded with the release").isEqualTo("mark-1");
     assertThat(holder.closeAsync().toCompletableFuture()).as("closing again").isCompletedWithValue(null);
-    served.close();
-  }
-
-  @Test
-  void aFailedCloseAsyncFailsWithTheStoreFailureAndTheTicketIsStillGivenBackOnceTheStoreIsUp() {
-    FlakyRelease flaky = new FlakyRelease(clock);
-    store = new BackendLockStore(options(), flaky);
-    HeldLock holder = store.lock(conv, LONG, null);
-    CompletableFuture<HeldLock> next = store.lockAsync(conv, LONG, null);
-    awaitWaiting(1);
-    flaky.down = true;
-
-    Throwable failure = Hang.failure(holder.closeAsync("mark-1").toCompletableFuture(), TIMEOUT, "the release");
-
-    assertThat(failure).isInstanceOf(LockException.class)
-        .extracting(e -> ((LockException) e).reason()).isEqualTo(LockException.Reason.STORE_FAILED);
-    assertThat(next).isNotDone();
-    flaky.down = false;
-    HeldLock served = Hang.get(next, TIMEOUT, "the waiter behind a turn released during an outage");
-    assertThat(flaky.failedCleanups.get()).isGreaterThanOrEqualTo(1);
     served.close();
   }
 
