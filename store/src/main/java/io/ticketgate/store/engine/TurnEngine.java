@@ -290,6 +290,7 @@ public final class TurnEngine implements AutoCloseable {
     }
   }
 
+  /** Sends the release, by the backend step that fits who waits behind the turn in this process. */
   private Sent<?> send(String conversationId, int ticket, RealLockRequest next, String progress,
       String heldProgress) {
     String action = "finish serving ticket " + ticket;
