@@ -295,7 +295,7 @@ public final class TurnEngine implements AutoCloseable {
       String heldProgress) {
     String action = "finish serving ticket " + ticket;
     if (next != null) {
-      return releaseAndIssue(conversationId, ticket, next, progress);
+      return releaseAndIssue(conversationId, ticket, action, next, progress);
     }
     Acquisition successor = waiters.successor(conversationId, ticket);
     if (successor == null) {
@@ -303,7 +303,7 @@ public final class TurnEngine implements AutoCloseable {
           () -> wake(conversationId));
     }
     if (successor.ticket == ticket + 1 && backend.numbersNeverReused()) {
-      return releaseHandingOverFirst(conversationId, ticket, successor, progress,
+      return releaseHandingOverFirst(conversationId, ticket, action, successor, progress,
           progress != null ? progress : heldProgress);
     }
     return new Sent<TicketStatus>(conversationId, action,
@@ -338,16 +338,17 @@ public final class TurnEngine implements AutoCloseable {
    * any release), and a successor the store does not see served then (its key was deleted from
    * outside) is told its turn may be lost.
    *
+   * @param action what the caller asked for, as failures name it
    * @param mark the progress mark the successor is served with: the one recorded now, or else the
    *     one the released turn was served with, since nobody else released in between
    */
-  private Sent<TicketStatus> releaseHandingOverFirst(String conversationId, int ticket, Acquisition successor,
-      String progress, String mark) {
+  private Sent<TicketStatus> releaseHandingOverFirst(String conversationId, int ticket, String action,
+      Acquisition successor, String progress, String mark) {
     OwedRelease release = new OwedRelease(() -> backend.releaseAndLook(conversationId, ticket, successor.ticket,
         progress));
     successor.owes(release);
     successor.offer(TicketStatus.served(mark));
-    return new Sent<>(conversationId, "finish serving ticket " + ticket, release.send(), status -> {
+    return new Sent<>(conversationId, action, release.send(), status -> {
       if (status == null) {
         wake(conversationId);
         return;
@@ -370,8 +371,8 @@ public final class TurnEngine implements AutoCloseable {
    * not have been issued; if it was, it expires) and is reported, so the holder retries giving its
    * own ticket back.
    */
-  private Sent<?> releaseAndIssue(String conversationId, int ticket, RealLockRequest next, String progress) {
-    String action = "finish serving ticket " + ticket;
+  private Sent<?> releaseAndIssue(String conversationId, int ticket, String action, RealLockRequest next,
+      String progress) {
     if (closed.get()) {
       failClosed(next);
       return Sent.plain(conversationId, action, call(() -> backend.release(conversationId, ticket, progress)), () -> {});
