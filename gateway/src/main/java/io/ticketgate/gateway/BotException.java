@@ -10,6 +10,8 @@ package io.ticketgate.gateway;
  * (4xx, an answer that cannot be parsed) send the message to the dead-letter topic at once. A {@linkplain #fenced fenced}
  * refusal is neither: the bot already accepted a higher ticket of the conversation, so this replica
  * lost the turn; the gateway takes a new ticket (or drops the record when its partition moved).
+ * A {@linkplain #turnLost lost turn} is handled the same way, but nothing reached the bot: the
+ * handler found the turn lost before its call left the process.
  */
 public class BotException extends Exception {
 
@@ -19,6 +21,8 @@ public class BotException extends Exception {
   /** The bot answered: this failure is the message's, not a sign that the bot is down. */
   private final boolean answered;
   private final boolean fenced;
+  /** Nothing reached the bot: the turn was found lost right before the call (see {@link #turnLost}). */
+  private final boolean turnLost;
   private final String reason;
   /** How long the bot asked to be left alone (HTTP {@code Retry-After}), or null. */
   private final java.time.Duration retryAfter;
@@ -30,16 +34,17 @@ public class BotException extends Exception {
    * @param retryable whether trying again may succeed
    */
   public BotException(String reason, String message, boolean retryable, Throwable cause) {
-    this(reason, message, retryable, !retryable, false, null, cause);
+    this(reason, message, retryable, !retryable, false, false, null, cause);
   }
 
   private BotException(String reason, String message, boolean retryable, boolean answered, boolean fenced,
-      java.time.Duration retryAfter, Throwable cause) {
+      boolean turnLost, java.time.Duration retryAfter, Throwable cause) {
     super(message, cause);
     this.reason = java.util.Objects.requireNonNull(reason, "reason");
     this.retryable = retryable;
     this.answered = answered;
     this.fenced = fenced;
+    this.turnLost = turnLost;
     if (retryAfter != null && retryAfter.isNegative()) {
       throw new IllegalArgumentException("retryAfter < 0: " + retryAfter);
     }
@@ -57,7 +62,7 @@ public class BotException extends Exception {
    * circuit breaker.
    */
   public static BotException retryableError(String reason, String message, Throwable cause) {
-    return new BotException(reason, message, true, true, false, null, cause);
+    return new BotException(reason, message, true, true, false, false, null, cause);
   }
 
   /**
@@ -69,7 +74,7 @@ public class BotException extends Exception {
    * @param retryAfter how long to leave the bot alone, or null when it did not say
    */
   public static BotException retryable(String reason, String message, java.time.Duration retryAfter, Throwable cause) {
-    return new BotException(reason, message, true, false, false, retryAfter, cause);
+    return new BotException(reason, message, true, false, false, false, retryAfter, cause);
   }
 
   /** A failure that retrying cannot fix. */
@@ -83,7 +88,20 @@ public class BotException extends Exception {
    * expired). Not retryable with the same ticket, and no reason to dead-letter the message.
    */
   public static BotException fenced(String reason, String message, Throwable cause) {
-    return new BotException(reason, message, false, true, true, null, cause);
+    return new BotException(reason, message, false, true, true, false, null, cause);
+  }
+
+  /** The reason of a {@link #turnLost} failure. */
+  public static final String TURN_LOST = "ticket_lost";
+
+  /**
+   * The handler found its turn lost ({@link TurnCheck#isLost()}) right before the call would have
+   * left the process, and sent nothing. The gateway treats it like a {@linkplain #fenced fenced}
+   * refusal (a new ticket, or the record dropped when its partition moved) but learns nothing
+   * about the bot's health from it: it does not count as a bot call.
+   */
+  public static BotException turnLost(String message) {
+    return new BotException(TURN_LOST, message, false, false, true, true, null, null);
   }
 
   /** Whether trying again may succeed. */
@@ -99,6 +117,11 @@ public class BotException extends Exception {
   /** Whether the bot refused the ticket as stale (see {@link #fenced}). */
   public boolean isFenced() {
     return fenced;
+  }
+
+  /** Whether the turn was found lost before anything reached the bot (see {@link #turnLost}). */
+  public boolean isTurnLost() {
+    return turnLost;
   }
 
   /** How long the bot asked to be left alone before the next attempt, when it said (see {@link #retryable(String, String, java.time.Duration, Throwable)}). */

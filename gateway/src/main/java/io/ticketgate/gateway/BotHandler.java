@@ -24,6 +24,19 @@ public interface BotHandler extends AutoCloseable {
    */
   List<BotReply> handle(BotRequest request) throws BotException;
 
+  /**
+   * Handles one message in a turn that can be checked: what the gateway calls. A handler whose work
+   * reaches another process that must not see two holders of a conversation at once (a request to
+   * a remote bot) overrides this, checks {@link TurnCheck#isLost()} as late as it can before the
+   * work leaves the process, and throws {@link BotException#turnLost} instead when it is lost. The
+   * default calls {@link #handle(BotRequest)}: the gateway checked the turn right before.
+   *
+   * @param turn whether the turn may have been lost by now
+   */
+  default List<BotReply> handle(BotRequest request, TurnCheck turn) throws BotException {
+    return handle(request);
+  }
+
   /** Releases the handler's resources; the default does nothing. */
   @Override
   default void close() {}

@@ -3,6 +3,7 @@ package io.ticketgate.gateway.bot;
 import io.ticketgate.gateway.BotException;
 import io.ticketgate.gateway.BotRequest;
 import io.ticketgate.gateway.DeadLetterReasons;
+import io.ticketgate.gateway.TurnCheck;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -146,16 +147,22 @@ final class BotHttpClient implements AutoCloseable {
   }
 
   /**
-   * POSTs {@code json} for {@code request}.
+   * POSTs {@code json} for {@code request}, unless {@code turn} is lost when the request is about to
+   * be written.
    *
    * @return the answer, always with a 2xx status
-   * @throws BotException for any other status or a failed exchange, classified as this class says
+   * @throws BotException for any other status or a failed exchange, classified as this class says;
+   *     {@linkplain BotException#turnLost turn lost} when nothing was sent because of {@code turn}
    */
-  Answer post(byte[] json, BotRequest request) throws BotException {
+  Answer post(byte[] json, BotRequest request, TurnCheck turn) throws BotException {
     HttpConnections.Response response;
     try {
       response = connections.post(json, callHeaders, Map.of(BotHandlers.TICKET_HEADER,
-          Integer.toString(request.ticket()), BotHandlers.IDEMPOTENCY_HEADER, request.source().idempotencyKey()));
+          Integer.toString(request.ticket()), BotHandlers.IDEMPOTENCY_HEADER, request.source().idempotencyKey()), turn);
+    } catch (HttpConnections.TurnLost e) {
+      throw BotException.turnLost("ticket " + request.ticket() + " may have expired before the request to the bot at "
+          + url + " for " + subject(request) + " was written (this process was paused or could not renew it); "
+          + "nothing was sent");
     } catch (IOException e) {
       throw failure(e, request);
     } catch (InterruptedException e) {

@@ -31,6 +31,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.ticketgate.gateway.TurnCheck;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpConnectTimeoutException;
@@ -41,6 +42,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLException;
@@ -148,14 +150,16 @@ final class HttpConnections implements AutoCloseable {
 
   /**
    * POSTs {@code body} with {@code headers}, then {@code callHeaders} (plus Host and
-   * Content-Length), and waits for the answer.
+   * Content-Length), and waits for the answer. {@code turn} is checked on the connection's event
+   * loop in the task that writes the request; when it is lost nothing is written.
    *
+   * @throws TurnLost when {@code turn} was lost as the request was about to be written
    * @throws HttpConnectTimeoutException when no connection could be made within the timeout
    * @throws HttpTimeoutException when the answer did not come within the timeout
    * @throws IOException when the connection failed or broke (a refusal is a {@link java.net.ConnectException})
    * @throws InterruptedException when the caller was interrupted; the exchange is abandoned
    */
-  Response post(byte[] body, Map<String, String> headers, Map<String, String> callHeaders)
+  Response post(byte[] body, Map<String, String> headers, Map<String, String> callHeaders, TurnCheck turn)
       throws IOException, InterruptedException {
     if (closed) {
       throw new IOException("the bot's HTTP client is closed");
@@ -165,7 +169,7 @@ final class HttpConnections implements AutoCloseable {
       Exchange reused = borrowIdle();
       if (reused != null) {
         try {
-          return exchange(reused, body, headers, callHeaders);
+          return exchange(reused, body, headers, callHeaders, turn);
         } catch (StaleConnection e) {
           // The bot closed this kept-alive connection while it was idle, and not a byte of an
           // answer came: the request was not taken. Once more on a new connection, so an idle
@@ -177,7 +181,7 @@ final class HttpConnections implements AutoCloseable {
       }
       try {
         Channel fresh = connect();
-        return exchange(fresh.pipeline().get(Exchange.class), body, headers, callHeaders);
+        return exchange(fresh.pipeline().get(Exchange.class), body, headers, callHeaders, turn);
       } catch (StaleConnection e) {
         throw (IOException) e.getCause();
       }
@@ -188,7 +192,7 @@ final class HttpConnections implements AutoCloseable {
 
   /** One request on {@code exchange}'s connection, which then goes back to the pool or is closed. */
   private Response exchange(Exchange exchange, byte[] body, Map<String, String> headers,
-      Map<String, String> callHeaders) throws IOException, InterruptedException {
+      Map<String, String> callHeaders, TurnCheck turn) throws IOException, InterruptedException {
     Channel channel = exchange.channel();
     boolean keep = false;
     try {
@@ -204,15 +208,22 @@ final class HttpConnections implements AutoCloseable {
       }
       h.setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
       CompletableFuture<Response> answer = exchange.start(timeout);
-      channel.writeAndFlush(request).addListener(f -> {
-        if (!f.isSuccess()) {
-          answer.completeExceptionally(f.cause());
-        }
-      });
+      try {
+        // The last check of the turn, in the same event-loop task that writes the request: a process
+        // stopped after the caller's check (a GC pause, SIGSTOP) would otherwise send on resume with a
+        // ticket that may be another holder's by now, possibly before that holder's first call.
+        channel.eventLoop().execute(() -> writeUnlessLost(exchange, request, turn, answer));
+      } catch (RejectedExecutionException e) {
+        request.release();
+        throw new IOException("the bot's HTTP client was closed during the call", e);
+      }
       try {
         Response response = await(answer);
         keep = exchange.reusable();
         return response;
+      } catch (TurnLost e) {
+        keep = true; // nothing was written: the connection is as idle as it was
+        throw e;
       } catch (IOException e) {
         if (!(e instanceof HttpTimeoutException) && !exchange.sawBytes()) {
           throw new StaleConnection(e);
@@ -229,6 +240,36 @@ final class HttpConnections implements AutoCloseable {
       } else {
         channel.close(); // broken, timed out, abandoned or not to be reused: its state is unknown
       }
+    }
+  }
+
+  /** On the event loop: writes {@code request} unless {@code turn} is lost. */
+  private static void writeUnlessLost(Exchange exchange, FullHttpRequest request, TurnCheck turn,
+      CompletableFuture<Response> answer) {
+    boolean lost;
+    try {
+      lost = turn.isLost();
+    } catch (RuntimeException e) {
+      request.release();
+      exchange.fail(new IOException("checking the turn before writing the request failed: " + e, e));
+      return;
+    }
+    if (lost) {
+      request.release();
+      exchange.fail(new TurnLost());
+      return;
+    }
+    exchange.channel().writeAndFlush(request).addListener(f -> {
+      if (!f.isSuccess()) {
+        answer.completeExceptionally(f.cause());
+      }
+    });
+  }
+
+  /** Nothing was written: the caller's turn was lost as its request was about to be. */
+  static final class TurnLost extends IOException {
+    TurnLost() {
+      super("the turn was lost before the request was written");
     }
   }
 

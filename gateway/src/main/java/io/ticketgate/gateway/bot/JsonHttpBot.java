@@ -6,6 +6,7 @@ import io.ticketgate.gateway.BotException;
 import io.ticketgate.gateway.BotHandler;
 import io.ticketgate.gateway.BotReply;
 import io.ticketgate.gateway.BotRequest;
+import io.ticketgate.gateway.TurnCheck;
 import java.io.IOException;
 import java.net.URI;
 import java.util.List;
@@ -30,13 +31,19 @@ abstract class JsonHttpBot implements BotHandler {
 
   @Override
   public final List<BotReply> handle(BotRequest request) throws BotException {
+    return handle(request, TurnCheck.HELD);
+  }
+
+  /** Checks {@code turn} on the connection's I/O thread, right before the request is written. */
+  @Override
+  public final List<BotReply> handle(BotRequest request, TurnCheck turn) throws BotException {
     byte[] body;
     try {
       body = BotJson.MAPPER.writeValueAsBytes(requestBody(request));
     } catch (JsonProcessingException e) {
       throw http.unencodable(request, e);
     }
-    return replies(http.post(body, request), request);
+    return replies(http.post(body, request, turn), request);
   }
 
   /** The JSON object POSTed for one message. */

@@ -57,9 +57,6 @@ final class Job implements Runnable {
 
   private static final Logger log = LoggerFactory.getLogger(Job.class);
 
-  /** The outcome reason when a turn was found lost before a bot call. */
-  static final String TICKET_LOST = "ticket_lost";
-
   static final int QUEUED = 0;
   static final int STARTED = 1;
   static final int CANCELLED = 2;
@@ -244,11 +241,13 @@ final class Job implements Runnable {
       // A bot answering "fenced" to everything would otherwise keep this conversation busy for ever.
       int maxFencings = ctx.retries() + 1;
       if (fencings >= maxFencings && assignment.owned()) {
-        ctx.publisher().deadLetter(record, outcome.reason, "refused as fenced " + fencings + " times, each time with a new "
+        // A turn lost before the call ends as a fenced refusal does, under the dead-letter reason the README lists.
+        String reason = BotException.TURN_LOST.equals(outcome.reason) ? DeadLetterReasons.BOT_FENCED : outcome.reason;
+        ctx.publisher().deadLetter(record, reason, "refused as fenced " + fencings + " times, each time with a new "
             + "ticket: " + outcome.detail, held.ticket());
         return true;
       }
-      String why = TICKET_LOST.equals(outcome.reason) ? outcome.detail
+      String why = BotException.TURN_LOST.equals(outcome.reason) ? outcome.detail
           : "the bot refused ticket " + held.ticket() + " as fenced";
       if (!requeue()) {
         log.warn("{}: {} and the partition has moved to another replica, which delivers the record again; dropping "
@@ -459,12 +458,12 @@ final class Job implements Runnable {
           // turn may be another holder's by now, and a bot that has not yet seen that holder's higher
           // ticket would accept this call and overlap it. Give the turn up as if fenced.
           ctx.limiter().abandon(call);
-          return new Outcome(null, TICKET_LOST, "ticket " + held.ticket() + " may have expired before bot call "
+          return new Outcome(null, BotException.TURN_LOST, "ticket " + held.ticket() + " may have expired before bot call "
               + attempt + " (this process was paused or could not renew it)", true);
         }
         long start = System.nanoTime();
         try {
-          List<BotReply> replies = callBot(req, call, start);
+          List<BotReply> replies = callBot(req, held, call, start);
           ctx.breaker().succeeded(permit);
           judged = true;
           ctx.listener().botCall(Duration.ofNanos(System.nanoTime() - start), BotCallOutcome.OK);
@@ -472,6 +471,11 @@ final class Job implements Runnable {
         } catch (BotException e) {
           if (Thread.currentThread().isInterrupted()) {
             throw new InterruptedException("interrupted during a bot call: " + e.getMessage());
+          }
+          if (e.isTurnLost()) {
+            // As the check above, made by the handler as its request was about to leave: nothing reached the
+            // bot, so there is no call to count and nothing to tell the breaker (the permit goes back unjudged).
+            return new Outcome(null, BotException.TURN_LOST, e.getMessage(), true);
           }
           Duration took = Duration.ofNanos(System.nanoTime() - start);
           if (e.isFenced()) {
@@ -536,18 +540,25 @@ final class Job implements Runnable {
   }
 
   /**
-   * Calls the bot; the concurrency limit's permit, taken just before {@code start}, goes back as soon
-   * as the call ends, with how long it took, so a retry's backoff holds none.
+   * Calls the bot, which checks {@code held} once more right before its request leaves; the
+   * concurrency limit's permit, taken just before {@code start}, goes back as soon as the call ends,
+   * with how long it took, so a retry's backoff holds none.
    */
-  private List<BotReply> callBot(BotRequest req, long call, long start) throws BotException {
+  private List<BotReply> callBot(BotRequest req, HeldLock held, long call, long start) throws BotException {
     boolean overloaded = false;
+    boolean sent = true;
     try {
-      return ctx.bot().handle(req);
+      return ctx.bot().handle(req, held::isLost);
     } catch (BotException e) {
       overloaded = e.indicatesOutage(); // a timeout, an unreachable bot, 429 or 5xx from a gateway in front
+      sent = !e.isTurnLost();
       throw e;
     } finally {
-      ctx.limiter().release(call, System.nanoTime() - start, overloaded);
+      if (sent) {
+        ctx.limiter().release(call, System.nanoTime() - start, overloaded);
+      } else {
+        ctx.limiter().abandon(call); // nothing was sent: no round trip to learn from
+      }
     }
   }
 

@@ -65,6 +65,21 @@ class HttpBotIT {
   }
 
   @Test
+  void aTurnLostAsTheRequestIsAboutToBeWrittenSendsNothingAndSaysSo() throws Exception {
+    start(Behaviour.empty());
+
+    BotException e = catchThrowableOfType(BotException.class, () -> bot.handle(RasaBotIT.request(), () -> true));
+
+    assertThat(e.isTurnLost()).isTrue();
+    assertThat(e.isFenced()).as("handled as a fenced refusal: a new ticket, or the record dropped").isTrue();
+    assertThat(e.indicatesOutage()).isFalse();
+    assertThat(e.reason()).isEqualTo(BotException.TURN_LOST);
+    assertThat(e.getMessage()).contains("ticket 7").contains("nothing was sent");
+    bot.handle(RasaBotIT.request(), () -> false);
+    assertThat(stub.dispatches()).as("only the call whose turn was held reached the bot").hasSize(1);
+  }
+
+  @Test
   void anArrayGivesOneReplyPerElement() throws Exception {
     start(Behaviour.fixed(200, "[{\"text\": \"a\"}, \"plain\", 3, [1, 2]]"));
 

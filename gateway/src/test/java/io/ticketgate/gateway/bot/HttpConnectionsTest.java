@@ -2,6 +2,7 @@ package io.ticketgate.gateway.bot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static io.ticketgate.gateway.TurnCheck.HELD;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
@@ -25,6 +26,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.ticketgate.gateway.TurnCheck;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -132,7 +134,7 @@ class HttpConnectionsTest {
 
     for (int i = 0; i < 3; i++) {
       HttpConnections.Response r = c.post("{\"m\":1}".getBytes(StandardCharsets.UTF_8),
-          Map.of("Content-Type", "application/json"), Map.of("X-Ticketgate-Ticket", Integer.toString(i)));
+          Map.of("Content-Type", "application/json"), Map.of("X-Ticketgate-Ticket", Integer.toString(i)), HELD);
       assertThat(r.status()).isEqualTo(200);
       assertThat(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo("[{\"text\":\"hi\"}]");
     }
@@ -150,6 +152,40 @@ class HttpConnectionsTest {
   }
 
   @Test
+  void aTurnLostAsTheRequestIsAboutToBeWrittenSendsNothingAndKeepsTheConnection() throws Exception {
+    int port = server(r -> Behaviour.answer(200, "[]"), null);
+    HttpConnections c = client("http://127.0.0.1:" + port + "/", TIMEOUT, null);
+    List<String> checkedOn = new CopyOnWriteArrayList<>();
+    TurnCheck lost = () -> {
+      checkedOn.add(Thread.currentThread().getName());
+      return true;
+    };
+
+    // On a new connection, then on a kept one.
+    assertThatThrownBy(() -> c.post(new byte[0], Map.of(), Map.of(), lost)).isInstanceOf(HttpConnections.TurnLost.class);
+    assertThat(c.post(new byte[0], Map.of(), Map.of(), HELD).status()).isEqualTo(200);
+    assertThatThrownBy(() -> c.post(new byte[0], Map.of(), Map.of(), lost)).isInstanceOf(HttpConnections.TurnLost.class);
+    assertThat(c.post(new byte[0], Map.of(), Map.of(), HELD).status()).isEqualTo(200);
+
+    assertThat(checkedOn).as("checked once a call, by the thread that writes the request").hasSize(2)
+        .allSatisfy(thread -> assertThat(thread).startsWith("ticketgate-bot-http"));
+    assertThat(seen).as("requests that reached the bot").hasSize(2);
+    assertThat(connections.get()).as("connections opened: nothing was written on it, so it was kept").isEqualTo(1);
+    assertThat(c.idleConnections()).isEqualTo(1);
+  }
+
+  @Test
+  void aCheckOfTheTurnThatThrowsFailsTheCallWithoutSendingIt() {
+    int port = server(r -> Behaviour.answer(200, "[]"), null);
+    HttpConnections c = client("http://127.0.0.1:" + port + "/", TIMEOUT, null);
+
+    assertThatThrownBy(() -> c.post(new byte[0], Map.of(), Map.of(), () -> {
+      throw new IllegalStateException("broken check");
+    })).isInstanceOf(IOException.class).hasMessageContaining("checking the turn").hasMessageContaining("broken check");
+    assertThat(seen).isEmpty();
+  }
+
+  @Test
   void anAnswerThatClosesTheConnectionIsNotReused() throws Exception {
     int port = server(r -> {
       Behaviour b = Behaviour.answer(200, "[]");
@@ -158,8 +194,8 @@ class HttpConnectionsTest {
     }, null);
     HttpConnections c = client("http://127.0.0.1:" + port + "/", TIMEOUT, null);
 
-    assertThat(c.post(new byte[0], Map.of(), Map.of()).status()).isEqualTo(200);
-    assertThat(c.post(new byte[0], Map.of(), Map.of()).status()).isEqualTo(200);
+    assertThat(c.post(new byte[0], Map.of(), Map.of(), HELD).status()).isEqualTo(200);
+    assertThat(c.post(new byte[0], Map.of(), Map.of(), HELD).status()).isEqualTo(200);
 
     assertThat(connections.get()).isEqualTo(2);
     assertThat(c.idleConnections()).isZero();
@@ -174,7 +210,7 @@ class HttpConnectionsTest {
     }, null);
     HttpConnections c = client("http://127.0.0.1:" + port + "/", TIMEOUT, null);
 
-    HttpConnections.Response r = c.post(new byte[0], Map.of(), Map.of());
+    HttpConnections.Response r = c.post(new byte[0], Map.of(), Map.of(), HELD);
 
     assertThat(r.status()).isEqualTo(503);
     assertThat(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo("down");
@@ -189,9 +225,9 @@ class HttpConnectionsTest {
     int port = server((request, before) -> before == 0 ? Behaviour.answer(200, "ok" + answered.incrementAndGet())
         : new Behaviour(null, false, true), null);
     HttpConnections c = client("http://127.0.0.1:" + port + "/", TIMEOUT, null);
-    assertThat(c.post(new byte[0], Map.of(), Map.of()).status()).isEqualTo(200);
+    assertThat(c.post(new byte[0], Map.of(), Map.of(), HELD).status()).isEqualTo(200);
 
-    HttpConnections.Response second = c.post(new byte[0], Map.of(), Map.of());
+    HttpConnections.Response second = c.post(new byte[0], Map.of(), Map.of(), HELD);
 
     assertThat(new String(second.body(), StandardCharsets.UTF_8)).isEqualTo("ok2");
     assertThat(connections.get()).isEqualTo(2);
@@ -203,7 +239,7 @@ class HttpConnectionsTest {
     int port = server(r -> new Behaviour(null, false, true), null);
     HttpConnections c = client("http://127.0.0.1:" + port + "/", TIMEOUT, null);
 
-    assertThatThrownBy(() -> c.post(new byte[0], Map.of(), Map.of())).isInstanceOf(IOException.class)
+    assertThatThrownBy(() -> c.post(new byte[0], Map.of(), Map.of(), HELD)).isInstanceOf(IOException.class)
         .hasMessageContaining("closed the connection before answering");
     assertThat(seen).as("sent once: a fresh connection is not retried").hasSize(1);
   }
@@ -213,7 +249,7 @@ class HttpConnectionsTest {
     int port = server(r -> null, null);
     HttpConnections c = client("http://127.0.0.1:" + port + "/", Duration.ofMillis(300), null);
 
-    assertThatThrownBy(() -> c.post(new byte[0], Map.of(), Map.of())).isInstanceOf(HttpTimeoutException.class)
+    assertThatThrownBy(() -> c.post(new byte[0], Map.of(), Map.of(), HELD)).isInstanceOf(HttpTimeoutException.class)
         .hasMessageContaining("did not answer within");
     assertThat(c.idleConnections()).isZero();
   }
@@ -224,11 +260,11 @@ class HttpConnectionsTest {
     // nothing of an answer, which on a kept connection would otherwise mean "try a new one".
     int port = server((request, before) -> before == 0 ? Behaviour.answer(200, "[]") : null, null);
     HttpConnections c = new HttpConnections(URI.create("http://127.0.0.1:" + port + "/"), TIMEOUT, null);
-    assertThat(c.post(new byte[0], Map.of(), Map.of()).status()).isEqualTo(200);
+    assertThat(c.post(new byte[0], Map.of(), Map.of(), HELD).status()).isEqualTo(200);
     java.util.concurrent.CompletableFuture<Throwable> failure = new java.util.concurrent.CompletableFuture<>();
     Thread caller = Thread.ofVirtual().start(() -> {
       try {
-        c.post(new byte[0], Map.of(), Map.of());
+        c.post(new byte[0], Map.of(), Map.of(), HELD);
         failure.complete(null);
       } catch (Throwable t) {
         failure.complete(t);
@@ -253,7 +289,7 @@ class HttpConnectionsTest {
     }
     HttpConnections c = client("http://127.0.0.1:" + port + "/", TIMEOUT, null);
 
-    assertThatThrownBy(() -> c.post(new byte[0], Map.of(), Map.of())).isInstanceOf(ConnectException.class);
+    assertThatThrownBy(() -> c.post(new byte[0], Map.of(), Map.of(), HELD)).isInstanceOf(ConnectException.class);
   }
 
   @Test
@@ -262,7 +298,7 @@ class HttpConnectionsTest {
     int port = server(r -> Behaviour.answer(200, big), null);
     HttpConnections c = client("http://127.0.0.1:" + port + "/", TIMEOUT, null);
 
-    assertThatThrownBy(() -> c.post(new byte[0], Map.of(), Map.of())).isInstanceOf(IOException.class)
+    assertThatThrownBy(() -> c.post(new byte[0], Map.of(), Map.of(), HELD)).isInstanceOf(IOException.class)
         .hasMessageContaining("exceeds");
   }
 
@@ -286,15 +322,15 @@ class HttpConnectionsTest {
     int port = server(r -> Behaviour.answer(200, "secure"), SslContextBuilder.forServer(keys).build());
 
     HttpConnections right = client("https://localhost:" + port + "/", TIMEOUT, trust);
-    assertThat(new String(right.post(new byte[0], Map.of(), Map.of()).body(), StandardCharsets.UTF_8))
+    assertThat(new String(right.post(new byte[0], Map.of(), Map.of(), HELD).body(), StandardCharsets.UTF_8))
         .isEqualTo("secure");
     right.close();
 
     HttpConnections wrongName = client("https://127.0.0.1:" + port + "/", TIMEOUT, trust);
-    assertThatThrownBy(() -> wrongName.post(new byte[0], Map.of(), Map.of())).isInstanceOf(IOException.class);
+    assertThatThrownBy(() -> wrongName.post(new byte[0], Map.of(), Map.of(), HELD)).isInstanceOf(IOException.class);
     wrongName.close();
 
     HttpConnections untrusted = client("https://localhost:" + port + "/", TIMEOUT, null);
-    assertThatThrownBy(() -> untrusted.post(new byte[0], Map.of(), Map.of())).isInstanceOf(IOException.class);
+    assertThatThrownBy(() -> untrusted.post(new byte[0], Map.of(), Map.of(), HELD)).isInstanceOf(IOException.class);
   }
 }

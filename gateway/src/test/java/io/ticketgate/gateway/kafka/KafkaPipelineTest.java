@@ -20,11 +20,14 @@ import io.ticketgate.gateway.config.BreakerSettings;
 import io.ticketgate.gateway.kafka.PipelineFixture.Counting;
 import io.ticketgate.gateway.kafka.PipelineFixture.RecordingConsumer;
 import io.ticketgate.gateway.kafka.PipelineFixture.ScriptedBot;
+import io.ticketgate.store.LockStore;
+import io.ticketgate.store.LockStoreOptions;
 import io.ticketgate.store.memory.InMemoryLockStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -181,6 +184,71 @@ class KafkaPipelineTest {
     assertThat(listener.fenced).hasValue(2);
     assertThat(listener.deadLetters).isEmpty();
     assertThat(published(producer, OUT)).hasSize(2);
+  }
+
+  @Test
+  void aTurnTheBotFindsLostAsItsCallIsAboutToLeaveTakesANewTicketWithoutCountingACall() throws Exception {
+    // The handler is handed the held ticket's own check: once the store's clock is past the ticket's
+    // lifetime (the process was paused between the gateway's check and the handler's send), it says lost.
+    OffsetClock clock = new OffsetClock();
+    LockStore store = new InMemoryLockStore(LockStoreOptions.builder().clock(clock).build());
+    List<Boolean> seenLost = new CopyOnWriteArrayList<>();
+    ScriptedBot bot = new ScriptedBot((request, n, turn) -> {
+      if (request.text().equals("c1 says 1") && n == 1) {
+        clock.jump(Duration.ofHours(1));
+      }
+      seenLost.add(turn.isLost());
+      if (turn.isLost()) {
+        throw BotException.turnLost("the ticket's lifetime ran out before the request left");
+      }
+      return List.of(BotReply.json("{\"text\": \"ok\"}"));
+    });
+    Counting listener = new Counting();
+    MockProducer<byte[], byte[]> producer = producer();
+    RecordingConsumer consumer = new RecordingConsumer();
+    KafkaPipeline pipeline = pipeline(consumer, producer, bot, listener, 3, BreakerSettings.defaults(), store);
+    pipeline.start();
+    assign(consumer, List.of(P0), Map.of(), new ArrayList<>(List.of(record(0, 0, "c1 says 1"), record(0, 1, "c1 says 2"))));
+    awaitTrue("both records over and committed", () -> pipeline.inFlight() == 0
+        && consumer.lastCommit.containsKey(P0) && consumer.lastCommit.get(P0).offset() == 2);
+    assertThat(pipeline.stop(Duration.ofSeconds(5))).isTrue();
+
+    assertThat(seenLost).containsExactly(true, false, false);
+    assertThat(bot.texts("c1")).containsExactly("c1 says 1", "c1 says 1", "c1 says 2");
+    assertThat(listener.fenced).hasValue(1);
+    assertThat(listener.botCalls).as("the call that never left is not a bot call").containsExactly(BotCallOutcome.OK,
+        BotCallOutcome.OK);
+    assertThat(listener.deadLetters).isEmpty();
+    assertThat(published(producer, OUT)).hasSize(2);
+  }
+
+  /** The system clock, moved forward when a test says: a paused process's view on resume. */
+  private static final class OffsetClock extends java.time.Clock {
+    private final java.util.concurrent.atomic.AtomicLong offsetMillis = new java.util.concurrent.atomic.AtomicLong();
+
+    void jump(Duration by) {
+      offsetMillis.addAndGet(by.toMillis());
+    }
+
+    @Override
+    public java.time.Instant instant() {
+      return java.time.Instant.ofEpochMilli(millis());
+    }
+
+    @Override
+    public long millis() {
+      return System.currentTimeMillis() + offsetMillis.get();
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return java.time.ZoneOffset.UTC;
+    }
+
+    @Override
+    public java.time.Clock withZone(java.time.ZoneId zone) {
+      throw new UnsupportedOperationException("not needed here");
+    }
   }
 
   @Test

@@ -4,6 +4,7 @@ import io.ticketgate.gateway.BotException;
 import io.ticketgate.gateway.BotHandler;
 import io.ticketgate.gateway.BotReply;
 import io.ticketgate.gateway.BotRequest;
+import io.ticketgate.gateway.TurnCheck;
 import io.ticketgate.gateway.config.BreakerSettings;
 import io.ticketgate.gateway.config.DispatchSettings;
 import io.ticketgate.gateway.config.GatewayConfig;
@@ -69,6 +70,7 @@ final class PipelineFixture {
     final AtomicInteger fenced = new AtomicInteger();
     final AtomicInteger replied = new AtomicInteger();
     final List<String> deadLetters = new CopyOnWriteArrayList<>();
+    final List<BotCallOutcome> botCalls = new CopyOnWriteArrayList<>();
     final List<BreakerState> breakerTransitions = new CopyOnWriteArrayList<>();
 
     @Override
@@ -89,6 +91,11 @@ final class PipelineFixture {
     @Override
     public void retried() {
       retried.incrementAndGet();
+    }
+
+    @Override
+    public void botCall(Duration took, BotCallOutcome outcome) {
+      botCalls.add(outcome);
     }
 
     @Override
@@ -113,6 +120,12 @@ final class PipelineFixture {
     List<BotReply> answer(BotRequest request, int callOfThisText) throws BotException;
   }
 
+  /** As {@link Script}, also given the turn the call runs in, as the gateway hands it to a handler. */
+  @FunctionalInterface
+  interface TurnScript {
+    List<BotReply> answer(BotRequest request, int callOfThisText, TurnCheck turn) throws BotException;
+  }
+
   /**
    * A bot that follows a script, records every call, and notes any call that arrives while another
    * call of the same conversation is still in progress.
@@ -124,9 +137,13 @@ final class PipelineFixture {
     final List<String> overlaps = new CopyOnWriteArrayList<>();
     private final Set<String> active = ConcurrentHashMap.newKeySet();
     private final Map<String, AtomicInteger> callsPerText = new ConcurrentHashMap<>();
-    private final Script script;
+    private final TurnScript script;
 
     ScriptedBot(Script script) {
+      this.script = (request, n, turn) -> script.answer(request, n);
+    }
+
+    ScriptedBot(TurnScript script) {
       this.script = script;
     }
 
@@ -136,13 +153,18 @@ final class PipelineFixture {
 
     @Override
     public List<BotReply> handle(BotRequest request) throws BotException {
+      return handle(request, TurnCheck.HELD);
+    }
+
+    @Override
+    public List<BotReply> handle(BotRequest request, TurnCheck turn) throws BotException {
       if (!active.add(request.conversationId())) {
         overlaps.add(request.text());
       }
       try {
         calls.add(new Call(request.conversationId(), request.text(), request.ticket(), request.attempt()));
         int n = callsPerText.computeIfAbsent(request.text(), k -> new AtomicInteger()).incrementAndGet();
-        return script.answer(request, n);
+        return script.answer(request, n, turn);
       } finally {
         active.remove(request.conversationId());
       }
