@@ -29,7 +29,9 @@ public interface BotHandler extends AutoCloseable {
    * reaches another process that must not see two holders of a conversation at once (a request to
    * a remote bot) overrides this, checks {@link TurnCheck#isLost()} as late as it can before the
    * work leaves the process, and throws {@link BotException#turnLost} instead when it is lost. The
-   * default calls {@link #handle(BotRequest)}: the gateway checked the turn right before.
+   * default calls {@link #handle(BotRequest)}: the gateway checked the turn right before. A handler
+   * that wraps another (to log, to measure) overrides this too and passes {@code turn} on to the
+   * wrapped handler's, or the wrapped HTTP bot never sees it.
    *
    * @param turn whether the turn may have been lost by now
    */

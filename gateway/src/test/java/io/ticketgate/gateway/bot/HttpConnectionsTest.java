@@ -1,8 +1,8 @@
 package io.ticketgate.gateway.bot;
 
+import static io.ticketgate.gateway.TurnCheck.HELD;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static io.ticketgate.gateway.TurnCheck.HELD;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;

@@ -5,6 +5,7 @@ import io.ticketgate.gateway.BotHandler;
 import io.ticketgate.gateway.BotReply;
 import io.ticketgate.gateway.BotRequest;
 import io.ticketgate.gateway.Gateway;
+import io.ticketgate.gateway.TurnCheck;
 import io.ticketgate.gateway.bot.BotHandlers;
 import io.ticketgate.gateway.config.BotSettings;
 import io.ticketgate.gateway.config.DispatchSettings;
@@ -98,10 +99,16 @@ public final class TicketgateArm {
   private record LoggedBot(BotHandler delegate, ArmRuntime rt) implements BotHandler {
     @Override
     public List<BotReply> handle(BotRequest request) throws BotException {
+      return handle(request, TurnCheck.HELD);
+    }
+
+    /** Passes the turn on, so the HTTP bot checks it before writing, as in a gateway without this wrapper. */
+    @Override
+    public List<BotReply> handle(BotRequest request, TurnCheck turn) throws BotException {
       long seq = request.metadata().get("seq") instanceof Number n ? n.longValue() : -1;
       long start = ArmRuntime.nowMicros();
       try {
-        List<BotReply> replies = delegate.handle(request);
+        List<BotReply> replies = delegate.handle(request, turn);
         rt.dispatched(request.conversationId(), seq, request.ticket(), start, ArmRuntime.nowMicros(), true);
         rt.handled.incrementAndGet();
         return replies;
