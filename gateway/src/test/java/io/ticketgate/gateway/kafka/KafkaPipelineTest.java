@@ -222,6 +222,22 @@ class KafkaPipelineTest {
     assertThat(published(producer, OUT)).hasSize(2);
   }
 
+  @Test
+  void aTurnLostBeforeEveryCallEndsInABotFencedDeadLetterWithoutABotCall() throws Exception {
+    ScriptedBot bot = new ScriptedBot((request, n, turn) -> {
+      throw BotException.turnLost("lost before it left");
+    });
+    Counting listener = new Counting();
+    MockProducer<byte[], byte[]> producer = producer();
+    runToEnd(bot, listener, producer, 2, List.of(record(0, 0, "c1 says 1")));
+
+    assertThat(listener.deadLetters).as("the reason the README lists for a record fenced retries + 1 times")
+        .containsExactly("bot_fenced");
+    assertThat(listener.fenced).hasValue(3);
+    assertThat(listener.botCalls).isEmpty();
+    assertThat(published(producer, OUT)).isEmpty();
+  }
+
   /** The system clock, moved forward when a test says: a paused process's view on resume. */
   private static final class OffsetClock extends java.time.Clock {
     private final java.util.concurrent.atomic.AtomicLong offsetMillis = new java.util.concurrent.atomic.AtomicLong();
