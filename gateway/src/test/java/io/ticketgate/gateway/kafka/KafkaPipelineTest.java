@@ -23,6 +23,7 @@ import io.ticketgate.gateway.kafka.PipelineFixture.ScriptedBot;
 import io.ticketgate.store.LockStore;
 import io.ticketgate.store.LockStoreOptions;
 import io.ticketgate.store.memory.InMemoryLockStore;
+import io.ticketgate.store.testing.MutableClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -190,12 +191,12 @@ class KafkaPipelineTest {
   void aTurnTheBotFindsLostAsItsCallIsAboutToLeaveTakesANewTicketWithoutCountingACall() throws Exception {
     // The handler is handed the held ticket's own check: once the store's clock is past the ticket's
     // lifetime (the process was paused between the gateway's check and the handler's send), it says lost.
-    OffsetClock clock = new OffsetClock();
+    MutableClock clock = new MutableClock();
     LockStore store = new InMemoryLockStore(LockStoreOptions.builder().clock(clock).build());
     List<Boolean> seenLost = new CopyOnWriteArrayList<>();
     ScriptedBot bot = new ScriptedBot((request, n, turn) -> {
       if (request.text().equals("c1 says 1") && n == 1) {
-        clock.jump(Duration.ofHours(1));
+        clock.advance(Duration.ofHours(1));
       }
       seenLost.add(turn.isLost());
       if (turn.isLost()) {
@@ -236,35 +237,6 @@ class KafkaPipelineTest {
     assertThat(listener.fenced).hasValue(3);
     assertThat(listener.botCalls).isEmpty();
     assertThat(published(producer, OUT)).isEmpty();
-  }
-
-  /** The system clock, moved forward when a test says: a paused process's view on resume. */
-  private static final class OffsetClock extends java.time.Clock {
-    private final java.util.concurrent.atomic.AtomicLong offsetMillis = new java.util.concurrent.atomic.AtomicLong();
-
-    void jump(Duration by) {
-      offsetMillis.addAndGet(by.toMillis());
-    }
-
-    @Override
-    public java.time.Instant instant() {
-      return java.time.Instant.ofEpochMilli(millis());
-    }
-
-    @Override
-    public long millis() {
-      return System.currentTimeMillis() + offsetMillis.get();
-    }
-
-    @Override
-    public java.time.ZoneId getZone() {
-      return java.time.ZoneOffset.UTC;
-    }
-
-    @Override
-    public java.time.Clock withZone(java.time.ZoneId zone) {
-      throw new UnsupportedOperationException("not needed here");
-    }
   }
 
   @Test
