@@ -18,8 +18,9 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * What {@link RasaBot} and {@link HttpBot} share: one pool of HTTP/1.1 keep-alive connections per bot
- * ({@link HttpConnections}), the headers sent on every call, and the one place that decides which
+ * What {@link RasaBot} and {@link HttpBot} share: one pool of connections per bot (HTTP/1.1
+ * keep-alive, or HTTP/2 where an https bot chooses it: {@link HttpConnections}), the headers sent
+ * on every call, and the one place that decides which
  * failures are worth retrying.
  *
  * <p>Classification: refused or broken connections, timeouts, HTTP 5xx, 408 and 429 are retryable

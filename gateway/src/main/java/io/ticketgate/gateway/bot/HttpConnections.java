@@ -10,6 +10,21 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2SecurityUtil;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import io.netty.handler.ssl.SupportedCipherSuiteFilter;
+import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.Future;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioIoHandler;
@@ -50,21 +65,34 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * HTTP/1.1 keep-alive connections to one bot, on Netty: a caller borrows an idle connection (or
- * opens one), sends one request on it, and gives it back when the answer allows reuse.
+ * Connections to one bot, on Netty. HTTP/1.1 keep-alive connections: a caller borrows an idle
+ * connection (or opens one), sends one request on it, and gives it back when the answer allows
+ * reuse. HTTP/2, where an https bot chooses it in the TLS handshake (ALPN): callers share the
+ * connection, one stream per call, up to {@link #MAX_STREAMS_PER_CONNECTION} (or the bot's own
+ * limit) before another is opened.
  *
  * <p>Why not the JDK's {@code HttpClient}: measured in the compare harness's HTTP pass, it cost the
  * gateway more CPU per message than everything else a message needs (each exchange hops between the
  * caller, the client's selector thread and its executor, through chains of futures). Here a call is
  * the caller's write and one completion from the connection's event loop.
  *
- * <p>Concurrency: the idle deque and the in-flight count are the only shared state, both
+ * <p>Concurrency: the idle deque, the HTTP/2 sessions (each with its atomic stream count), the
+ * connect others wait for ({@code opening}) and the in-flight count are the only shared state, all
  * concurrent. A connection is owned by one exchange at a time: it is in the deque only while idle.
  * Each connection's {@link Exchange} handler is touched by its event loop and, to start an
  * exchange, by the borrowing thread before the request is written (the write happens-before the
  * event loop reading the answer).
  */
 final class HttpConnections implements AutoCloseable {
+
+  /** What a new connection was set up as: its {@link Exchange} or its {@link H2Session}, once known. */
+  private static final AttributeKey<CompletableFuture<Object>> NEGOTIATED = AttributeKey.valueOf("ticketgate-negotiated");
+
+  /**
+   * Streams one HTTP/2 connection carries at most, whatever the bot allows: beyond it another
+   * connection is opened, so one slow connection does not hold every call.
+   */
+  static final int MAX_STREAMS_PER_CONNECTION = 100;
 
   /** Answers above this are refused as broken: a bot's replies are a few kilobytes. */
   static final int MAX_ANSWER_BYTES = 16 * 1024 * 1024;
@@ -84,6 +112,14 @@ final class HttpConnections implements AutoCloseable {
   private final Bootstrap bootstrap;
   /** Idle connections, each by its exchange handler, so a call finds its handler without a pipeline lookup. */
   private final ConcurrentLinkedDeque<Exchange> idle = new ConcurrentLinkedDeque<>();
+  private final boolean tls;
+  /** Whether the bot chose HTTP/2 in its last TLS handshake; null before the first. */
+  private volatile Boolean speaksHttp2;
+  /** Completes when the connect in progress that others wait for ends; null when none is. */
+  private final java.util.concurrent.atomic.AtomicReference<CompletableFuture<Void>> opening =
+      new java.util.concurrent.atomic.AtomicReference<>();
+  /** HTTP/2 connections, each shared by the calls it has room for; newest first. */
+  private final ConcurrentLinkedDeque<H2Session> sessions = new ConcurrentLinkedDeque<>();
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean closed;
 
@@ -95,7 +131,7 @@ final class HttpConnections implements AutoCloseable {
   HttpConnections(URI url, Duration timeout, TrustManagerFactory trust) {
     this.url = url;
     this.timeout = timeout;
-    boolean tls = url.getScheme().equalsIgnoreCase("https");
+    this.tls = url.getScheme().equalsIgnoreCase("https");
     this.host = url.getHost();
     this.port = url.getPort() > 0 ? url.getPort() : tls ? 443 : 80;
     String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
@@ -115,25 +151,86 @@ final class HttpConnections implements AutoCloseable {
         .handler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
-            if (ssl != null) {
-              SslHandler handler = ssl.newHandler(ch.alloc(), host, port);
-              SSLParameters parameters = handler.engine().getSSLParameters();
-              // Netty leaves host name checking to the caller; without it any trusted certificate
-              // would do for any bot.
-              parameters.setEndpointIdentificationAlgorithm("HTTPS");
-              handler.engine().setSSLParameters(parameters);
-              ch.pipeline().addLast(handler);
+            CompletableFuture<Object> negotiated = new CompletableFuture<>();
+            ch.attr(NEGOTIATED).set(negotiated);
+            if (ssl == null) {
+              negotiated.complete(addHttp1(ch.pipeline()));
+              return;
             }
-            Exchange exchange = new Exchange();
-            ch.pipeline().addLast(exchange.bytesSeen(), new HttpClientCodec(), new HttpObjectAggregator(MAX_ANSWER_BYTES),
-                exchange);
+            SslHandler handler = ssl.newHandler(ch.alloc(), host, port);
+            SSLParameters parameters = handler.engine().getSSLParameters();
+            // Netty leaves host name checking to the caller; without it any trusted certificate
+            // would do for any bot.
+            parameters.setEndpointIdentificationAlgorithm("HTTPS");
+            handler.engine().setSSLParameters(parameters);
+            ch.pipeline().addLast(handler, new Negotiation(negotiated));
           }
         });
   }
 
+  /** HTTP/1.1 on a new connection's pipeline; the exchange handler that serves it. */
+  private static Exchange addHttp1(ChannelPipeline pipeline) {
+    Exchange exchange = new Exchange();
+    pipeline.addLast(exchange.bytesSeen(), new HttpClientCodec(), new HttpObjectAggregator(MAX_ANSWER_BYTES), exchange);
+    return exchange;
+  }
+
+  /**
+   * Sets up a TLS connection for the protocol the bot chose in the handshake (ALPN): HTTP/2 when it
+   * offers it, else HTTP/1.1 (also when it does not negotiate at all). Completes {@code negotiated}
+   * with the connection's {@link Exchange} (HTTP/1.1) or {@link H2Session} (HTTP/2).
+   */
+  private final class Negotiation extends ApplicationProtocolNegotiationHandler {
+    private final CompletableFuture<Object> negotiated;
+
+    Negotiation(CompletableFuture<Object> negotiated) {
+      super(ApplicationProtocolNames.HTTP_1_1);
+      this.negotiated = negotiated;
+    }
+
+    @Override
+    protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+      if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
+        Http2FrameCodec codec = Http2FrameCodecBuilder.forClient()
+            .initialSettings(Http2Settings.defaultSettings().pushEnabled(false)).build();
+        // The bot cannot open streams towards a client (push is off): any it tries is closed.
+        ctx.pipeline().addLast(codec, new Http2MultiplexHandler(new ChannelInboundHandlerAdapter() {
+          @Override
+          public void channelActive(ChannelHandlerContext stream) {
+            stream.close();
+          }
+        }));
+        negotiated.complete(new H2Session(ctx.channel(), codec));
+      } else {
+        negotiated.complete(addHttp1(ctx.pipeline()));
+      }
+    }
+
+    @Override
+    protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
+      negotiated.completeExceptionally(cause instanceof IOException ? cause
+          : new IOException("TLS with the bot at " + host + ":" + port + " failed: " + cause, cause));
+      ctx.close();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+      negotiated.completeExceptionally(new IOException("the bot at " + host + ":" + port
+          + " closed the connection during the TLS handshake"));
+      super.channelInactive(ctx);
+    }
+  }
+
   private static SslContext sslContext(TrustManagerFactory trust) {
     try {
-      return SslContextBuilder.forClient().trustManager(trust).build();
+      // HTTP/2 offered first, HTTP/1.1 as well; a bot that picks neither (or does not negotiate) gets HTTP/1.1.
+      return SslContextBuilder.forClient().trustManager(trust)
+          .ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
+          .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+              ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+              ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+              ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1))
+          .build();
     } catch (SSLException e) {
       throw new IllegalStateException("cannot set up TLS for the bot: " + e.getMessage(), e);
     }
@@ -166,6 +263,15 @@ final class HttpConnections implements AutoCloseable {
     }
     inFlight.incrementAndGet();
     try {
+      H2Session session = sessionWithRoom();
+      if (session != null) {
+        try {
+          return session.exchange(request(body, headers, callHeaders), turn);
+        } catch (StaleConnection e) {
+          // The connection ended before the request went out on it: nothing was sent. Once more on
+          // a new connection.
+        }
+      }
       Exchange reused = borrowIdle();
       if (reused != null) {
         try {
@@ -180,8 +286,11 @@ final class HttpConnections implements AutoCloseable {
         throw new IOException("the bot's HTTP client was closed during the call");
       }
       try {
-        Channel fresh = connect();
-        return exchange(fresh.pipeline().get(Exchange.class), body, headers, callHeaders, turn);
+        Object fresh = open();
+        if (fresh instanceof H2Session s) {
+          return s.exchange(request(body, headers, callHeaders), turn);
+        }
+        return exchange((Exchange) fresh, body, headers, callHeaders, turn);
       } catch (StaleConnection e) {
         throw (IOException) e.getCause();
       }
@@ -190,29 +299,49 @@ final class HttpConnections implements AutoCloseable {
     }
   }
 
+  /** The request a call sends, on either protocol; the caller writes or releases it. */
+  private FullHttpRequest request(byte[] body, Map<String, String> headers, Map<String, String> callHeaders) {
+    FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, target,
+        Unpooled.wrappedBuffer(body));
+    HttpHeaders h = request.headers();
+    // On HTTP/2 the codec turns Host into :authority.
+    h.set(HttpHeaderNames.HOST, hostHeader);
+    for (Map.Entry<String, String> e : headers.entrySet()) {
+      h.set(e.getKey(), e.getValue());
+    }
+    for (Map.Entry<String, String> e : callHeaders.entrySet()) {
+      h.set(e.getKey(), e.getValue());
+    }
+    h.setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+    return request;
+  }
+
+  /**
+   * An HTTP/2 connection with room for one more stream, reserved for the caller; null when there is
+   * none. A connection the bot is closing (GOAWAY) takes no new streams.
+   */
+  private H2Session sessionWithRoom() {
+    for (H2Session s : sessions) {
+      if (s.tryReserve()) {
+        return s;
+      }
+    }
+    return null;
+  }
+
   /** One request on {@code exchange}'s connection, which then goes back to the pool or is closed. */
   private Response exchange(Exchange exchange, byte[] body, Map<String, String> headers,
       Map<String, String> callHeaders, TurnCheck turn) throws IOException, InterruptedException {
     Channel channel = exchange.channel();
     boolean keep = false;
     try {
-      FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, target,
-          Unpooled.wrappedBuffer(body));
-      HttpHeaders h = request.headers();
-      h.set(HttpHeaderNames.HOST, hostHeader);
-      for (Map.Entry<String, String> e : headers.entrySet()) {
-        h.set(e.getKey(), e.getValue());
-      }
-      for (Map.Entry<String, String> e : callHeaders.entrySet()) {
-        h.set(e.getKey(), e.getValue());
-      }
-      h.setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+      FullHttpRequest request = request(body, headers, callHeaders);
       CompletableFuture<Response> answer = exchange.start(timeout);
       try {
         // The last check of the turn, in the same event-loop task that writes the request: a process
         // stopped after the caller's check (a GC pause, SIGSTOP) would otherwise send on resume with a
         // ticket that may be another holder's by now, possibly before that holder's first call.
-        channel.eventLoop().execute(() -> writeUnlessLost(exchange, request, turn, answer));
+        channel.eventLoop().execute(() -> writeUnlessLost(exchange, request, turn, answer, false));
       } catch (RejectedExecutionException e) {
         request.release();
         throw new IOException("the bot's HTTP client was closed during the call", e);
@@ -243,9 +372,13 @@ final class HttpConnections implements AutoCloseable {
     }
   }
 
-  /** On the event loop: writes {@code request} unless {@code turn} is lost. */
+  /**
+   * On the event loop: writes {@code request} unless {@code turn} is lost. With
+   * {@code failedWriteIsStale}, a write that fails (the connection ended first) fails the call as
+   * stale: nothing went out, so it may go again on a new connection.
+   */
   private static void writeUnlessLost(Exchange exchange, FullHttpRequest request, TurnCheck turn,
-      CompletableFuture<Response> answer) {
+      CompletableFuture<Response> answer, boolean failedWriteIsStale) {
     boolean lost;
     try {
       lost = turn.isLost();
@@ -261,7 +394,10 @@ final class HttpConnections implements AutoCloseable {
     }
     exchange.channel().writeAndFlush(request).addListener(f -> {
       if (!f.isSuccess()) {
-        answer.completeExceptionally(f.cause());
+        Throwable cause = f.cause();
+        answer.completeExceptionally(failedWriteIsStale
+            ? new StaleConnection(cause instanceof IOException io ? io : new IOException(cause.toString(), cause))
+            : cause);
       }
     });
   }
@@ -292,8 +428,69 @@ final class HttpConnections implements AutoCloseable {
     return null;
   }
 
-  /** A new connection. */
-  private Channel connect() throws IOException, InterruptedException {
+  /**
+   * A connection for one call: a new HTTP/1.1 connection's {@link Exchange}, or an HTTP/2
+   * connection with a stream reserved for the call. Where HTTP/2 may be spoken (https, and the bot
+   * has not chosen HTTP/1.1 before), one caller at a time connects and the others wait for it: a
+   * burst of calls on a cold client then shares one new HTTP/2 connection instead of opening one
+   * each.
+   */
+  private Object open() throws IOException, InterruptedException {
+    if (!tls || Boolean.FALSE.equals(speaksHttp2)) {
+      return connect();
+    }
+    CompletableFuture<Void> mine = new CompletableFuture<>();
+    CompletableFuture<Void> other = opening.compareAndExchange(null, mine);
+    if (other == null) {
+      try {
+        Object fresh = connect();
+        speaksHttp2 = fresh instanceof H2Session;
+        if (fresh instanceof H2Session s) {
+          s.reserve();
+          sessions.addFirst(s);
+          s.channel.closeFuture().addListener(f -> sessions.remove(s));
+        }
+        return fresh;
+      } finally {
+        opening.set(null);
+        mine.complete(null);
+      }
+    }
+    try {
+      other.get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+      // Its failure is its caller's to report; this call tries for itself.
+    }
+    H2Session shared = sessionWithRoom();
+    return shared != null ? shared : connect();
+  }
+
+  /**
+   * A new connection, set up for its protocol: its {@link Exchange} (HTTP/1.1) or its
+   * {@link H2Session} (HTTP/2, chosen by the bot during the TLS handshake).
+   */
+  private Object connect() throws IOException, InterruptedException {
+    long start = System.nanoTime();
+    Channel channel = connectChannel();
+    CompletableFuture<Object> negotiated = channel.attr(NEGOTIATED).get();
+    long left = timeout.toNanos() + TimeUnit.SECONDS.toNanos(1) - (System.nanoTime() - start);
+    try {
+      return negotiated.get(Math.max(1, left), TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      channel.close();
+      throw new HttpConnectTimeoutException("no TLS session with " + host + ":" + port + " within " + timeout);
+    } catch (ExecutionException e) {
+      channel.close();
+      Throwable cause = e.getCause();
+      throw cause instanceof IOException io ? io : new IOException("cannot connect to " + host + ":" + port, cause);
+    } catch (InterruptedException e) {
+      channel.close();
+      throw e;
+    }
+  }
+
+  /** A new TCP connection, its pipeline being set up. */
+  private Channel connectChannel() throws IOException, InterruptedException {
     ChannelFuture connect;
     try {
       connect = bootstrap.connect(host, port);
@@ -347,6 +544,11 @@ final class HttpConnections implements AutoCloseable {
     return idle.size();
   }
 
+  /** HTTP/2 connections open. */
+  int http2Connections() {
+    return sessions.size();
+  }
+
   /**
    * Lets calls in progress finish for up to {@code grace}, then closes every connection; calls still
    * open fail with an {@link IOException}.
@@ -364,6 +566,9 @@ final class HttpConnections implements AutoCloseable {
     for (Exchange e = idle.pollFirst(); e != null; e = idle.pollFirst()) {
       e.channel().close();
     }
+    for (H2Session s : sessions) {
+      s.channel.close();
+    }
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
   }
 
@@ -375,6 +580,87 @@ final class HttpConnections implements AutoCloseable {
   @Override
   public String toString() {
     return "HttpConnections[" + url + "]";
+  }
+
+  /**
+   * One HTTP/2 connection and the streams it carries, one per call. The stream count is the only
+   * state shared between callers; the connection's own state is its event loop's.
+   */
+  private final class H2Session {
+    final Channel channel;
+    private final Http2FrameCodec codec;
+    /** Streams reserved or open on this connection. */
+    private final AtomicInteger streams = new AtomicInteger();
+
+    H2Session(Channel channel, Http2FrameCodec codec) {
+      this.channel = channel;
+      this.codec = codec;
+    }
+
+    /** Reserves a stream when the connection is open, not closing, and has room; read off the event loop, a hint. */
+    boolean tryReserve() {
+      if (!channel.isActive() || codec.connection().goAwayReceived()) {
+        return false;
+      }
+      int max = Math.min(MAX_STREAMS_PER_CONNECTION, codec.connection().local().maxActiveStreams());
+      for (int n = streams.get(); n < max; n = streams.get()) {
+        if (streams.compareAndSet(n, n + 1)) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    /** Reserves the first stream of a new connection. */
+    void reserve() {
+      streams.incrementAndGet();
+    }
+
+    /** Sends {@code request} on a new stream of this connection (reserved by the caller) and waits for the answer. */
+    Response exchange(FullHttpRequest request, TurnCheck turn) throws IOException, InterruptedException {
+      Exchange exchange = new Exchange();
+      Channel stream = null;
+      try {
+        Future<Http2StreamChannel> open = new Http2StreamChannelBootstrap(channel)
+            .handler(new ChannelInitializer<Http2StreamChannel>() {
+              @Override
+              protected void initChannel(Http2StreamChannel ch) {
+                ch.pipeline().addLast(exchange.bytesSeen(), new Http2StreamFrameToHttpObjectCodec(false),
+                    new HttpObjectAggregator(MAX_ANSWER_BYTES), exchange);
+              }
+            }).open();
+        boolean opened;
+        try {
+          opened = open.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          request.release();
+          throw e;
+        }
+        if (!opened || !open.isSuccess()) {
+          request.release();
+          Throwable cause = open.cause();
+          throw new StaleConnection(new IOException("cannot open a stream to the bot at " + host + ":" + port
+              + (cause == null ? " within " + timeout : ": " + cause), cause));
+        }
+        stream = open.getNow();
+        CompletableFuture<Response> answer = exchange.start(timeout);
+        try {
+          // As on HTTP/1.1: the turn's last check is in the task that writes the request.
+          stream.eventLoop().execute(() -> writeUnlessLost(exchange, request, turn, answer, true));
+        } catch (RejectedExecutionException e) {
+          request.release();
+          throw new IOException("the bot's HTTP client was closed during the call", e);
+        }
+        return await(answer);
+      } finally {
+        if (stream != null) {
+          stream.close(); // after a complete answer a no-op; else the stream is reset, the connection kept
+        }
+        if (streams.decrementAndGet() == 0 && codec.connection().goAwayReceived()) {
+          channel.close(); // the bot asked for no more streams here, and the last one is done
+        }
+      }
+    }
   }
 
   /**

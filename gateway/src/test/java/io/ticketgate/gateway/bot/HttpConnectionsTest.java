@@ -24,8 +24,17 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2SecurityUtil;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.ticketgate.gateway.TurnCheck;
 import java.io.FileInputStream;
 import java.io.IOException;
@@ -61,6 +70,10 @@ class HttpConnectionsTest {
   private final EventLoopGroup serverGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   private final AtomicInteger connections = new AtomicInteger();
   private final List<FullHttpRequest> seen = new CopyOnWriteArrayList<>();
+  /** HTTP/2 streams the server was asked to open: one per request that reached it over HTTP/2. */
+  private final AtomicInteger http2Streams = new AtomicInteger();
+  /** Answers held back until the test sends them, each to be run on its connection's event loop. */
+  private final List<Runnable> held = new CopyOnWriteArrayList<>();
   private HttpConnections client;
 
   @AfterEach
@@ -72,13 +85,24 @@ class HttpConnectionsTest {
     seen.forEach(FullHttpRequest::release);
   }
 
-  /** What the test server does with one request: answer (possibly closing after) or not. */
-  private record Behaviour(FullHttpResponse response, boolean closeAfter, boolean closeInstead) {
+  /**
+   * What the test server does with one request: answer (possibly closing after), close, not answer
+   * (null), or answer once the test lets {@link #held} answers go.
+   */
+  private record Behaviour(FullHttpResponse response, boolean closeAfter, boolean closeInstead, boolean held) {
+    Behaviour(FullHttpResponse response, boolean closeAfter, boolean closeInstead) {
+      this(response, closeAfter, closeInstead, false);
+    }
+
     static Behaviour answer(int status, String body) {
       FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status),
           Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
       r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
       return new Behaviour(r, false, false);
+    }
+
+    Behaviour heldBack() {
+      return new Behaviour(response, false, false, true);
     }
   }
 
@@ -93,33 +117,62 @@ class HttpConnectionsTest {
           @Override
           protected void initChannel(SocketChannel ch) {
             connections.incrementAndGet();
-            if (ssl != null) {
-              ch.pipeline().addLast(ssl.newHandler(ch.alloc()));
+            if (ssl == null) {
+              ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20), answering(behaviour));
+              return;
             }
-            ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20),
-                new SimpleChannelInboundHandler<FullHttpRequest>() {
-                  private int before;
-
-                  @Override
-                  protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-                    seen.add(request.retainedDuplicate());
-                    Behaviour b = behaviour.apply(request, before++);
-                    if (b == null) {
-                      return; // no answer: the client's timeout is under test
-                    }
-                    if (b.closeInstead()) {
-                      ctx.close();
-                      return;
-                    }
-                    var written = ctx.writeAndFlush(b.response().retainedDuplicate());
-                    if (b.closeAfter()) {
-                      written.addListener(ChannelFutureListener.CLOSE);
-                    }
-                  }
-                });
+            ch.pipeline().addLast(ssl.newHandler(ch.alloc()), new ApplicationProtocolNegotiationHandler(
+                ApplicationProtocolNames.HTTP_1_1) {
+              @Override
+              protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+                if (!ApplicationProtocolNames.HTTP_2.equals(protocol)) {
+                  ctx.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20), answering(behaviour));
+                  return;
+                }
+                ctx.pipeline().addLast(Http2FrameCodecBuilder.forServer().build(),
+                    new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+                      @Override
+                      protected void initChannel(Http2StreamChannel stream) {
+                        http2Streams.incrementAndGet();
+                        stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true),
+                            new HttpObjectAggregator(1 << 20), answering(behaviour));
+                      }
+                    }));
+              }
+            });
           }
         }).bind(new InetSocketAddress("127.0.0.1", 0)).syncUninterruptibly().channel();
     return ((InetSocketAddress) server.localAddress()).getPort();
+  }
+
+  /** Answers each request on a connection (HTTP/1.1) or a stream (HTTP/2) as {@code behaviour} says. */
+  private SimpleChannelInboundHandler<FullHttpRequest> answering(
+      java.util.function.BiFunction<FullHttpRequest, Integer, Behaviour> behaviour) {
+    return new SimpleChannelInboundHandler<>() {
+      private int before;
+
+      @Override
+      protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        seen.add(request.retainedDuplicate());
+        Behaviour b = behaviour.apply(request, before++);
+        if (b == null) {
+          return; // no answer: the client's timeout is under test
+        }
+        if (b.closeInstead()) {
+          // The whole connection, also when the request came on one of its HTTP/2 streams.
+          (ctx.channel() instanceof Http2StreamChannel stream ? stream.parent() : ctx.channel()).close();
+          return;
+        }
+        if (b.held()) {
+          held.add(() -> ctx.writeAndFlush(b.response().retainedDuplicate()));
+          return;
+        }
+        var written = ctx.writeAndFlush(b.response().retainedDuplicate());
+        if (b.closeAfter()) {
+          written.addListener(ChannelFutureListener.CLOSE);
+        }
+      }
+    };
   }
 
   private HttpConnections client(String url, Duration timeout, TrustManagerFactory trust) {
@@ -302,8 +355,8 @@ class HttpConnectionsTest {
         .hasMessageContaining("exceeds");
   }
 
-  @Test
-  void httpsChecksTheCertificateAndTheHostName() throws Exception {
+  /** A key pair and certificate for {@code localhost}, made by the JDK's keytool; also the trust for it. */
+  private KeyStore keyStore() throws Exception {
     Path keystore = dir.resolve("bot.p12");
     Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
         "-genkeypair", "-alias", "bot", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=localhost",
@@ -315,6 +368,110 @@ class HttpConnectionsTest {
     try (InputStream in = new FileInputStream(keystore.toFile())) {
       ks.load(in, "secret123".toCharArray());
     }
+    return ks;
+  }
+
+  /** An https bot on loopback that offers HTTP/2 and HTTP/1.1 (ALPN), and a client that trusts it. */
+  private HttpConnections http2Bot(java.util.function.BiFunction<FullHttpRequest, Integer, Behaviour> behaviour,
+      Duration timeout) throws Exception {
+    KeyStore ks = keyStore();
+    KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    keys.init(ks, "secret123".toCharArray());
+    TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    trust.init(ks);
+    SslContext ssl = SslContextBuilder.forServer(keys)
+        .ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
+        .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+            ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1))
+        .build();
+    int port = server(behaviour, ssl);
+    return client("https://localhost:" + port + "/webhooks/rest/webhook", timeout, trust);
+  }
+
+  private static String body(HttpConnections.Response r) {
+    return new String(r.body(), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void anHttpsBotThatOffersHttp2GetsEveryCallOnOneConnectionAtOnce() throws Exception {
+    int calls = 20;
+    HttpConnections c = http2Bot((r, before) -> {
+      String text = r.content().toString(StandardCharsets.UTF_8);
+      Behaviour answer = Behaviour.answer(200, "echo " + text + " ticket " + r.headers().get("X-Ticketgate-Ticket"));
+      return text.startsWith("together") ? answer.heldBack() : answer;
+    }, TIMEOUT);
+    // A cold client, every call at once, and each waits for its answer until all of them reached the
+    // bot: they can only all be in flight together as streams of one connection.
+    List<java.util.concurrent.Future<HttpConnections.Response>> answers = new java.util.ArrayList<>();
+    try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      for (int i = 0; i < calls; i++) {
+        String text = "together " + i;
+        String ticket = Integer.toString(i);
+        answers.add(threads.submit(() -> c.post(text.getBytes(StandardCharsets.UTF_8),
+            Map.of("Content-Type", "application/json"), Map.of("X-Ticketgate-Ticket", ticket), HELD)));
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (held.size() < calls) {
+        assertThat(System.nanoTime()).as("%d of %d calls reached the bot", held.size(), calls).isLessThan(deadline);
+        Thread.sleep(5);
+      }
+      held.forEach(Runnable::run);
+      for (int i = 0; i < calls; i++) {
+        assertThat(body(answers.get(i).get(10, TimeUnit.SECONDS))).isEqualTo("echo together " + i + " ticket " + i);
+      }
+    }
+    assertThat(body(c.post("after".getBytes(StandardCharsets.UTF_8), Map.of(), Map.of("X-Ticketgate-Ticket", "x"),
+        HELD))).isEqualTo("echo after ticket x");
+    assertThat(connections.get()).as("connections the bot accepted").isEqualTo(1);
+    assertThat(http2Streams.get()).as("HTTP/2 streams, one per call").isEqualTo(calls + 1);
+    FullHttpRequest first = seen.get(0);
+    assertThat(first.method().name()).isEqualTo("POST");
+    assertThat(first.uri()).isEqualTo("/webhooks/rest/webhook");
+    assertThat(first.headers().get("Content-Type")).isEqualTo("application/json");
+    assertThat(c.http2Connections()).isEqualTo(1);
+    assertThat(c.idleConnections()).as("HTTP/1.1 connections kept").isZero();
+  }
+
+  @Test
+  void onHttp2ALostTurnSendsNothingAndAnAnswerThatNeverComesCostsOnlyItsStream() throws Exception {
+    HttpConnections c = http2Bot((r, before) -> r.content().toString(StandardCharsets.UTF_8).equals("silent") ? null
+        : Behaviour.answer(200, "ok"), Duration.ofMillis(500));
+    assertThat(body(c.post(new byte[0], Map.of(), Map.of(), HELD))).isEqualTo("ok");
+    List<String> checkedOn = new CopyOnWriteArrayList<>();
+    TurnCheck lost = () -> {
+      checkedOn.add(Thread.currentThread().getName());
+      return true;
+    };
+    assertThatThrownBy(() -> c.post("lost".getBytes(StandardCharsets.UTF_8), Map.of(), Map.of(), lost))
+        .isInstanceOf(HttpConnections.TurnLost.class);
+    assertThat(checkedOn).singleElement().asString().startsWith("ticketgate-bot-http");
+    assertThatThrownBy(() -> c.post("silent".getBytes(StandardCharsets.UTF_8), Map.of(), Map.of(), HELD))
+        .isInstanceOf(HttpTimeoutException.class);
+    assertThat(body(c.post(new byte[0], Map.of(), Map.of(), HELD))).isEqualTo("ok");
+
+    assertThat(seen).extracting(r -> r.content().toString(StandardCharsets.UTF_8))
+        .as("what reached the bot").containsExactly("", "silent", "");
+    assertThat(connections.get()).as("the timed-out stream was reset, its connection kept").isEqualTo(1);
+  }
+
+  @Test
+  void anHttp2ConnectionTheBotClosesIsReplacedForTheNextCall() throws Exception {
+    HttpConnections c = http2Bot((r, before) -> r.content().toString(StandardCharsets.UTF_8).equals("close")
+        ? new Behaviour(null, false, true) : Behaviour.answer(200, "ok"), TIMEOUT);
+    assertThat(body(c.post(new byte[0], Map.of(), Map.of(), HELD))).isEqualTo("ok");
+    assertThatThrownBy(() -> c.post("close".getBytes(StandardCharsets.UTF_8), Map.of(), Map.of(), HELD))
+        .isInstanceOf(IOException.class);
+    assertThat(body(c.post(new byte[0], Map.of(), Map.of(), HELD))).isEqualTo("ok");
+    assertThat(http2Streams.get()).isEqualTo(3);
+    assertThat(connections.get()).isEqualTo(2);
+    assertThat(c.http2Connections()).as("the closed connection is forgotten").isEqualTo(1);
+  }
+
+  @Test
+  void httpsChecksTheCertificateAndTheHostName() throws Exception {
+    KeyStore ks = keyStore();
     KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
     keys.init(ks, "secret123".toCharArray());
     TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
@@ -324,6 +481,8 @@ class HttpConnectionsTest {
     HttpConnections right = client("https://localhost:" + port + "/", TIMEOUT, trust);
     assertThat(new String(right.post(new byte[0], Map.of(), Map.of(), HELD).body(), StandardCharsets.UTF_8))
         .isEqualTo("secure");
+    assertThat(right.http2Connections()).as("a bot that negotiates no protocol speaks HTTP/1.1").isZero();
+    assertThat(right.idleConnections()).isEqualTo(1);
     right.close();
 
     HttpConnections wrongName = client("https://127.0.0.1:" + port + "/", TIMEOUT, trust);
