@@ -9,22 +9,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
-import io.netty.handler.codec.http2.Http2SecurityUtil;
-import io.netty.handler.codec.http2.Http2Settings;
-import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
-import io.netty.handler.ssl.ApplicationProtocolConfig;
-import io.netty.handler.ssl.ApplicationProtocolNames;
-import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
-import io.netty.handler.ssl.SupportedCipherSuiteFilter;
-import io.netty.util.AttributeKey;
-import io.netty.util.concurrent.Future;
+import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioIoHandler;
@@ -41,10 +27,24 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2SecurityUtil;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SupportedCipherSuiteFilter;
+import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.ticketgate.gateway.TurnCheck;
 import java.io.IOException;
@@ -59,7 +59,9 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManagerFactory;
@@ -116,8 +118,7 @@ final class HttpConnections implements AutoCloseable {
   /** Whether the bot chose HTTP/2 in its last TLS handshake; null before the first. */
   private volatile Boolean speaksHttp2;
   /** Completes when the connect in progress that others wait for ends; null when none is. */
-  private final java.util.concurrent.atomic.AtomicReference<CompletableFuture<Void>> opening =
-      new java.util.concurrent.atomic.AtomicReference<>();
+  private final AtomicReference<CompletableFuture<Void>> opening = new AtomicReference<>();
   /** HTTP/2 connections, each shared by the calls it has room for; newest first. */
   private final ConcurrentLinkedDeque<H2Session> sessions = new ConcurrentLinkedDeque<>();
   private final AtomicInteger inFlight = new AtomicInteger();
@@ -443,6 +444,11 @@ final class HttpConnections implements AutoCloseable {
     CompletableFuture<Void> other = opening.compareAndExchange(null, mine);
     if (other == null) {
       try {
+        // Another caller's connect may have ended just before this one began.
+        H2Session made = sessionWithRoom();
+        if (made != null) {
+          return made;
+        }
         Object fresh = connect();
         speaksHttp2 = fresh instanceof H2Session;
         if (fresh instanceof H2Session s) {
@@ -458,7 +464,7 @@ final class HttpConnections implements AutoCloseable {
     }
     try {
       other.get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
-    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+    } catch (ExecutionException | TimeoutException e) {
       // Its failure is its caller's to report; this call tries for itself.
     }
     H2Session shared = sessionWithRoom();
@@ -476,7 +482,7 @@ final class HttpConnections implements AutoCloseable {
     long left = timeout.toNanos() + TimeUnit.SECONDS.toNanos(1) - (System.nanoTime() - start);
     try {
       return negotiated.get(Math.max(1, left), TimeUnit.NANOSECONDS);
-    } catch (java.util.concurrent.TimeoutException e) {
+    } catch (TimeoutException e) {
       channel.close();
       throw new HttpConnectTimeoutException("no TLS session with " + host + ":" + port + " within " + timeout);
     } catch (ExecutionException e) {
