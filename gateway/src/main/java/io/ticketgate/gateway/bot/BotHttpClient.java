@@ -63,15 +63,16 @@ final class BotHttpClient implements AutoCloseable {
    *     status is unusable
    */
   BotHttpClient(String type, URI url, Duration timeout, Map<String, String> headers, Integer fencingStatus) {
-    this(type, url, timeout, headers, fencingStatus, null);
+    this(type, url, timeout, headers, fencingStatus, null, true);
   }
 
   /**
    * As above, trusting what {@code trust} trusts for https instead of the JVM's trust store (tests
-   * use it to reach a bot with a certificate of their own).
+   * use it to reach a bot with a certificate of their own; null for the JVM's), and offering HTTP/2
+   * to an https bot only with {@code http2}.
    */
   BotHttpClient(String type, URI url, Duration timeout, Map<String, String> headers, Integer fencingStatus,
-      javax.net.ssl.TrustManagerFactory trust) {
+      javax.net.ssl.TrustManagerFactory trust, boolean http2) {
     Objects.requireNonNull(url, "url");
     Objects.requireNonNull(timeout, "timeout");
     String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
@@ -100,7 +101,7 @@ final class BotHttpClient implements AutoCloseable {
     this.callHeaders = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(fixed));
     // Redirects are not followed (a 3xx is a permanent failure): a bot that redirects is
     // misconfigured, and following would re-send the message elsewhere.
-    this.connections = new HttpConnections(url, timeout, trust);
+    this.connections = new HttpConnections(url, timeout, trust, http2);
   }
 
   private static Map<String, String> checkHeaders(URI url, Map<String, String> headers) {

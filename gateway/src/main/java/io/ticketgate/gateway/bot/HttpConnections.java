@@ -115,7 +115,7 @@ final class HttpConnections implements AutoCloseable {
   /** Idle connections, each by its exchange handler, so a call finds its handler without a pipeline lookup. */
   private final ConcurrentLinkedDeque<Exchange> idle = new ConcurrentLinkedDeque<>();
   private final boolean tls;
-  /** Whether the bot chose HTTP/2 in its last TLS handshake; null before the first. */
+  /** Whether the bot chose HTTP/2 in its last TLS handshake; null before the first (false when not offered). */
   private volatile Boolean speaksHttp2;
   /** Completes when the connect in progress that others wait for ends; null when none is. */
   private final AtomicReference<CompletableFuture<Void>> opening = new AtomicReference<>();
@@ -128,18 +128,20 @@ final class HttpConnections implements AutoCloseable {
    * @param url where every request goes (http or https)
    * @param timeout how long connecting may take, and then how long the answer may take
    * @param trust the trust for https, or null for the JVM's default trust store
+   * @param http2 whether to offer HTTP/2 in the TLS handshake of an https bot
    */
-  HttpConnections(URI url, Duration timeout, TrustManagerFactory trust) {
+  HttpConnections(URI url, Duration timeout, TrustManagerFactory trust, boolean http2) {
     this.url = url;
     this.timeout = timeout;
     this.tls = url.getScheme().equalsIgnoreCase("https");
+    this.speaksHttp2 = http2 ? null : Boolean.FALSE; // not offered: connect at once, as on http://
     this.host = url.getHost();
     this.port = url.getPort() > 0 ? url.getPort() : tls ? 443 : 80;
     String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
     this.target = url.getRawQuery() == null ? path : path + "?" + url.getRawQuery();
     String hostName = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
     this.hostHeader = url.getPort() > 0 ? hostName + ":" + url.getPort() : hostName;
-    SslContext ssl = tls ? sslContext(trust) : null;
+    SslContext ssl = tls ? sslContext(trust, http2) : null;
     // Two loops: enough for tens of thousands of calls a second, few enough to leave the cores to
     // the rest of the gateway. Daemon threads: an embedding application's exit is not held up.
     this.group = new MultiThreadIoEventLoopGroup(2, new DefaultThreadFactory("ticketgate-bot-http", true),
@@ -222,16 +224,18 @@ final class HttpConnections implements AutoCloseable {
     }
   }
 
-  private static SslContext sslContext(TrustManagerFactory trust) {
+  private static SslContext sslContext(TrustManagerFactory trust, boolean http2) {
     try {
-      // HTTP/2 offered first, HTTP/1.1 as well; a bot that picks neither (or does not negotiate) gets HTTP/1.1.
-      return SslContextBuilder.forClient().trustManager(trust)
-          .ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
-          .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
-              ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-              ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-              ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1))
-          .build();
+      SslContextBuilder builder = SslContextBuilder.forClient().trustManager(trust);
+      if (http2) {
+        // HTTP/2 offered first, HTTP/1.1 as well; a bot that picks neither (or does not negotiate) gets HTTP/1.1.
+        builder.ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
+            .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1));
+      }
+      return builder.build();
     } catch (SSLException e) {
       throw new IllegalStateException("cannot set up TLS for the bot: " + e.getMessage(), e);
     }

@@ -20,9 +20,13 @@ import java.util.Objects;
  *     or null when the bot never fences and that status is an ordinary permanent failure
  * @param breaker the circuit breaker on calls to the bot ({@code bot.breaker})
  * @param concurrency how many calls may be in flight at once ({@code bot.concurrency})
+ * @param http2 whether the rasa and http bots offer HTTP/2 to an https bot in the TLS handshake
+ *     ({@code bot.http2}, default true); false keeps them on HTTP/1.1, one connection per call in
+ *     flight
  */
 public record BotSettings(String type, URI url, Duration timeout, Map<String, String> headers,
-    Map<String, Object> section, Integer fencingStatus, BreakerSettings breaker, ConcurrencySettings concurrency) {
+    Map<String, Object> section, Integer fencingStatus, BreakerSettings breaker, ConcurrencySettings concurrency,
+    boolean http2) {
 
   /** Where {@code rasa run} listens by default. */
   public static final String DEFAULT_RASA_URL = "http://localhost:5005";
@@ -41,6 +45,12 @@ public record BotSettings(String type, URI url, Duration timeout, Map<String, St
     section = section == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(section));
   }
 
+  /** Settings that offer HTTP/2 to https bots. */
+  public BotSettings(String type, URI url, Duration timeout, Map<String, String> headers, Map<String, Object> section,
+      Integer fencingStatus, BreakerSettings breaker, ConcurrencySettings concurrency) {
+    this(type, url, timeout, headers, section, fencingStatus, breaker, concurrency, true);
+  }
+
   /** Settings with the default circuit breaker and no limit on calls in flight. */
   public BotSettings(String type, URI url, Duration timeout, Map<String, String> headers, Map<String, Object> section,
       Integer fencingStatus) {
@@ -55,12 +65,17 @@ public record BotSettings(String type, URI url, Duration timeout, Map<String, St
 
   /** These settings with {@code breaker} instead. */
   public BotSettings withBreaker(BreakerSettings breaker) {
-    return new BotSettings(type, url, timeout, headers, section, fencingStatus, breaker, concurrency);
+    return new BotSettings(type, url, timeout, headers, section, fencingStatus, breaker, concurrency, http2);
   }
 
   /** These settings with {@code concurrency} instead. */
   public BotSettings withConcurrency(ConcurrencySettings concurrency) {
-    return new BotSettings(type, url, timeout, headers, section, fencingStatus, breaker, concurrency);
+    return new BotSettings(type, url, timeout, headers, section, fencingStatus, breaker, concurrency, http2);
+  }
+
+  /** These settings with {@code http2} instead. */
+  public BotSettings withHttp2(boolean http2) {
+    return new BotSettings(type, url, timeout, headers, section, fencingStatus, breaker, concurrency, http2);
   }
 
   /** Rasa on its default URL. */

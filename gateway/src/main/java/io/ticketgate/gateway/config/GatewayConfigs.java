@@ -365,10 +365,11 @@ public final class GatewayConfigs {
     Integer fencingStatus = readFencingStatus(r);
     BreakerSettings breaker = readBreaker(r);
     ConcurrencySettings concurrency = readConcurrency(r);
+    boolean http2 = r.bool("http2", true);
     if (type.equals("rasa") || type.equals("http")) {
       r.warnUnknownKeys("");
     }
-    return new BotSettings(type, url, timeout, headers, r.values(), fencingStatus, breaker, concurrency);
+    return new BotSettings(type, url, timeout, headers, r.values(), fencingStatus, breaker, concurrency, http2);
   }
 
   /** {@code bot.concurrency}: {@code unlimited} (default), {@code adaptive} or a positive number. */

@@ -176,7 +176,11 @@ class HttpConnectionsTest {
   }
 
   private HttpConnections client(String url, Duration timeout, TrustManagerFactory trust) {
-    client = new HttpConnections(URI.create(url), timeout, trust);
+    return client(url, timeout, trust, true);
+  }
+
+  private HttpConnections client(String url, Duration timeout, TrustManagerFactory trust, boolean http2) {
+    client = new HttpConnections(URI.create(url), timeout, trust, http2);
     return client;
   }
 
@@ -312,7 +316,7 @@ class HttpConnectionsTest {
     // The first call answered, the second (on the kept connection) never: the close breaks it with
     // nothing of an answer, which on a kept connection would otherwise mean "try a new one".
     int port = server((request, before) -> before == 0 ? Behaviour.answer(200, "[]") : null, null);
-    HttpConnections c = new HttpConnections(URI.create("http://127.0.0.1:" + port + "/"), TIMEOUT, null);
+    HttpConnections c = new HttpConnections(URI.create("http://127.0.0.1:" + port + "/"), TIMEOUT, null, true);
     assertThat(c.post(new byte[0], Map.of(), Map.of(), HELD).status()).isEqualTo(200);
     java.util.concurrent.CompletableFuture<Throwable> failure = new java.util.concurrent.CompletableFuture<>();
     Thread caller = Thread.ofVirtual().start(() -> {
@@ -374,6 +378,12 @@ class HttpConnectionsTest {
   /** An https bot on loopback that offers HTTP/2 and HTTP/1.1 (ALPN), and a client that trusts it. */
   private HttpConnections http2Bot(java.util.function.BiFunction<FullHttpRequest, Integer, Behaviour> behaviour,
       Duration timeout) throws Exception {
+    return http2Bot(behaviour, timeout, true);
+  }
+
+  /** As above, the client offering HTTP/2 only with {@code offer}. */
+  private HttpConnections http2Bot(java.util.function.BiFunction<FullHttpRequest, Integer, Behaviour> behaviour,
+      Duration timeout, boolean offer) throws Exception {
     KeyStore ks = keyStore();
     KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
     keys.init(ks, "secret123".toCharArray());
@@ -387,7 +397,19 @@ class HttpConnectionsTest {
             ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1))
         .build();
     int port = server(behaviour, ssl);
-    return client("https://localhost:" + port + "/webhooks/rest/webhook", timeout, trust);
+    return client("https://localhost:" + port + "/webhooks/rest/webhook", timeout, trust, offer);
+  }
+
+  @Test
+  void withHttp2TurnedOffAnHttpsBotThatOffersItGetsHttp1() throws Exception {
+    HttpConnections c = http2Bot((r, before) -> Behaviour.answer(200, "ok " + before), TIMEOUT, false);
+    assertThat(body(c.post(new byte[0], Map.of(), Map.of(), HELD))).isEqualTo("ok 0");
+    assertThat(body(c.post(new byte[0], Map.of(), Map.of(), HELD))).as("the second call on the kept connection")
+        .isEqualTo("ok 1");
+    assertThat(http2Streams.get()).isZero();
+    assertThat(c.http2Connections()).isZero();
+    assertThat(c.idleConnections()).isEqualTo(1);
+    assertThat(connections.get()).isEqualTo(1);
   }
 
   private static String body(HttpConnections.Response r) {

@@ -436,6 +436,17 @@ class GatewayConfigsTest {
   }
 
   @Test
+  void http2IsOfferedUnlessTurnedOffAndTakesOnlyTrueOrFalse() throws IOException {
+    assertThat(GatewayConfigs.defaults().bot().http2()).isTrue();
+    GatewayConfigs.Result off = check("bot: {type: rasa, url: 'https://rasa.internal', http2: false}\n");
+    assertThat(off.problems()).isEmpty();
+    assertThat(off.warnings()).noneSatisfy(w -> assertThat(w).contains("http2"));
+    assertThat(off.config().bot().http2()).isFalse();
+    assertThat(check("bot: {type: http, url: 'https://bot/x'}\n").config().bot().http2()).isTrue();
+    assertProblem(check("bot: {http2: maybe}\n").problems(), "bot.http2", "'maybe'", "true or false");
+  }
+
+  @Test
   void theBreakerHasDefaultsAndEachKeyIsCheckedByName() throws IOException {
     assertThat(GatewayConfigs.defaults().bot().breaker()).isEqualTo(BreakerSettings.defaults());
     BreakerSettings b = check("bot: {type: rasa, breaker: {enabled: false, failure_threshold: 3, failure_rate: 0.25, "
