@@ -4,43 +4,24 @@ import static io.ticketgate.gateway.TurnCheck.HELD;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
-import io.netty.handler.codec.http2.Http2SecurityUtil;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
-import io.netty.handler.ssl.ApplicationProtocolConfig;
-import io.netty.handler.ssl.ApplicationProtocolNames;
-import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.ticketgate.gateway.TurnCheck;
-import java.io.FileInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.ConnectException;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpTimeoutException;
@@ -54,7 +35,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -112,37 +92,8 @@ class HttpConnectionsTest {
 
   /** As above, told how many requests came on the connection before this one. */
   private int server(java.util.function.BiFunction<FullHttpRequest, Integer, Behaviour> behaviour, SslContext ssl) {
-    Channel server = new ServerBootstrap().group(serverGroup).channel(NioServerSocketChannel.class)
-        .childHandler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel ch) {
-            connections.incrementAndGet();
-            if (ssl == null) {
-              ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20), answering(behaviour));
-              return;
-            }
-            ch.pipeline().addLast(ssl.newHandler(ch.alloc()), new ApplicationProtocolNegotiationHandler(
-                ApplicationProtocolNames.HTTP_1_1) {
-              @Override
-              protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
-                if (!ApplicationProtocolNames.HTTP_2.equals(protocol)) {
-                  ctx.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20), answering(behaviour));
-                  return;
-                }
-                ctx.pipeline().addLast(Http2FrameCodecBuilder.forServer().build(),
-                    new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
-                      @Override
-                      protected void initChannel(Http2StreamChannel stream) {
-                        http2Streams.incrementAndGet();
-                        stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true),
-                            new HttpObjectAggregator(1 << 20), answering(behaviour));
-                      }
-                    }));
-              }
-            });
-          }
-        }).bind(new InetSocketAddress("127.0.0.1", 0)).syncUninterruptibly().channel();
-    return ((InetSocketAddress) server.localAddress()).getPort();
+    return TlsBotServers.port(TlsBotServers.start(serverGroup, ssl, () -> answering(behaviour),
+        connections::incrementAndGet, http2Streams::incrementAndGet));
   }
 
   /** Answers each request on a connection (HTTP/1.1) or a stream (HTTP/2) as {@code behaviour} says. */
@@ -359,22 +310,6 @@ class HttpConnectionsTest {
         .hasMessageContaining("exceeds");
   }
 
-  /** A key pair and certificate for {@code localhost}, made by the JDK's keytool; also the trust for it. */
-  private KeyStore keyStore() throws Exception {
-    Path keystore = dir.resolve("bot.p12");
-    Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-        "-genkeypair", "-alias", "bot", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=localhost",
-        "-ext", "SAN=dns:localhost", "-validity", "2", "-storetype", "PKCS12", "-keystore", keystore.toString(),
-        "-storepass", "secret123").redirectErrorStream(true).start();
-    assertThat(keytool.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(keytool.exitValue()).as(new String(keytool.getInputStream().readAllBytes())).isZero();
-    KeyStore ks = KeyStore.getInstance("PKCS12");
-    try (InputStream in = new FileInputStream(keystore.toFile())) {
-      ks.load(in, "secret123".toCharArray());
-    }
-    return ks;
-  }
-
   /** An https bot on loopback that offers HTTP/2 and HTTP/1.1 (ALPN), and a client that trusts it. */
   private HttpConnections http2Bot(java.util.function.BiFunction<FullHttpRequest, Integer, Behaviour> behaviour,
       Duration timeout) throws Exception {
@@ -384,18 +319,9 @@ class HttpConnectionsTest {
   /** As above, the client offering HTTP/2 only with {@code offer}. */
   private HttpConnections http2Bot(java.util.function.BiFunction<FullHttpRequest, Integer, Behaviour> behaviour,
       Duration timeout, boolean offer) throws Exception {
-    KeyStore ks = keyStore();
-    KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    keys.init(ks, "secret123".toCharArray());
-    TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    trust.init(ks);
-    SslContext ssl = SslContextBuilder.forServer(keys)
-        .ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
-        .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
-            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-            ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1))
-        .build();
+    KeyStore ks = TlsBotServers.localhostKeys(dir);
+    SslContext ssl = TlsBotServers.serverTls(ks, true);
+    TrustManagerFactory trust = TlsBotServers.trust(ks);
     int port = server(behaviour, ssl);
     return client("https://localhost:" + port + "/webhooks/rest/webhook", timeout, trust, offer);
   }
@@ -493,12 +419,9 @@ class HttpConnectionsTest {
 
   @Test
   void httpsChecksTheCertificateAndTheHostName() throws Exception {
-    KeyStore ks = keyStore();
-    KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    keys.init(ks, "secret123".toCharArray());
-    TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    trust.init(ks);
-    int port = server(r -> Behaviour.answer(200, "secure"), SslContextBuilder.forServer(keys).build());
+    KeyStore ks = TlsBotServers.localhostKeys(dir);
+    TrustManagerFactory trust = TlsBotServers.trust(ks);
+    int port = server(r -> Behaviour.answer(200, "secure"), TlsBotServers.serverTls(ks, false));
 
     HttpConnections right = client("https://localhost:" + port + "/", TIMEOUT, trust);
     assertThat(new String(right.post(new byte[0], Map.of(), Map.of(), HELD).body(), StandardCharsets.UTF_8))
