@@ -69,7 +69,8 @@ import javax.net.ssl.TrustManagerFactory;
 /**
  * Connections to one bot, on Netty. HTTP/1.1 keep-alive connections: a caller borrows an idle
  * connection (or opens one), sends one request on it, and gives it back when the answer allows
- * reuse. HTTP/2, where an https bot chooses it in the TLS handshake (ALPN): callers share the
+ * reuse. HTTP/2, when offered ({@code bot.http2}) and an https bot chooses it in the TLS handshake
+ * (ALPN): callers share the
  * connection, one stream per call, up to {@link #MAX_STREAMS_PER_CONNECTION} (or the bot's own
  * limit) before another is opened.
  *
@@ -626,43 +627,45 @@ final class HttpConnections implements AutoCloseable {
       streams.incrementAndGet();
     }
 
-    /** Sends {@code request} on a new stream of this connection (reserved by the caller) and waits for the answer. */
+    /**
+     * Sends {@code request} on a new stream of this connection (reserved by the caller) and waits for
+     * the answer. The stream is opened, armed and written in one event-loop task, so the caller
+     * waits once, for the answer.
+     */
     Response exchange(FullHttpRequest request, TurnCheck turn) throws IOException, InterruptedException {
       Exchange exchange = new Exchange();
-      Channel stream = null;
+      CompletableFuture<Response> answer = new CompletableFuture<>();
+      AtomicReference<Channel> opened = new AtomicReference<>();
+      Http2StreamChannelBootstrap bootstrap = new Http2StreamChannelBootstrap(channel)
+          .handler(new ChannelInitializer<Http2StreamChannel>() {
+            @Override
+            protected void initChannel(Http2StreamChannel ch) {
+              ch.pipeline().addLast(exchange.bytesSeen(), new Http2StreamFrameToHttpObjectCodec(false),
+                  new HttpObjectAggregator(MAX_ANSWER_BYTES), exchange);
+            }
+          });
       try {
-        Future<Http2StreamChannel> open = new Http2StreamChannelBootstrap(channel)
-            .handler(new ChannelInitializer<Http2StreamChannel>() {
-              @Override
-              protected void initChannel(Http2StreamChannel ch) {
-                ch.pipeline().addLast(exchange.bytesSeen(), new Http2StreamFrameToHttpObjectCodec(false),
-                    new HttpObjectAggregator(MAX_ANSWER_BYTES), exchange);
-              }
-            }).open();
-        boolean opened;
         try {
-          opened = open.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-          request.release();
-          throw e;
-        }
-        if (!opened || !open.isSuccess()) {
-          request.release();
-          Throwable cause = open.cause();
-          throw new StaleConnection(new IOException("cannot open a stream to the bot at " + host + ":" + port
-              + (cause == null ? " within " + timeout : ": " + cause), cause));
-        }
-        stream = open.getNow();
-        CompletableFuture<Response> answer = exchange.start(timeout);
-        try {
-          // As on HTTP/1.1: the turn's last check is in the task that writes the request.
-          stream.eventLoop().execute(() -> writeUnlessLost(exchange, request, turn, answer, true));
+          channel.eventLoop().execute(() -> bootstrap.open().addListener(f -> {
+            if (!f.isSuccess()) {
+              request.release();
+              answer.completeExceptionally(new StaleConnection(new IOException("cannot open a stream to the bot at "
+                  + host + ":" + port + ": " + f.cause(), f.cause())));
+              return;
+            }
+            Channel stream = (Channel) f.getNow();
+            opened.set(stream);
+            exchange.start(answer, timeout);
+            // As on HTTP/1.1: the turn's last check is in the task that writes the request.
+            writeUnlessLost(exchange, request, turn, answer, true);
+          }));
         } catch (RejectedExecutionException e) {
           request.release();
           throw new IOException("the bot's HTTP client was closed during the call", e);
         }
         return await(answer);
       } finally {
+        Channel stream = opened.get();
         if (stream != null) {
           stream.close(); // after a complete answer a no-op; else the stream is reset, the connection kept
         }
@@ -715,7 +718,11 @@ final class HttpConnections implements AutoCloseable {
 
     /** Arms the exchange before its request is written. */
     CompletableFuture<Response> start(Duration timeout) {
-      CompletableFuture<Response> a = new CompletableFuture<>();
+      return start(new CompletableFuture<>(), timeout);
+    }
+
+    /** Arms the exchange to complete {@code a}. */
+    CompletableFuture<Response> start(CompletableFuture<Response> a, Duration timeout) {
       reusable = false;
       sawBytes = false;
       answer = a;

@@ -15,7 +15,10 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.SslContext;
 import io.ticketgate.gateway.TurnCheck;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,7 +39,8 @@ import javax.net.ssl.TrustManagerFactory;
  * What a bot call costs on each protocol the HTTP client speaks: plain HTTP/1.1, HTTP/1.1 over TLS,
  * and HTTP/2 over TLS, against a bot on loopback in the same JVM that answers at once with a Rasa
  * reply. Not a test: a main, run as {@code docs/benchmarks.md} says. Reports, per protocol, calls a
- * second, the JVM's CPU per call (client and bot together) and the connections the bot accepted;
+ * second, the CPU per call of the client (every thread but the bot's) and of the bot, and the
+ * connections the bot accepted;
  * the protocols alternate, twice, so a drifting machine shows as a spread.
  *
  * <p>Arguments: calls per measurement (default 50,000), calls in flight (default 64).
@@ -51,6 +55,9 @@ final class HttpProtocolsBenchmark {
 
   private enum Protocol { HTTP1, HTTP1_TLS, HTTP2_TLS }
 
+  /** The name of the bot's event-loop threads, whose CPU is told apart from the client's. */
+  private static final String BOT_THREADS = "bench-bot";
+
   private HttpProtocolsBenchmark() {
   }
 
@@ -61,11 +68,12 @@ final class HttpProtocolsBenchmark {
     KeyStore keys = TlsBotServers.localhostKeys(dir);
     SslContext tls = TlsBotServers.serverTls(keys, true);
     TrustManagerFactory trust = TlsBotServers.trust(keys);
-    EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, new DefaultThreadFactory(BOT_THREADS, true),
+        NioIoHandler.newFactory());
     System.out.printf("%d calls per measurement, %d in flight, %d cores, %s%n", calls, inFlight,
         Runtime.getRuntime().availableProcessors(), Runtime.version());
-    System.out.println("| protocol | round | calls/s | CPU µs/call (client + bot) | connections |");
-    System.out.println("| --- | ---: | ---: | ---: | ---: |");
+    System.out.println("| protocol | round | calls/s | client CPU µs/call | bot CPU µs/call | connections |");
+    System.out.println("| --- | ---: | ---: | ---: | ---: | ---: |");
     try {
       Protocol[] order = Protocol.values();
       for (int round = 1; round <= 2; round++) {
@@ -90,15 +98,29 @@ final class HttpProtocolsBenchmark {
       run(client, calls / 2, inFlight); // warm-up: the JIT, the connections
       var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
       long cpu = os.getProcessCpuTime();
+      long bot = botCpu();
       long start = System.nanoTime();
       run(client, calls, inFlight);
       long wall = System.nanoTime() - start;
+      long botUsed = botCpu() - bot;
       long used = os.getProcessCpuTime() - cpu;
-      System.out.printf("| %s | %d | %,.0f | %.1f | %d |%n", protocol, round, calls / (wall / 1e9),
-          used / 1e3 / calls, connections.get());
+      System.out.printf("| %s | %d | %,.0f | %.1f | %.1f | %d |%n", protocol, round, calls / (wall / 1e9),
+          (used - botUsed) / 1e3 / calls, botUsed / 1e3 / calls, connections.get());
     } finally {
       server.close().syncUninterruptibly();
     }
+  }
+
+  /** CPU time of the bot's threads so far; the rest of the JVM's is the client's (and the harness's, which is idle). */
+  private static long botCpu() {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    long sum = 0;
+    for (ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
+      if (t != null && t.getThreadName().startsWith(BOT_THREADS)) {
+        sum += Math.max(0, threads.getThreadCpuTime(t.getThreadId()));
+      }
+    }
+    return sum;
   }
 
   /** {@code calls} calls from {@code inFlight} virtual threads, each waiting for its answer before the next. */
