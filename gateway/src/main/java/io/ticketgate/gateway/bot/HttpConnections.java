@@ -70,9 +70,8 @@ import javax.net.ssl.TrustManagerFactory;
  * Connections to one bot, on Netty. HTTP/1.1 keep-alive connections: a caller borrows an idle
  * connection (or opens one), sends one request on it, and gives it back when the answer allows
  * reuse. HTTP/2, when offered ({@code bot.http2}) and an https bot chooses it in the TLS handshake
- * (ALPN): callers share the
- * connection, one stream per call, up to {@link #MAX_STREAMS_PER_CONNECTION} (or the bot's own
- * limit) before another is opened.
+ * (ALPN): callers share the connection, one stream per call, up to
+ * {@link #MAX_STREAMS_PER_CONNECTION} (or the bot's own limit) before another is opened.
  *
  * <p>Why not the JDK's {@code HttpClient}: measured in the compare harness's HTTP pass, it cost the
  * gateway more CPU per message than everything else a message needs (each exchange hops between the
