@@ -224,18 +224,22 @@ final class HttpConnections implements AutoCloseable {
     }
   }
 
+  /**
+   * The TLS side of offering HTTP/2: the ciphers HTTP/2 allows, and HTTP/2 first, then HTTP/1.1, in
+   * the handshake. A peer that picks neither (or does not negotiate) gets HTTP/1.1.
+   */
+  static SslContextBuilder offerHttp2(SslContextBuilder builder) {
+    return builder.ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
+        .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+            ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1));
+  }
+
   private static SslContext sslContext(TrustManagerFactory trust, boolean http2) {
     try {
       SslContextBuilder builder = SslContextBuilder.forClient().trustManager(trust);
-      if (http2) {
-        // HTTP/2 offered first, HTTP/1.1 as well; a bot that picks neither (or does not negotiate) gets HTTP/1.1.
-        builder.ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
-            .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
-                ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-                ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1));
-      }
-      return builder.build();
+      return (http2 ? offerHttp2(builder) : builder).build();
     } catch (SSLException e) {
       throw new IllegalStateException("cannot set up TLS for the bot: " + e.getMessage(), e);
     }
