@@ -63,7 +63,7 @@ final class BotHttpClient implements AutoCloseable {
    *     status is unusable
    */
   BotHttpClient(String type, URI url, Duration timeout, Map<String, String> headers, Integer fencingStatus) {
-    this(type, url, timeout, headers, fencingStatus, null, false);
+    this(type, url, timeout, headers, fencingStatus, null, true);
   }
 
   /**

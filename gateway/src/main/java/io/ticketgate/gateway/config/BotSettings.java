@@ -21,8 +21,8 @@ import java.util.Objects;
  * @param breaker the circuit breaker on calls to the bot ({@code bot.breaker})
  * @param concurrency how many calls may be in flight at once ({@code bot.concurrency})
  * @param http2 whether the rasa and http bots offer HTTP/2 to an https bot in the TLS handshake
- *     ({@code bot.http2}, default false: HTTP/1.1, one connection per call in flight, costs the
- *     gateway less CPU per call; see the README)
+ *     ({@code bot.http2}, default true); false keeps them on HTTP/1.1, one connection per call in
+ *     flight (see the README for when that is better)
  */
 public record BotSettings(String type, URI url, Duration timeout, Map<String, String> headers,
     Map<String, Object> section, Integer fencingStatus, BreakerSettings breaker, ConcurrencySettings concurrency,
@@ -45,10 +45,10 @@ public record BotSettings(String type, URI url, Duration timeout, Map<String, St
     section = section == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(section));
   }
 
-  /** Settings on HTTP/1.1 only ({@code http2} false). */
+  /** Settings that offer HTTP/2 to https bots, the default. */
   public BotSettings(String type, URI url, Duration timeout, Map<String, String> headers, Map<String, Object> section,
       Integer fencingStatus, BreakerSettings breaker, ConcurrencySettings concurrency) {
-    this(type, url, timeout, headers, section, fencingStatus, breaker, concurrency, false);
+    this(type, url, timeout, headers, section, fencingStatus, breaker, concurrency, true);
   }
 
   /** Settings with the default circuit breaker and no limit on calls in flight. */

@@ -365,7 +365,7 @@ public final class GatewayConfigs {
     Integer fencingStatus = readFencingStatus(r);
     BreakerSettings breaker = readBreaker(r);
     ConcurrencySettings concurrency = readConcurrency(r);
-    boolean http2 = r.bool("http2", false);
+    boolean http2 = r.bool("http2", true);
     if (type.equals("rasa") || type.equals("http")) {
       r.warnUnknownKeys("");
     }

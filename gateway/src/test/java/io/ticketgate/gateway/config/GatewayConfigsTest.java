@@ -436,13 +436,13 @@ class GatewayConfigsTest {
   }
 
   @Test
-  void http2IsOfferedOnlyWhenTurnedOnAndTakesOnlyTrueOrFalse() throws IOException {
-    assertThat(GatewayConfigs.defaults().bot().http2()).isFalse();
-    GatewayConfigs.Result on = check("bot: {type: rasa, url: 'https://rasa.internal', http2: true}\n");
-    assertThat(on.problems()).isEmpty();
-    assertThat(on.warnings()).noneSatisfy(w -> assertThat(w).contains("http2"));
-    assertThat(on.config().bot().http2()).isTrue();
-    assertThat(check("bot: {type: http, url: 'https://bot/x'}\n").config().bot().http2()).isFalse();
+  void http2IsOfferedUnlessTurnedOffAndTakesOnlyTrueOrFalse() throws IOException {
+    assertThat(GatewayConfigs.defaults().bot().http2()).isTrue();
+    GatewayConfigs.Result off = check("bot: {type: rasa, url: 'https://rasa.internal', http2: false}\n");
+    assertThat(off.problems()).isEmpty();
+    assertThat(off.warnings()).noneSatisfy(w -> assertThat(w).contains("http2"));
+    assertThat(off.config().bot().http2()).isFalse();
+    assertThat(check("bot: {type: http, url: 'https://bot/x'}\n").config().bot().http2()).isTrue();
     assertProblem(check("bot: {http2: maybe}\n").problems(), "bot.http2", "'maybe'", "true or false");
   }
 
