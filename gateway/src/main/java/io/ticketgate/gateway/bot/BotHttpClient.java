@@ -20,8 +20,7 @@ import java.util.Set;
 /**
  * What {@link RasaBot} and {@link HttpBot} share: one pool of connections per bot (HTTP/1.1
  * keep-alive, or HTTP/2 where an https bot chooses it: {@link HttpConnections}), the headers sent
- * on every call, and the one place that decides which
- * failures are worth retrying.
+ * on every call, and the one place that decides which failures are worth retrying.
  *
  * <p>Classification: refused or broken connections, timeouts, HTTP 5xx, 408 and 429 are retryable
  * (the bot may be restarting or overloaded); any other non-2xx status is permanent (the request
@@ -59,20 +58,12 @@ final class BotHttpClient implements AutoCloseable {
    * @param timeout how long one call may take, connecting included
    * @param headers extra headers sent with every call
    * @param fencingStatus the status meaning "stale ticket", or null when the bot does not fence
+   * @param http2 whether to offer HTTP/2 to an https bot ({@code bot.http2})
    * @throws IllegalArgumentException naming the setting when the URL, timeout, a header or the fencing
    *     status is unusable
    */
-  BotHttpClient(String type, URI url, Duration timeout, Map<String, String> headers, Integer fencingStatus) {
-    this(type, url, timeout, headers, fencingStatus, null, true);
-  }
-
-  /**
-   * As above, trusting what {@code trust} trusts for https instead of the JVM's trust store (tests
-   * use it to reach a bot with a certificate of their own; null for the JVM's), and offering HTTP/2
-   * to an https bot only with {@code http2}.
-   */
   BotHttpClient(String type, URI url, Duration timeout, Map<String, String> headers, Integer fencingStatus,
-      javax.net.ssl.TrustManagerFactory trust, boolean http2) {
+      boolean http2) {
     Objects.requireNonNull(url, "url");
     Objects.requireNonNull(timeout, "timeout");
     String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
@@ -101,7 +92,8 @@ final class BotHttpClient implements AutoCloseable {
     this.callHeaders = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(fixed));
     // Redirects are not followed (a 3xx is a permanent failure): a bot that redirects is
     // misconfigured, and following would re-send the message elsewhere.
-    this.connections = new HttpConnections(url, timeout, trust, http2);
+    // https trusts what the JVM trusts (javax.net.ssl.trustStore).
+    this.connections = new HttpConnections(url, timeout, null, http2);
   }
 
   private static Map<String, String> checkHeaders(URI url, Map<String, String> headers) {

@@ -33,7 +33,7 @@ public final class HttpBot extends JsonHttpBot {
    */
   public HttpBot(BotSettings settings) {
     super(new BotHttpClient("http", requireUrl(settings.url()), settings.timeout(), settings.headers(),
-        settings.fencingStatus(), null, settings.http2()));
+        settings.fencingStatus(), settings.http2()));
   }
 
   private static URI requireUrl(URI url) {

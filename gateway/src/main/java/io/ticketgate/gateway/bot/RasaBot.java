@@ -42,7 +42,7 @@ public final class RasaBot extends JsonHttpBot {
   public RasaBot(BotSettings settings) {
     super(new BotHttpClient("rasa",
         webhookUrl(settings.url() == null ? URI.create(BotSettings.DEFAULT_RASA_URL) : settings.url()),
-        settings.timeout(), settings.headers(), settings.fencingStatus(), null, settings.http2()));
+        settings.timeout(), settings.headers(), settings.fencingStatus(), settings.http2()));
   }
 
   /**
