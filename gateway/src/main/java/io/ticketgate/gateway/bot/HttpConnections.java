@@ -643,7 +643,9 @@ final class HttpConnections implements AutoCloseable {
           .handler(new ChannelInitializer<Http2StreamChannel>() {
             @Override
             protected void initChannel(Http2StreamChannel ch) {
-              ch.pipeline().addLast(exchange.bytesSeen(), new Http2StreamFrameToHttpObjectCodec(false),
+              // No bytesSeen(): on HTTP/2 a call is sent again only when its write failed, not by
+              // whether an answer began.
+              ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false),
                   new HttpObjectAggregator(MAX_ANSWER_BYTES), exchange);
             }
           });
