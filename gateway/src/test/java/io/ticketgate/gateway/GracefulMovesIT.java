@@ -13,9 +13,11 @@ import io.ticketgate.store.testing.RedisServer;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -103,6 +105,17 @@ class GracefulMovesIT {
       assertThat(duplicates(bot)).as("messages dispatched more than once").isEmpty();
       assertThat(bot.orderViolations()).as("dispatch order per conversation").isEmpty();
       assertThat(dispatched(bot)).as("messages dispatched: %s", bot.textsByConversation()).isEqualTo(produced);
+      // The count alone could hide a lost message behind a retried one: every message must be there.
+      int perConversation = produced / CONVERSATIONS;
+      for (int c = 0; c < CONVERSATIONS; c++) {
+        String id = "gm-" + c;
+        Set<String> expected = new HashSet<>();
+        for (int m = 1; m <= perConversation; m++) {
+          expected.add(id + " says " + m);
+        }
+        assertThat(new HashSet<>(bot.textsByConversation().getOrDefault(id, List.of())))
+            .as("messages of %s the bot received", id).isEqualTo(expected);
+      }
     }
   }
 
