@@ -170,6 +170,11 @@ public final class KafkaPipeline implements AutoCloseable {
    * with {@code group.protocol: consumer} (KIP-848) the broker assigns, incrementally as well.
    */
   public static Consumer<byte[], byte[]> newConsumer(KafkaSettings kafka, DispatchSettings dispatch) {
+    return new KafkaConsumer<>(consumerConfig(kafka, dispatch), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  /** The configuration {@link #newConsumer} builds its consumer from. */
+  static Properties consumerConfig(KafkaSettings kafka, DispatchSettings dispatch) {
     Properties p = new Properties();
     p.putAll(kafka.consumer());
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
@@ -185,7 +190,7 @@ public final class KafkaPipeline implements AutoCloseable {
     // one partition's few conversations fill half the window.
     p.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(Math.max(1, Math.min(500, dispatch.maxInFlight() / 20))));
     p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, defaultClientId());
-    return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    return p;
   }
 
   /** An idempotent producer that waits for all in-sync replicas, so an acknowledged reply is durable. */
