@@ -413,7 +413,7 @@ final class Job implements Runnable {
         }
         Duration pause = ctx.backoff().store(attempt);
         log.warn("{}: {}; taking a new ticket in {} ms (attempt {})", source(), le.getMessage(), pause.toMillis(), attempt + 1);
-        Thread.sleep(pause);
+        ctx.clock().sleep(pause);
       }
     }
   }
@@ -521,7 +521,7 @@ final class Job implements Runnable {
                 held.ticket());
           }
           if (pause.isPositive()) {
-            Thread.sleep(pause);
+            ctx.clock().sleep(pause);
           }
           renew(held);
         } catch (RuntimeException e) {

@@ -17,8 +17,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * @param breaker the circuit breaker every bot call passes
  * @param limiter the limit on bot calls in flight ({@code bot.concurrency})
  * @param waiting records waiting for their turn; a gauge every job adds to and takes from
+ * @param clock what the pauses between attempts are slept on
  */
 record JobContext(LockStore store, BotHandler bot, BotBreaker breaker, BotLimiter limiter, Publisher publisher,
-    Backoff backoff,
+    Backoff backoff, PipelineClock clock,
     PipelineListener listener, Mailbox mailbox, Duration lifetime, Duration lockMaxWait, int retries,
     AtomicInteger waiting) {}

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -83,6 +84,8 @@ public final class KafkaPipeline implements AutoCloseable {
   private static final Duration ABORT_GRACE = Duration.ofSeconds(5);
   /** How long the final commit keeps trying through a rebalance that is in progress. */
   private static final Duration FINAL_COMMIT_TIMEOUT = Duration.ofSeconds(10);
+  /** The shortest real wait between two looks at the clock while jobs of revoked partitions finish. */
+  private static final long MIN_AWAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
   private final KafkaSettings kafka;
   private final DispatchSettings dispatch;
@@ -92,6 +95,8 @@ public final class KafkaPipeline implements AutoCloseable {
   private final RecordDecoder decoder;
   private final JobContext jobContext;
   private final Mailbox mailbox = new Mailbox();
+  /** Every deadline the pipeline decides by, and the jobs' pauses between attempts. */
+  private final PipelineClock clock;
   /** Shared with the jobs; its state is guarded by its own lock (see {@link BotBreaker}). */
   private final BotBreaker breaker;
   /** Shared with the jobs; its state is guarded by its own lock (see {@link BotLimiter}). */
@@ -117,7 +122,7 @@ public final class KafkaPipeline implements AutoCloseable {
 
   // Written by the poll thread, read by anyone (health, metrics, tests).
   private volatile int inFlightView;
-  private volatile long lastPollNanos = System.nanoTime();
+  private volatile long lastPollNanos;
   private volatile Set<TopicPartition> assignment = Set.of();
   private volatile Throwable failure;
   /** Cleared by {@link #stop}; the poll thread then drains and leaves. */
@@ -129,6 +134,14 @@ public final class KafkaPipeline implements AutoCloseable {
    */
   public KafkaPipeline(GatewayConfig config, LockStore store, BotHandler bot, PipelineListener listener,
       Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer) {
+    this(config, store, bot, listener, consumer, producer, PipelineClock.SYSTEM);
+  }
+
+  /** As the public constructor, on {@code clock}: the unit tests step it instead of sleeping. */
+  KafkaPipeline(GatewayConfig config, LockStore store, BotHandler bot, PipelineListener listener,
+      Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer, PipelineClock clock) {
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.lastPollNanos = clock.nanoTime();
     this.kafka = config.kafka();
     this.dispatch = config.dispatch();
     this.listener = listener;
@@ -139,14 +152,14 @@ public final class KafkaPipeline implements AutoCloseable {
     Duration lifetime = dispatch.lockLifetime() != null ? dispatch.lockLifetime() : store.lockLifetime();
     // A transition happens on a job's thread (or wherever the open interval is found over): it is counted
     // there, and the poll thread, which alone pauses and resumes the consumer, is woken to look.
-    this.breaker = new BotBreaker(config.bot().breaker(), System::nanoTime, to -> {
+    this.breaker = new BotBreaker(config.bot().breaker(), clock::nanoTime, to -> {
       listener.breakerTransition(to);
       mailbox.wake();
     });
     this.limiter = new BotLimiter(config.bot().concurrency(), dispatch.maxInFlight());
     this.jobContext = new JobContext(store, bot, breaker, limiter, new Publisher(producer, kafka.outputTopic(),
-        kafka.deadLetterTopic(), backoff, listener), backoff, listener, mailbox, lifetime, dispatch.lockMaxWait(),
-        dispatch.retries(), waiting);
+        kafka.deadLetterTopic(), backoff, clock, listener), backoff, clock, listener, mailbox, lifetime,
+        dispatch.lockMaxWait(), dispatch.retries(), waiting);
     this.pollThread = new Thread(this::pollLoop, "ticketgate-poll");
   }
 
@@ -157,6 +170,11 @@ public final class KafkaPipeline implements AutoCloseable {
    * with {@code group.protocol: consumer} (KIP-848) the broker assigns, incrementally as well.
    */
   public static Consumer<byte[], byte[]> newConsumer(KafkaSettings kafka, DispatchSettings dispatch) {
+    return new KafkaConsumer<>(consumerConfig(kafka, dispatch), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  /** The configuration {@link #newConsumer} builds its consumer from. */
+  static Properties consumerConfig(KafkaSettings kafka, DispatchSettings dispatch) {
     Properties p = new Properties();
     p.putAll(kafka.consumer());
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
@@ -172,7 +190,7 @@ public final class KafkaPipeline implements AutoCloseable {
     // one partition's few conversations fill half the window.
     p.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(Math.max(1, Math.min(500, dispatch.maxInFlight() / 20))));
     p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, defaultClientId());
-    return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    return p;
   }
 
   /** An idempotent producer that waits for all in-sync replicas, so an acknowledged reply is durable. */
@@ -277,7 +295,7 @@ public final class KafkaPipeline implements AutoCloseable {
 
   /** Whether the poll thread is alive and polled recently (the consumer is not stuck). */
   public boolean isLive() {
-    return failure == null && (!running || System.nanoTime() - lastPollNanos < TimeUnit.SECONDS.toNanos(60));
+    return failure == null && (!running || clock.nanoTime() - lastPollNanos < TimeUnit.SECONDS.toNanos(60));
   }
 
   /** Why the pipeline failed, or null. */
@@ -297,10 +315,10 @@ public final class KafkaPipeline implements AutoCloseable {
   private void pollLoop() {
     try {
       consumer.subscribe(kafka.inputTopics(), new Rebalance());
-      long nextCommit = System.nanoTime() + dispatch.commitInterval().toNanos();
+      long nextCommit = clock.nanoTime() + dispatch.commitInterval().toNanos();
       while (running) {
         ConsumerRecords<byte[], byte[]> records = consumer.poll(pollTimeout());
-        lastPollNanos = System.nanoTime();
+        lastPollNanos = clock.nanoTime();
         takeMail();
         inheritProgress();
         for (ConsumerRecord<byte[], byte[]> r : records) {
@@ -308,10 +326,10 @@ public final class KafkaPipeline implements AutoCloseable {
         }
         applyBackpressure();
         applyBreaker();
-        if (System.nanoTime() - nextCommit >= 0) {
+        if (clock.nanoTime() - nextCommit >= 0) {
           commitFinished();
           measureCommittedLag();
-          nextCommit = System.nanoTime() + dispatch.commitInterval().toNanos();
+          nextCommit = clock.nanoTime() + dispatch.commitInterval().toNanos();
         }
       }
       drain();
@@ -425,6 +443,7 @@ public final class KafkaPipeline implements AutoCloseable {
       // poll does not keep it waiting when the others have nothing to fetch.
       return partitionsOverShare ? SHARE_POLL_TIMEOUT : POLL_TIMEOUT;
     }
+    // Real time, not the pipeline's clock: this bounds a park so the group keeps hearing from us.
     long deadline = System.nanoTime() + POLL_TIMEOUT.toNanos();
     takeMail();
     while (running && stillPaused() && deadline - System.nanoTime() > 0) {
@@ -622,13 +641,13 @@ public final class KafkaPipeline implements AutoCloseable {
       abort(allJobs());
       pollUntilOver(allJobs(), ABORT_GRACE);
     }
-    long deadline = System.nanoTime() + FINAL_COMMIT_TIMEOUT.toNanos();
+    long deadline = clock.nanoTime() + FINAL_COMMIT_TIMEOUT.toNanos();
     while (true) {
       try {
         commitSync(committable(partitions.keySet()));
         return;
       } catch (RebalanceInProgressException e) {
-        if (System.nanoTime() - deadline > 0) {
+        if (clock.nanoTime() - deadline > 0) {
           log.warn("final commit: a rebalance was still in progress after {} s; the uncommitted records will be "
               + "delivered again", FINAL_COMMIT_TIMEOUT.toSeconds());
           return;
@@ -647,18 +666,18 @@ public final class KafkaPipeline implements AutoCloseable {
    * {@code waitFor} is over, or {@code timeout} has passed.
    */
   private boolean pollUntilOver(Collection<Job> waitFor, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
+    long deadline = clock.nanoTime() + timeout.toNanos();
     while (true) {
       takeMail();
       if (waitFor.stream().allMatch(j -> j.done.isDone())) {
         takeMail();
         return true;
       }
-      if (System.nanoTime() - deadline > 0) {
+      if (clock.nanoTime() - deadline > 0) {
         return false;
       }
       consumer.poll(DRAIN_POLL);
-      lastPollNanos = System.nanoTime();
+      lastPollNanos = clock.nanoTime();
     }
   }
 
@@ -688,21 +707,29 @@ public final class KafkaPipeline implements AutoCloseable {
   }
 
   /**
-   * Blocks the poll thread until every job is over, or the timeout. Used inside rebalance callbacks,
-   * where polling is not allowed.
+   * Blocks the poll thread until every job is over, or {@code timeout} has passed by the pipeline's
+   * clock. Used inside rebalance callbacks, where polling is not allowed.
    */
-  private static boolean awaitJobs(Collection<Job> jobs, Duration timeout) {
-    try {
-      CompletableFuture.allOf(jobs.stream().map(j -> j.done).toArray(CompletableFuture[]::new))
-          .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      return true;
-    } catch (TimeoutException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("job futures never fail", e);
+  private boolean awaitJobs(Collection<Job> jobs, Duration timeout) {
+    CompletableFuture<Void> all = CompletableFuture.allOf(jobs.stream().map(j -> j.done).toArray(CompletableFuture[]::new));
+    long deadline = clock.nanoTime() + timeout.toNanos();
+    while (true) {
+      long left = deadline - clock.nanoTime();
+      if (left <= 0) {
+        return all.isDone();
+      }
+      try {
+        // Waits what is left in real time, then looks at the clock again: it alone says when the time is up.
+        all.get(Math.max(left, MIN_AWAIT_NANOS), TimeUnit.NANOSECONDS);
+        return true;
+      } catch (TimeoutException e) {
+        // This look's real wait is over; the loop asks the clock whether the whole wait is.
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("job futures never fail", e);
+      }
     }
   }
 

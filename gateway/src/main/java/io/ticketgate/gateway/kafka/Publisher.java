@@ -30,14 +30,17 @@ final class Publisher {
   private final String outputTopic;
   private final String deadLetterTopic;
   private final Backoff backoff;
+  /** The pauses between publishing attempts are slept on it. */
+  private final PipelineClock clock;
   private final PipelineListener listener;
 
   Publisher(Producer<byte[], byte[]> producer, String outputTopic, String deadLetterTopic, Backoff backoff,
-      PipelineListener listener) {
+      PipelineClock clock, PipelineListener listener) {
     this.producer = producer;
     this.outputTopic = outputTopic;
     this.deadLetterTopic = deadLetterTopic;
     this.backoff = backoff;
+    this.clock = clock;
     this.listener = listener;
   }
 
@@ -91,7 +94,7 @@ final class Publisher {
         Duration pause = backoff.bot(attempt);
         log.warn("{}: publishing failed ({}); trying again in {} ms", Job.describe(source), e.getCause().toString(),
             pause.toMillis());
-        Thread.sleep(pause);
+        clock.sleep(pause);
       }
     }
   }

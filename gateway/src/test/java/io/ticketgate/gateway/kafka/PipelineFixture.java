@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
@@ -41,6 +42,9 @@ final class PipelineFixture {
   static final String TOPIC = "in";
   static final String OUT = "out";
   static final String DLQ = "dlq";
+  static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
+  static final Duration REVOCATION_TIMEOUT = Duration.ofMillis(300);
+  static final Duration COMMIT_INTERVAL = Duration.ofMillis(50);
 
   private PipelineFixture() {}
 
@@ -192,16 +196,35 @@ final class PipelineFixture {
 
   static KafkaPipeline pipeline(RecordingConsumer consumer, MockProducer<byte[], byte[]> producer, BotHandler bot,
       PipelineListener listener, int retries, BreakerSettings breaker, LockStore store) {
+    return new KafkaPipeline(config(retries, breaker), store, bot, listener, consumer, producer);
+  }
+
+  /** A pipeline whose deadlines and pauses are {@code clock}'s: nothing time decides happens until the test advances it. */
+  static KafkaPipeline pipeline(RecordingConsumer consumer, MockProducer<byte[], byte[]> producer, BotHandler bot,
+      PipelineListener listener, GatewayConfig config, ManualClock clock) {
+    return new KafkaPipeline(config, new InMemoryLockStore(), bot, listener, consumer, producer, clock);
+  }
+
+  /** Retry pauses of 1 ms doubling up to 2 ms; see {@link #config(int, BreakerSettings, Duration, Duration)}. */
+  static GatewayConfig config(int retries, BreakerSettings breaker) {
+    return config(retries, breaker, Duration.ofMillis(1), Duration.ofMillis(2));
+  }
+
+  /**
+   * Topic {@value #TOPIC} in, {@value #OUT} and {@value #DLQ} out; tickets of 5 min; a stop waits
+   * {@link #SHUTDOWN_TIMEOUT}, a revocation {@link #REVOCATION_TIMEOUT}; commits every
+   * {@link #COMMIT_INTERVAL}.
+   */
+  static GatewayConfig config(int retries, BreakerSettings breaker, Duration retryBackoff, Duration retryBackoffMax) {
     GatewayConfig d = GatewayConfigs.defaults();
     KafkaSettings k = d.kafka();
     DispatchSettings s = d.dispatch();
-    GatewayConfig config = d
+    return d
         .withKafka(new KafkaSettings(k.bootstrapServers(), "g", List.of(TOPIC), OUT, DLQ, k.conversationId(),
             k.maxMessageBytes(), Map.of(), Map.of()))
         .withBot(d.bot().withBreaker(breaker))
-        .withDispatch(new DispatchSettings(s.maxInFlight(), retries, Duration.ofMillis(1), Duration.ofMillis(2),
-            Duration.ofMinutes(5), s.lockMaxWait(), Duration.ofSeconds(10), Duration.ofMillis(300), Duration.ofMillis(50)));
-    return new KafkaPipeline(config, store, bot, listener, consumer, producer);
+        .withDispatch(new DispatchSettings(s.maxInFlight(), retries, retryBackoff, retryBackoffMax,
+            Duration.ofMinutes(5), s.lockMaxWait(), SHUTDOWN_TIMEOUT, REVOCATION_TIMEOUT, COMMIT_INTERVAL));
   }
 
   /** A record of {@code text} ("c says n"), keyed by its conversation, at {@code offset}. */
@@ -258,6 +281,20 @@ final class PipelineFixture {
       }
     }
     return out;
+  }
+
+  /**
+   * Returns once the poll thread has polled twice more. The consumer runs one scheduled task per
+   * poll, so by then the loop turn in which the first of them ran has made every decision it makes
+   * after its poll (accept, pause, resume, commit).
+   */
+  static void awaitTwoPolls(MockConsumer<byte[], byte[]> c) throws InterruptedException {
+    CountDownLatch second = new CountDownLatch(1);
+    c.schedulePollTask(() -> {});
+    c.schedulePollTask(second::countDown);
+    if (!second.await(20, TimeUnit.SECONDS)) {
+      throw new AssertionError("the poll thread did not poll twice within 20 s");
+    }
   }
 
   static void awaitTrue(String what, BooleanSupplier condition) throws InterruptedException {
