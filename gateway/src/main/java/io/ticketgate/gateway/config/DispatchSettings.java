@@ -13,7 +13,8 @@ import java.time.Duration;
  * @param lockLifetime ticket lifetime; null to use the lock store's ({@code lock_lifetime}, 60 s)
  * @param lockMaxWait the longest one attempt waits for a ticket to be served before trying again
  *     with a new ticket; default 5 min
- * @param shutdownTimeout how long a stop waits for in-flight work; default 30 s
+ * @param shutdownTimeout how long a stop waits for the records already at the bot (the others are given
+ *     back at once); default 30 s
  * @param revocationTimeout how long a rebalance waits for started work on revoked partitions; default 10 s
  * @param commitInterval how often finished offsets are committed; default 1 s
  */

@@ -233,7 +233,13 @@ final class Job implements Runnable {
           return true;
         }
       } finally {
+        // An interrupt held off while the replies were acknowledged must not cut this release short: it
+        // records the mark that tells the conversation's next turn, in any replica, the record is answered.
+        boolean interrupted = progress != null && Thread.interrupted();
         release(held, progress);
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
         ctx.listener().lockHold(Duration.ofNanos(System.nanoTime() - servedAt));
       }
       ctx.listener().fenced();

@@ -623,18 +623,24 @@ public final class KafkaPipeline implements AutoCloseable {
   }
 
   /**
-   * The graceful end: no new records, every partition paused, and the poll loop keeps turning (so
-   * the group sees a live member and rebalance callbacks run) until the jobs in flight are over or
-   * {@code shutdown_timeout} has passed. Then what did not finish is cancelled or interrupted, and
-   * what finished is committed.
+   * The graceful end: no new records, every partition paused, records that have not started given
+   * back, and the poll loop keeps turning (so the group sees a live member and rebalance callbacks
+   * run) until the started jobs are over or {@code shutdown_timeout} has passed. Then what did not
+   * finish is interrupted, and what finished is committed.
    */
   private void drain() {
     draining = true;
     consumer.pause(consumer.assignment());
+    // As at a revocation: a record still waiting for its turn has not reached the bot, so the next
+    // owner can deliver it without anyone seeing it twice, while starting it now would only race the
+    // deadline, whose interrupt could land in its bot call and have the bot answer it twice.
+    List<Job> all = allJobs();
+    List<Job> started = cancelUnstarted(all);
     // Held records would wait for the bot as long as it is down: they give their turns back now and
     // are delivered again, like work that does not finish in time.
-    allJobs().forEach(Job::abandonHold);
-    log.info("stopping: waiting up to {} s for {} record(s) in flight", dispatch.shutdownTimeout().toSeconds(), inFlight);
+    started.forEach(Job::abandonHold);
+    log.info("stopping: waiting up to {} s for {} started record(s); {} not started are given back and delivered "
+        + "again", dispatch.shutdownTimeout().toSeconds(), started.size(), all.size() - started.size());
     if (!pollUntilOver(allJobs(), dispatch.shutdownTimeout())) {
       log.warn("stopping: {} record(s) did not finish in time; giving their tickets back, they will be delivered again",
           inFlight);

@@ -77,7 +77,11 @@ final class Publisher {
     log.info("{}: dead-lettered ({}): {}", Job.describe(source), reason, detail);
   }
 
-  /** Sends and waits for every acknowledgement, trying again until Kafka takes them or the gateway stops. */
+  /**
+   * Sends and waits for every acknowledgement, trying again until Kafka takes them or the gateway
+   * stops. Once sent, records are waited for even through an interrupt ({@link #awaitAck}); only the
+   * pause before another attempt, when nothing was taken, gives way to one.
+   */
   private void send(List<ProducerRecord<byte[], byte[]>> records, ConsumerRecord<byte[], byte[]> source)
       throws InterruptedException {
     for (int attempt = 1; ; attempt++) {
@@ -87,7 +91,7 @@ final class Publisher {
       }
       try {
         for (Future<RecordMetadata> ack : acks) {
-          ack.get();
+          awaitAck(ack);
         }
         return;
       } catch (ExecutionException e) {
@@ -95,6 +99,31 @@ final class Publisher {
         log.warn("{}: publishing failed ({}); trying again in {} ms", Job.describe(source), e.getCause().toString(),
             pause.toMillis());
         clock.sleep(pause);
+      }
+    }
+  }
+
+  /**
+   * Waits for one acknowledgement, holding off interrupts until it comes (the thread's flag is set
+   * again after). Records handed to the producer are delivered whether or not anyone waits, so a
+   * job interrupted here (a stop or a revocation past its timeout) would end with its replies
+   * published but its record unfinished and its progress mark unrecorded, and the next owner would
+   * answer the record a second time. The producer's {@code delivery.timeout.ms} bounds the wait.
+   */
+  private static void awaitAck(Future<RecordMetadata> ack) throws ExecutionException {
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          ack.get();
+          return;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
       }
     }
   }

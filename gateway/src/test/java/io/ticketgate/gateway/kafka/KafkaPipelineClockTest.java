@@ -52,6 +52,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.common.TopicPartition;
+import io.ticketgate.store.HeldLock;
+import io.ticketgate.store.memory.InMemoryLockStore;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -200,6 +203,81 @@ class KafkaPipelineClockTest {
     assertThat(progress.unfinished()).as("b finished; a did not").containsExactly(0L);
     assertThat(published(producer, OUT)).as("b's reply only").hasSize(1);
     assertThat(listener.deadLetters).isEmpty();
+  }
+
+  @Test
+  void aStopGivesBackRecordsThatHaveNotStartedAndLetsTheStartedOnesFinish() throws Exception {
+    // Offsets: 0 "a says 1" (its bot call waits for the test), 1 "a says 2" (queued behind it), 2 "b says 1".
+    CountDownLatch calling = new CountDownLatch(1);
+    CountDownLatch answer = new CountDownLatch(1);
+    ScriptedBot bot = new ScriptedBot((request, n) -> {
+      if (request.text().equals("a says 1")) {
+        calling.countDown();
+        try {
+          answer.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw BotException.retryable("bot_timeout", "interrupted", e);
+        }
+      }
+      return List.of(BotReply.json("{\"text\": \"ok\"}"));
+    });
+    ManualClock clock = new ManualClock();
+    Counting listener = new Counting();
+    RecordingConsumer consumer = new RecordingConsumer();
+    MockProducer<byte[], byte[]> producer = producer();
+    KafkaPipeline pipeline = pipeline(consumer, producer, bot, listener, config(0, BreakerSettings.defaults()), clock);
+    pipeline.start();
+    assign(consumer, List.of(P0), Map.of(),
+        List.of(record(0, 0, "a says 1"), record(0, 1, "a says 2"), record(0, 2, "b says 1")));
+    awaitTrue("b answered, a says 1 in its bot call, a says 2 queued", () -> bot.calls.size() == 2
+        && calling.getCount() == 0 && pipeline.inFlight() == 2);
+
+    CompletableFuture<Boolean> stopping = CompletableFuture.supplyAsync(() -> pipeline.stop(Duration.ofSeconds(60)));
+    awaitTrue("a says 2 given back as the stop began", () -> listener.dropped.get() == 1);
+    answer.countDown(); // the started record finishes, with no time passing on the clock
+    assertThat(stopping.get(20, TimeUnit.SECONDS)).as("nothing left in flight").isTrue();
+
+    assertThat(bot.calls).extracting(ScriptedBot.Call::text).as("a says 2 never reached the bot")
+        .containsExactly("a says 1", "b says 1");
+    assertThat(published(producer, OUT)).hasSize(2);
+    OffsetAndMetadata committed = consumer.lastCommit.get(P0);
+    assertThat(committed.offset()).as("a says 1 finished; a says 2 is the next owner's").isEqualTo(1);
+    CommitMetadata.Progress progress = CommitMetadata.decode(1, committed.metadata());
+    assertThat(progress.unfinished()).containsExactly(1L);
+    assertThat(listener.deadLetters).isEmpty();
+  }
+
+  @Test
+  void aRecordInterruptedWhileItsRepliesAreAcknowledgedStillFinishesAndRecordsItsMark() throws Exception {
+    InMemoryLockStore store = new InMemoryLockStore();
+    ManualClock clock = new ManualClock();
+    Counting listener = new Counting();
+    RecordingConsumer consumer = new RecordingConsumer();
+    // Acknowledges nothing until the test says so: the record waits for its reply's acknowledgement.
+    MockProducer<byte[], byte[]> producer = new MockProducer<>(false, null, new ByteArraySerializer(),
+        new ByteArraySerializer());
+    KafkaPipeline pipeline = pipeline(consumer, producer, ScriptedBot.echo(), listener,
+        config(0, BreakerSettings.defaults()), clock, store);
+    pipeline.start();
+    ConsumerRecord<byte[], byte[]> record = record(0, 0, "a says 1");
+    assign(consumer, List.of(P0), Map.of(), List.of(record));
+    awaitTrue("the reply sent, its acknowledgement awaited", () -> producer.history().size() == 1);
+
+    CompletableFuture<Boolean> stopping = CompletableFuture.supplyAsync(() -> pipeline.stop(Duration.ofSeconds(60)));
+    awaitLooks(clock, 1);
+    clock.advance(SHUTDOWN_TIMEOUT.plusNanos(1)); // the deadline passes: the started record is interrupted
+    awaitLooks(clock, 3);
+    assertThat(stopping).as("the record still waits for its acknowledgement").isNotDone();
+    assertThat(producer.completeNext()).isTrue();
+    assertThat(stopping.get(20, TimeUnit.SECONDS)).isTrue();
+
+    assertThat(listener.replied).as("answered and finished, not given up").hasValue(1);
+    assertThat(consumer.lastCommit.get(P0).offset()).as("its offset committed").isEqualTo(1);
+    try (HeldLock next = store.lock("a")) {
+      assertThat(ProgressMark.covers(next.progress(), record))
+          .as("the conversation's next turn, in any replica, knows the record was answered").isTrue();
+    }
   }
 
   @Test

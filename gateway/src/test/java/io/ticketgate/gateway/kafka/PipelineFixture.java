@@ -202,7 +202,13 @@ final class PipelineFixture {
   /** A pipeline whose deadlines and pauses are {@code clock}'s: nothing time decides happens until the test advances it. */
   static KafkaPipeline pipeline(RecordingConsumer consumer, MockProducer<byte[], byte[]> producer, BotHandler bot,
       PipelineListener listener, GatewayConfig config, ManualClock clock) {
-    return new KafkaPipeline(config, new InMemoryLockStore(), bot, listener, consumer, producer, clock);
+    return pipeline(consumer, producer, bot, listener, config, clock, new InMemoryLockStore());
+  }
+
+  /** As {@link #pipeline(RecordingConsumer, MockProducer, BotHandler, PipelineListener, GatewayConfig, ManualClock)}, on {@code store}. */
+  static KafkaPipeline pipeline(RecordingConsumer consumer, MockProducer<byte[], byte[]> producer, BotHandler bot,
+      PipelineListener listener, GatewayConfig config, ManualClock clock, LockStore store) {
+    return new KafkaPipeline(config, store, bot, listener, consumer, producer, clock);
   }
 
   /** Retry pauses of 1 ms doubling up to 2 ms; see {@link #config(int, BreakerSettings, Duration, Duration)}. */
