@@ -17,15 +17,22 @@ import io.ticketgate.gateway.config.KafkaSettings;
 import io.ticketgate.gateway.config.MetricsSettings;
 import io.ticketgate.gateway.kafka.BreakerState;
 import io.ticketgate.gateway.testing.PrometheusText;
+import io.ticketgate.store.testing.ChildJvm;
 import io.ticketgate.store.testing.RedisServer;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,6 +41,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.IntStream;
@@ -41,13 +49,15 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A bot outage end to end: real Kafka, a real HTTP bot (a JDK {@link HttpServer} here) that fails
- * for seconds, far longer than a record's retries last (4 attempts within about a tenth of a
- * second). The circuit breaker must hold the work: nothing dead-lettered, nothing lost, each
- * conversation in order, never two calls of one conversation at once. Outcomes only: every wait is
- * for a condition, under a generous deadline.
+ * A bot outage end to end: real Kafka, a real HTTP bot that fails for seconds, far longer than a
+ * record's retries last (4 attempts within about a tenth of a second): a JDK {@link HttpServer} in
+ * this JVM answering 503, or a bot process ({@link RecordingBotMain}) killed with SIGKILL and started
+ * again on the same port. The circuit breaker must hold the work: nothing dead-lettered, nothing
+ * lost, each conversation in order, never two calls of one conversation at once. Outcomes only:
+ * every wait is for a condition, under a generous deadline.
  */
 class BotOutageIT {
 
@@ -61,7 +71,7 @@ class BotOutageIT {
       String in = KAFKA.newTopic("in", 3);
       String out = KAFKA.newTopic("out", 1);
       // Tickets live 6 s: the holds outlast them, so a turn is kept only by renewing it.
-      GatewayConfig config = configFor(in, out, bot, Map.of(), Duration.ofSeconds(6));
+      GatewayConfig config = configFor(in, out, bot.url(), Map.of(), Duration.ofSeconds(6));
       int total = produce(in, "c", 6, 1, 5);
 
       try (Gateway gateway = Gateway.start(config)) {
@@ -85,39 +95,51 @@ class BotOutageIT {
   }
 
   @Test
-  void aBotWhoseServerStopsAndStartsAgainOnTheSamePortLosesNothing() throws Exception {
-    try (RedisServer redis = RedisServer.builder().start(); OutageBot bot = OutageBot.start()) {
+  void aBotWhoseProcessIsKilledAndStartedAgainOnTheSamePortLosesNothing(@TempDir Path dir) throws Exception {
+    int port = freePortOutsideTheEphemeralRange();
+    URI url = URI.create("http://127.0.0.1:" + port + "/bot");
+    Path calls = dir.resolve("bot-calls.jsonl");
+    // The first bot process never answers this call: the kill certainly cuts a call off.
+    String cut = "s-0 says 6";
+    try (RedisServer redis = RedisServer.builder().start(); BotProcess first = BotProcess.start(port, calls, 1, cut)) {
       String in = KAFKA.newTopic("in", 3);
       String out = KAFKA.newTopic("out", 1);
-      GatewayConfig config = configFor(in, out, bot, lockStore("concurrent_redis", redis), null);
+      GatewayConfig config = configFor(in, out, url, lockStore("concurrent_redis", redis), null);
 
       try (Gateway gateway = Gateway.start(config)) {
         int before = produce(in, "s", 5, 1, 3);
         KAFKA.consumeAll(out, before, DEADLINE);
 
-        bot.stop(); // refused connections from now on
-        int during = produce(in, "s", 5, 4, 8);
+        int during = produce(in, "s", 5, 4, 12);
+        awaitCondition(() -> BotCall.read(calls).contains(new BotCall(1, "begin", "s-0", cut)),
+            "the first bot process received '" + cut + "'");
+        // SIGKILL while that call and those of other conversations are in flight: no answer, no goodbye,
+        // broken connections, then refused ones.
+        first.kill();
         awaitCondition(() -> gateway.pipeline().breakerState() != BreakerState.CLOSED && gateway.pipeline().held() > 0,
             "the breaker opened and records wait for it");
-        // The outage goes on for a few seconds past the opening, with records held, then the bot comes
-        // back where it was.
+        // The outage goes on for a few seconds past the opening (the breaker's probes, 0.5 s then 1 s
+        // then 2 s apart, find nobody), with records held; then a new process listens where the old one did.
         Thread.sleep(3000);
-        bot.restart();
+        try (BotProcess second = BotProcess.start(port, calls, 2, null)) {
+          List<ConsumerRecord<String, String>> replies = KAFKA.consumeAll(out, before + during, DEADLINE);
+          awaitCommitted(config, in, before + during);
 
-        List<ConsumerRecord<String, String>> replies = KAFKA.consumeAll(out, before + during, DEADLINE);
-        awaitCommitted(config, in, before + during);
-
-        assertEveryConversationAnsweredOnceInOrder(bot, replies, 5, 1, 8);
-        PrometheusText metrics = PrometheusText.parse(gateway.metrics().scrape());
-        assertNothingDeadLetteredAndNoTurnLost(metrics);
-        assertThat(metrics.value("ticketgate_bot_breaker_transitions_total", Map.of("to", "open"))).isPositive();
-        assertThat(gateway.pipeline().breakerState()).isEqualTo(BreakerState.CLOSED);
+          assertEveryConversationAnsweredOnceInOrderAcrossTheKill(BotCall.read(calls), replies, 5, 1, 12);
+          assertThat(BotCall.read(calls)).as("the cut call, received by both processes")
+              .contains(new BotCall(1, "begin", "s-0", cut), new BotCall(2, "begin", "s-0", cut));
+          PrometheusText metrics = PrometheusText.parse(gateway.metrics().scrape());
+          assertNothingDeadLetteredAndNoTurnLost(metrics);
+          assertThat(metrics.value("ticketgate_bot_breaker_transitions_total", Map.of("to", "open"))).isPositive();
+          assertThat(gateway.pipeline().breakerState()).isEqualTo(BreakerState.CLOSED);
+          assertThat(metrics.value("ticketgate_records_held", Map.of())).isZero();
+        }
       }
     }
   }
 
   /** A configuration for one test: its own topics and group, the http bot, a quick breaker, fast retries. */
-  private static GatewayConfig configFor(String in, String out, OutageBot bot, Map<String, Object> lockStore,
+  private static GatewayConfig configFor(String in, String out, URI bot, Map<String, Object> lockStore,
       Duration lockLifetime) {
     GatewayConfig d = GatewayConfigs.defaults();
     KafkaSettings k = d.kafka();
@@ -132,7 +154,7 @@ class BotOutageIT {
     return d.withKafka(new KafkaSettings(KAFKA.bootstrapServers(), "it-" + UUID.randomUUID(), List.of(in), out,
             KAFKA.newTopic("dlq", 1), k.conversationId(), k.maxMessageBytes(), Map.of(), Map.of()))
         .withLockStore(lockStore)
-        .withBot(new BotSettings("http", bot.url(), Duration.ofSeconds(5), Map.of(), Map.of(), null).withBreaker(breaker))
+        .withBot(new BotSettings("http", bot, Duration.ofSeconds(5), Map.of(), Map.of(), null).withBreaker(breaker))
         .withDispatch(dispatch)
         .withMetrics(new MetricsSettings(true, "127.0.0.1", 0));
   }
@@ -160,6 +182,10 @@ class BotOutageIT {
     assertThat(accepted).hasSize(conversations);
     accepted.forEach((c, texts) -> assertThat(texts).as("calls of %s the bot answered", c)
         .containsExactlyElementsOf(IntStream.rangeClosed(from, to).mapToObj(m -> c + " says " + m).toList()));
+    assertPublishedOnceInOrder(replies, from, to);
+  }
+
+  private static void assertPublishedOnceInOrder(List<ConsumerRecord<String, String>> replies, int from, int to) {
     Map<String, List<String>> published = new LinkedHashMap<>();
     for (ConsumerRecord<String, String> r : replies) {
       published.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r.value());
@@ -173,6 +199,55 @@ class BotOutageIT {
     assertThat(metrics.value("ticketgate_messages_total", Map.of("outcome", "fenced")))
         .as("turns given up (lost while held, or fenced)").isZero();
     assertThat(metrics.value("ticketgate_tickets_expired_total", Map.of())).isZero();
+  }
+
+  /**
+   * The bot's own record, across the kill: no overlapping calls in either process, every call of the
+   * restarted process answered, and each conversation's calls in order, each message once, except
+   * that the restarted process may receive again the one call of a conversation the kill cut off (or
+   * whose answer it cut off: the record's end is written just before the answer is sent). Kafka's
+   * side is stricter: each message's reply published exactly once, in order.
+   */
+  private static void assertEveryConversationAnsweredOnceInOrderAcrossTheKill(List<BotCall> calls,
+      List<ConsumerRecord<String, String>> replies, int conversations, int from, int to) {
+    Map<String, BotCall> inProgress = new HashMap<>();
+    List<String> overlaps = new ArrayList<>();
+    List<String> unmatched = new ArrayList<>();
+    Map<String, List<BotCall>> received = new LinkedHashMap<>();
+    for (BotCall call : calls) {
+      String key = call.generation() + "/" + call.conversation();
+      if (call.event().equals("begin")) {
+        BotCall earlier = inProgress.put(key, call);
+        if (earlier != null) {
+          overlaps.add(call + " while " + earlier + " was in progress");
+        }
+        received.computeIfAbsent(call.conversation(), c -> new ArrayList<>()).add(call);
+      } else {
+        BotCall begun = inProgress.remove(key);
+        if (begun == null || !begun.text().equals(call.text())) {
+          unmatched.add(call + " after " + begun);
+        }
+      }
+    }
+    assertThat(overlaps).as("calls that arrived while another of their conversation was in progress").isEmpty();
+    assertThat(unmatched).as("answers that were not to the call in progress").isEmpty();
+    assertThat(inProgress.values()).as("calls the bot never answered, other than those the kill cut off")
+        .allMatch(call -> call.generation() == 1);
+    assertThat(received).hasSize(conversations);
+    received.forEach((c, list) -> {
+      List<String> texts = new ArrayList<>();
+      for (int i = 0; i < list.size(); i++) {
+        BotCall call = list.get(i);
+        boolean receivedAgain = i > 0 && call.generation() == 2 && list.get(i - 1).generation() == 1
+            && list.get(i - 1).text().equals(call.text());
+        if (!receivedAgain) {
+          texts.add(call.text());
+        }
+      }
+      assertThat(texts).as("calls of %s the bot received: %s", c, list)
+          .containsExactlyElementsOf(IntStream.rangeClosed(from, to).mapToObj(m -> c + " says " + m).toList());
+    });
+    assertPublishedOnceInOrder(replies, from, to);
   }
 
   private static void awaitCommitted(GatewayConfig config, String topic, long total) throws InterruptedException {
@@ -189,17 +264,114 @@ class BotOutageIT {
   }
 
   /**
-   * {@code bot.type: http} served by a JDK {@link HttpServer} on a loopback port that stays the same
-   * across {@link #stop()} and {@link #restart()}. It answers {@code {"text": "echo: <text>"}}, or 503
-   * with {@code Retry-After: 1} while unavailable; it records, per conversation, the texts it
-   * answered with 200, and any call that arrived while another of its conversation was in progress.
+   * A loopback port free now, below the kernel's range for outgoing connections' ports: the bot's port
+   * stays unbound for seconds during the outage, and a port from that range could meanwhile be handed
+   * to some outgoing connection on this machine, keeping the restarted bot from binding it.
+   */
+  private static int freePortOutsideTheEphemeralRange() throws IOException {
+    Path range = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
+    int lowestEphemeral = Files.isReadable(range)
+        ? Integer.parseInt(Files.readString(range).trim().split("\\s+")[0]) : 0;
+    int lowest = 10_000;
+    if (lowestEphemeral <= lowest) {
+      // Not Linux, or an unusual range: any free port, and the small chance that it is taken meanwhile.
+      try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        return socket.getLocalPort();
+      }
+    }
+    IOException last = null;
+    for (int attempt = 0; attempt < 100; attempt++) {
+      int port = ThreadLocalRandom.current().nextInt(lowest, lowestEphemeral);
+      try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+        return socket.getLocalPort();
+      } catch (BindException e) {
+        last = e; // in use: another one
+      }
+    }
+    throw new IOException("no free loopback port in [" + lowest + ", " + lowestEphemeral + ") after 100 tries", last);
+  }
+
+  /**
+   * One line of {@link RecordingBotMain}'s record: a call that arrived ({@code begin}) or was about to
+   * be answered ({@code end}), and which of the bot's processes saw it.
+   */
+  record BotCall(int generation, String event, String conversation, String text) {
+
+    /** The complete lines of the record so far; a line still being written is left for the next read. */
+    static List<BotCall> read(Path file) {
+      try {
+        if (!Files.exists(file)) {
+          return List.of();
+        }
+        String content = Files.readString(file);
+        List<BotCall> calls = new ArrayList<>();
+        for (String line : content.substring(0, content.lastIndexOf('\n') + 1).lines().toList()) {
+          JsonNode node = JSON.readTree(line);
+          calls.add(new BotCall(node.get("generation").asInt(), node.get("event").asText(),
+              node.get("conversation").asText(), node.get("text").asText()));
+        }
+        return calls;
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read the bot's record " + file, e);
+      }
+    }
+  }
+
+  /** {@link RecordingBotMain} in a JVM of its own, killed on {@link #close()} if still running. */
+  static final class BotProcess implements AutoCloseable {
+
+    /** A cold JVM on a busy 2-core machine may take several seconds to listen. */
+    private static final Duration START = Duration.ofSeconds(60);
+
+    private final ChildJvm jvm;
+
+    private BotProcess(ChildJvm jvm) {
+      this.jvm = jvm;
+    }
+
+    /** Starts generation {@code generation} on {@code port} and waits until it listens. */
+    static BotProcess start(int port, Path record, int generation, String held) {
+      List<String> args =
+          new ArrayList<>(List.of(Integer.toString(port), record.toString(), Integer.toString(generation)));
+      if (held != null) {
+        args.add(held);
+      }
+      // C1 only and one GC thread: a small JVM starts faster on 2 busy cores.
+      ChildJvm jvm = ChildJvm.start(List.of("-Xmx64m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"),
+          RecordingBotMain.class.getName(), args);
+      try {
+        jvm.awaitLine(line -> line.equals("listening on " + port), START);
+      } catch (RuntimeException e) {
+        jvm.close();
+        throw e;
+      }
+      return new BotProcess(jvm);
+    }
+
+    /** SIGKILL, and waits until the process is gone, so its port is free. */
+    void kill() {
+      jvm.process().destroyForcibly();
+      assertThat(jvm.awaitExit(START)).as(jvm.describeOutput()).isEqualTo(137);
+    }
+
+    @Override
+    public void close() {
+      jvm.close();
+    }
+  }
+
+  /**
+   * {@code bot.type: http} served by a JDK {@link HttpServer} in this JVM, on a loopback port. It
+   * answers {@code {"text": "echo: <text>"}}, or 503 with {@code Retry-After: 1} while unavailable;
+   * it records, per conversation, the texts it answered with 200, and any call that arrived while
+   * another of its conversation was in progress.
    */
   static final class OutageBot implements AutoCloseable {
 
     private final int port;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Object lock = new Object();
-    private HttpServer server;
+    private final HttpServer server;
     /** Whether an outage was asked for; then {@link #unavailableUntil} says until when. */
     private volatile boolean outage;
     private volatile long unavailableUntil;
@@ -237,17 +409,6 @@ class BotOutageIT {
     void unavailableFor(Duration d) {
       unavailableFor = d;
       unavailableFromFirstCall = true;
-    }
-
-    /** Stops listening: connections are refused until {@link #restart()}. */
-    synchronized void stop() {
-      server.stop(0);
-    }
-
-    /** Listens again on the same port. */
-    synchronized void restart() throws IOException {
-      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
-      serve(server);
     }
 
     Map<String, List<String>> acceptedByConversation() {
