@@ -63,7 +63,7 @@ class SmallScenarioIT {
    * The 5-20 ms bot keeps calls open at the SIGTERM, so the stop has work in flight to finish.
    */
   @Test
-  @Timeout(180)
+  @Timeout(240)
   void twoChildReplicasStopGracefullyWithoutADuplicate() throws Exception {
     Path out = RESULTS.resolve("sigterm");
     JsonNode report = run(out, "--conversations", "100", "--messages", "20", "--partitions", "4",
