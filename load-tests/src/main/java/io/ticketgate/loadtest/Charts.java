@@ -14,7 +14,7 @@ public final class Charts {
   /**
    * A fault to mark on the throughput chart: a line for an instant (a kill), a band for a span.
    *
-   * @param kind {@code kill}, {@code pause} or {@code redis-restart}; or {@code p50}/{@code p99} for a
+   * @param kind {@code kill}, {@code term}, {@code pause} or {@code redis-restart}; or {@code p50}/{@code p99} for a
  *     percentile line on the lock-wait histogram (start = end = its value); picks the colour
    * @param startSecond when it began, in seconds since the first message was produced
    * @param endSecond when it ended
@@ -24,6 +24,7 @@ public final class Charts {
     String colour() {
       return switch (kind) {
         case "kill" -> "red";
+        case "term" -> "blue";
         case "pause" -> "orange";
         case "p50" -> "darkgreen";
         case "p99" -> "crimson";
@@ -34,6 +35,7 @@ public final class Charts {
     String legend() {
       return switch (kind) {
         case "kill" -> "red: replica killed";
+        case "term" -> "blue: replica stopping (SIGTERM to exit)";
         case "pause" -> "orange: replica paused";
         case "p50", "p99" -> kind;
         default -> "purple: Redis down";

@@ -47,8 +47,8 @@ public record ExpiryWaits(long turns, double waitedSeconds, int replicasRead) {
         waited += sums.getOrDefault(WAITED, 0.0);
         read++;
       } catch (IOException e) {
-        err.println("metrics on port " + port + " unreachable (" + e + "): a killed replica, or one still starting, "
-            + "counts for nothing");
+        err.println("metrics on port " + port + " unreachable (" + e + "): a killed or stopped replica, or one "
+            + "still starting, counts for nothing");
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;

@@ -34,8 +34,10 @@ public record Report(List<Verifier.Check> verdicts, Map<String, Object> numbers,
   /** Computes the report of a run. */
   public static Report of(Scenario.Outcome o) {
     List<Verifier.Check> checks = new ArrayList<>(Verifier.verify(o.expected(), o.dispatches()));
-    checks.add(Verifier.duplicateReplies(o.replies().stream().map(r -> r.conversation() + "#" + r.seq()).toList()));
+    List<String> replied = o.replies().stream().map(r -> r.conversation() + "#" + r.seq()).toList();
+    checks.add(Verifier.duplicateReplies(replied));
     Verifier.killDuplicates(o.faults(), o.dispatches()).ifPresent(checks::add);
+    Verifier.termDuplicates(o.faults(), o.dispatches(), replied).ifPresent(checks::add);
     if (o.timedOut()) {
       checks.add(new Verifier.Check("completed", false, 1,
           "timed out after " + o.options().timeout().toSeconds() + " s before every message was dispatched"));
@@ -212,6 +214,7 @@ public record Report(List<Verifier.Check> verdicts, Map<String, Object> numbers,
     m.put("bot_latency", o.botLatency());
     m.put("lock_lifetime_s", o.lockLifetime().toSeconds());
     m.put("kill_replica_at", o.killReplicaAt() >= 0 ? o.killReplicaAt() : null);
+    m.put("term_replica_at", o.termReplicaAt() >= 0 ? o.termReplicaAt() : null);
     m.put("restart", o.restart());
     m.put("pause_replica_at", o.pauseReplicaAt() >= 0 ? o.pauseReplicaAt() : null);
     m.put("pause_ms", o.pause() == null ? null : o.pause().toMillis());
@@ -224,6 +227,9 @@ public record Report(List<Verifier.Check> verdicts, Map<String, Object> numbers,
     StringBuilder s = new StringBuilder();
     if (op.killReplicaAt() >= 0) {
       s.append(", SIGKILL one replica at ").append(op.killReplicaAt()).append(op.restart() ? " and restart it" : "");
+    }
+    if (op.termReplicaAt() >= 0) {
+      s.append(", SIGTERM one replica at ").append(op.termReplicaAt()).append(op.restart() ? " and restart it" : "");
     }
     if (op.pauseReplicaAt() >= 0) {
       s.append(", SIGSTOP one replica at ").append(op.pauseReplicaAt()).append(" for ").append(op.pause().toMillis())

@@ -43,9 +43,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One load-test run: starts (or connects to) Kafka and Redis, the {@link RecordingBot} and the
- * gateway replicas, produces the messages, optionally injects faults (SIGKILL a replica, SIGSTOP
- * one for a while, restart Redis), waits until every message was dispatched, then verifies and
- * measures. Everything it starts it stops, also on Ctrl-C.
+ * gateway replicas, produces the messages, optionally injects faults (SIGKILL a replica, SIGTERM
+ * one and wait for its graceful stop, SIGSTOP one for a while, restart Redis), waits until every
+ * message was dispatched, then verifies and measures. Everything it starts it stops, also on Ctrl-C.
  */
 public final class Scenario {
 
@@ -59,6 +59,15 @@ public final class Scenario {
    * verification must see it.
    */
   private static final Duration AFTER_RESUME = Duration.ofSeconds(3);
+  /** Every replica's {@code dispatch.shutdown_timeout}: how long a stop waits for the work in flight. */
+  static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(5);
+  /**
+   * How long a SIGTERMed replica may take to exit: its shutdown timeout, the 30 s the gateway's stop
+   * waits beyond that for the poll thread (which gives late work back, commits and closes its Kafka
+   * clients within it), and 10 s to close the store, the bot client and the JVM. A replica still
+   * running then hangs in its stop, which fails the run.
+   */
+  static final Duration TERM_EXIT_BOUND = SHUTDOWN_TIMEOUT.plusSeconds(40);
 
   private final ScenarioOptions options;
   private final PrintStream err;
@@ -158,6 +167,10 @@ public final class Scenario {
     long total = options.total();
     long deadline = System.nanoTime() + options.timeout().toNanos();
     String killed = null;
+    String stopped = null;
+    Process stopping = null;
+    long termSent = -1;
+    long termExited = -1;
     int restarts = 0;
     String pausedName = null;
     long pauseStart = -1;
@@ -169,7 +182,9 @@ public final class Scenario {
       int done = bot.distinctDelivered();
       boolean pauseOpen = pauseStart >= 0 && (resumedAt < 0 || System.nanoTime() - resumedAt < AFTER_RESUME.toNanos());
       boolean redisOpen = redisRestart != null && redisRestart.isAlive();
-      if (done >= total && !pauseOpen && !redisOpen) {
+      // A stopping replica may answer the last messages while it drains: its exit must still be seen.
+      boolean termOpen = termSent >= 0 && termExited < 0;
+      if (done >= total && !pauseOpen && !redisOpen && !termOpen) {
         break;
       }
       if (killed == null && options.killReplicaAt() >= 0 && done >= options.killReplicaAt() * total) {
@@ -188,6 +203,40 @@ public final class Scenario {
           children.put(again, startReplica(again, writeConfig(again, bootstrap, redis, bot)));
           progress.note("restarted it as " + again);
         }
+      }
+      if (stopped == null && options.termReplicaAt() >= 0 && done >= options.termReplicaAt() * total) {
+        stopped = children.keySet().iterator().next();
+        stopping = children.get(stopped);
+        // destroy is SIGTERM on Linux: the replica's own handler drains, releases, commits and exits.
+        stopping.destroy();
+        termSent = System.nanoTime();
+        progress.note("SIGTERMed replica " + stopped + " (pid " + stopping.pid() + ") at " + done + "/" + total
+            + "; waiting up to " + TERM_EXIT_BOUND.toSeconds() + " s for it to stop");
+      }
+      if (termOpen && !stopping.isAlive()) {
+        termExited = System.nanoTime();
+        int code = stopping.exitValue();
+        if (code != 0) {
+          throw new IllegalStateException("replica " + stopped + " exited with " + code + " after SIGTERM, where a "
+              + "graceful stop exits 0; see " + options.out().resolve(stopped + ".log"));
+        }
+        long tookMillis = Math.round((termExited - termSent) / 1e6);
+        faults.add(new Fault("term", stopped, termSent, termExited, "SIGTERM " + stopped + ", exited 0 after "
+            + tookMillis + " ms" + (options.restart() ? ", restarted" : "")));
+        progress.note("replica " + stopped + " stopped after " + tookMillis + " ms, at " + bot.distinctDelivered()
+            + "/" + total);
+        if (options.restart()) {
+          restarts++;
+          String again = stopped + "-restart" + restarts;
+          children.put(again, startReplica(again, writeConfig(again, bootstrap, redis, bot)));
+          progress.note("restarted it as " + again);
+        }
+      } else if (termOpen && System.nanoTime() - termSent > TERM_EXIT_BOUND.toNanos()) {
+        stopping.destroyForcibly();
+        throw new IllegalStateException("replica " + stopped + " (pid " + stopping.pid() + ") did not exit within "
+            + TERM_EXIT_BOUND.toSeconds() + " s of SIGTERM (shutdown_timeout " + SHUTDOWN_TIMEOUT.toSeconds()
+            + " s, plus the gateway's own bound for stopping its poll thread and closing); SIGKILLed it; see "
+            + options.out().resolve(stopped + ".log"));
       }
       if (pausedName == null && options.pauseReplicaAt() >= 0 && done >= options.pauseReplicaAt() * total) {
         // The killed replica is the first; a pause in the same run hits the last one.
@@ -227,7 +276,7 @@ public final class Scenario {
             redisFailure.get());
       }
       for (Map.Entry<String, Process> e : children.entrySet()) {
-        if (!e.getKey().equals(killed) && !e.getValue().isAlive()) {
+        if (!e.getKey().equals(killed) && !e.getKey().equals(stopped) && !e.getValue().isAlive()) {
           throw new IllegalStateException("replica " + e.getKey() + " exited with " + e.getValue().exitValue()
               + " on its own; see " + options.out().resolve(e.getKey() + ".log"));
         }
@@ -333,7 +382,7 @@ public final class Scenario {
     y.append("dispatch:\n");
     y.append("  lock_lifetime: ").append(lifetime).append('\n');
     y.append("  commit_interval: 0.5\n");
-    y.append("  shutdown_timeout: 5\n");
+    y.append("  shutdown_timeout: ").append(SHUTDOWN_TIMEOUT.toSeconds()).append('\n');
     y.append("metrics:\n");
     y.append("  host: 127.0.0.1\n");
     y.append("  port: ").append(options.inProcess() ? 0 : freeMetricsPort(name)).append('\n');

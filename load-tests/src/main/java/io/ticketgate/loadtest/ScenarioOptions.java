@@ -26,7 +26,9 @@ import picocli.CommandLine.Option;
  * @param bootstrap an external broker, or null to start the embedded one as a child JVM
  * @param lockLifetime ticket lifetime; short so a killed replica's tickets expire quickly
  * @param killReplicaAt SIGKILL one replica when this fraction of messages was dispatched; negative: never
- * @param restart start the killed replica again
+ * @param termReplicaAt SIGTERM one replica when this fraction of messages was dispatched and wait for it to
+ *     stop gracefully; negative: never
+ * @param restart start the killed or stopped replica again
  * @param pauseReplicaAt SIGSTOP one replica when this fraction of messages was dispatched; negative: never
  * @param pause how long the paused replica stays stopped before SIGCONT; null without a pause
  * @param restartRedisAt stop the harness's redis-server when this fraction was dispatched and start it
@@ -39,7 +41,8 @@ import picocli.CommandLine.Option;
 public record ScenarioOptions(int conversations, int messages, int partitions, int replicas,
     boolean inProcess, String store, String redis, String botLatency, int botWorkers, String botConcurrency,
     String bootstrap,
-    Duration lockLifetime, double killReplicaAt, boolean restart, double pauseReplicaAt, Duration pause,
+    Duration lockLifetime, double killReplicaAt, double termReplicaAt, boolean restart, double pauseReplicaAt,
+    Duration pause,
     double restartRedisAt, Duration redisDown, Duration timeout, Path out, boolean progress) {
 
   /**
@@ -122,7 +125,11 @@ public record ScenarioOptions(int conversations, int messages, int partitions, i
         description = "SIGKILL one replica once this fraction was dispatched (0..1)")
     private String killReplicaAt;
 
-    @Option(names = "--restart", description = "start the killed replica again")
+    @Option(names = "--term-replica-at", paramLabel = "F", description = "SIGTERM one replica once this fraction "
+        + "was dispatched (0..1) and wait for its graceful stop; not one bot call or reply may repeat")
+    private String termReplicaAt;
+
+    @Option(names = "--restart", description = "start the killed or stopped replica again")
     private boolean restart;
 
     @Option(names = "--pause-replica-at", paramLabel = "F",
@@ -166,7 +173,8 @@ public record ScenarioOptions(int conversations, int messages, int partitions, i
           positive("--messages", messages), positive("--partitions", partitions), positive("--replicas", replicas),
           inProcess, store, redis, botLatency, botWorkers == null ? 0 : positive("--bot-workers", botWorkers),
           botConcurrency, bootstrap, duration("--lock-lifetime", lockLifetime), fraction("--kill-replica-at", killReplicaAt),
-          restart, fraction("--pause-replica-at", pauseReplicaAt), duration("--pause", pause), redisAt,
+          fraction("--term-replica-at", termReplicaAt), restart, fraction("--pause-replica-at", pauseReplicaAt),
+          duration("--pause", pause), redisAt,
           redisDown != null ? duration("--redis-down", redisDown) : Duration.ofSeconds(2),
           duration("--timeout", timeout), out != null ? out : resultsDir(""), drawProgress(progress));
       o.validate();
@@ -223,6 +231,7 @@ public record ScenarioOptions(int conversations, int messages, int partitions, i
     if (killReplicaAt >= 0 && store.equals("in_memory")) {
       problems.add("--kill-replica-at with in_memory: the store dies with its only replica");
     }
+    validateTerm(problems);
     validatePause(problems);
     validateRedisRestart(problems);
     if (lockLifetime.toMillis() < 1000) {
@@ -236,6 +245,31 @@ public record ScenarioOptions(int conversations, int messages, int partitions, i
     if (!problems.isEmpty()) {
       // One line: the command line prints a usage error as one line, then where the help is.
       throw new IllegalArgumentException(String.join("; ", problems));
+    }
+  }
+
+  private void validateTerm(List<String> problems) {
+    if (termReplicaAt < 0) {
+      return;
+    }
+    if (replicas < 2 && !restart) {
+      problems.add("--term-replica-at with one replica and no --restart would leave nobody to finish the run");
+    }
+    if (inProcess) {
+      problems.add("--term-replica-at needs child-JVM replicas (SIGTERM); drop --in-process");
+    }
+    if (store.equals("in_memory")) {
+      problems.add("--term-replica-at with in_memory: the store stops with its only replica");
+    }
+    // A kill or a pause redelivers by design; in the same run its repeats could be taken for the
+    // graceful stop's, whose bound is zero.
+    if (killReplicaAt >= 0) {
+      problems.add("--term-replica-at with --kill-replica-at: a graceful stop is verified to repeat nothing, and "
+          + "the kill's redeliveries would blur that; run them apart");
+    }
+    if (pauseReplicaAt >= 0) {
+      problems.add("--term-replica-at with --pause-replica-at: a graceful stop is verified to repeat nothing, and "
+          + "the pause's redeliveries would blur that; run them apart");
     }
   }
 

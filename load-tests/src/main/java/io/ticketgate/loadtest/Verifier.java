@@ -20,7 +20,9 @@ import java.util.TreeMap;
  *       ones are refused at once and excluded);
  *   <li>duplicates: redeliveries are at-least-once's price, counted and reported, never a failure;
  *       after a kill, {@link #killDuplicates} says whether they stayed within what the killed
- *       replica had in flight.
+ *       replica had in flight;
+ *   <li>a graceful stop repeats nothing: after a SIGTERM, {@link #termDuplicates} fails on any bot
+ *       call made again, or reply published again, for a message the stopped replica handled.
  * </ul>
  */
 public final class Verifier {
@@ -268,6 +270,90 @@ public final class Verifier {
     String detail = count == 0 ? "0 replies published twice"
         : count + " replies published again for a message already answered, first: " + String.join(", ", shown);
     return new Check("duplicate-replies", true, count, detail);
+  }
+
+  /**
+   * What a graceful stop (SIGTERM) left repeated, where the bound is zero: the stopped replica
+   * finishes or gives back its work in flight, releases its turns with the conversations' progress
+   * marks and commits before it exits, so no message it handled may reach the bot, or the output
+   * topic, twice. A message is the stop's when its first accepted call was made by the stopped
+   * replica before it exited, or when the stopped replica called the bot again for it after the
+   * SIGTERM. Every call made again for such a message, and every reply published again for it,
+   * fails the check.
+   *
+   * @param faults the run's faults; only graceful stops ({@code term}) count, each from its SIGTERM
+   *     (start) to the replica's exit (end)
+   * @param dispatches every dispatch the bot saw
+   * @param replied "conversation#seq" of every reply read from the output topic, in any order
+   * @return the line, its count the calls and replies repeated; empty without a graceful stop
+   */
+  public static java.util.Optional<Check> termDuplicates(List<Fault> faults, List<Dispatch> dispatches,
+      List<String> replied) {
+    List<Fault> terms = faults.stream().filter(f -> f.kind().equals("term")).toList();
+    if (terms.isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    Map<String, List<Dispatch>> callsBySeq = new LinkedHashMap<>();
+    dispatches.stream().filter(Dispatch::accepted).sorted(Comparator.comparingLong(Dispatch::startNanos))
+        .forEach(d -> callsBySeq.computeIfAbsent(d.conversation() + "#" + d.seq(), k -> new ArrayList<>()).add(d));
+    Map<String, Integer> replies = new TreeMap<>();
+    replied.forEach(r -> replies.merge(r, 1, Integer::sum));
+    List<String> parts = new ArrayList<>();
+    long total = 0;
+    for (Fault term : terms) {
+      String stopped = term.replica();
+      long sent = term.startNanos();
+      long exited = term.endNanos();
+      Set<String> open = new HashSet<>();
+      long drained = 0;
+      for (Dispatch d : dispatches) {
+        if (d.replica().equals(stopped) && d.startNanos() <= exited && d.endNanos() >= sent) {
+          open.add(d.conversation());
+          drained++;
+        }
+      }
+      long callsAgain = 0;
+      long repliesAgain = 0;
+      List<String> shown = new ArrayList<>();
+      for (Map.Entry<String, List<Dispatch>> e : callsBySeq.entrySet()) {
+        List<Dispatch> calls = e.getValue();
+        Dispatch first = calls.get(0);
+        boolean firstHere = first.replica().equals(stopped) && first.startNanos() <= exited;
+        boolean againHere = calls.stream().skip(1).anyMatch(d -> d.replica().equals(stopped) && d.startNanos() >= sent);
+        if (!firstHere && !againHere) {
+          continue;
+        }
+        long calledAgain = calls.size() - 1;
+        long repliedAgain = Math.max(0, replies.getOrDefault(e.getKey(), 0) - 1);
+        if (calledAgain + repliedAgain == 0) {
+          continue;
+        }
+        callsAgain += calledAgain;
+        repliesAgain += repliedAgain;
+        if (shown.size() < SHOWN) {
+          shown.add(e.getKey() + " (" + describeCalls(calls, sent) + (repliedAgain > 0 ? "; " + (repliedAgain + 1)
+              + " replies" : "") + ")");
+        }
+      }
+      total += callsAgain + repliesAgain;
+      parts.add(String.format(java.util.Locale.ROOT,
+          "SIGTERM of %s: exited %.1f s later, %d call(s) of %d conversation(s) open or made while it stopped; "
+              + "%d call(s) made again, %d reply(ies) published again%s",
+          stopped, (exited - sent) / 1e9, drained, open.size(), callsAgain, repliesAgain,
+          shown.isEmpty() ? "" : ", first: " + String.join("; ", shown)));
+    }
+    return java.util.Optional.of(new Check("term-duplicates", total == 0, total, String.join("; ", parts)
+        + (total == 0 ? "" : " (a graceful stop must repeat nothing)")));
+  }
+
+  /** Each call of one message, for a failure line: who made it, and when against the SIGTERM. */
+  private static String describeCalls(List<Dispatch> calls, long sigterm) {
+    List<String> each = new ArrayList<>();
+    for (Dispatch d : calls) {
+      each.add(String.format(java.util.Locale.ROOT, "%s ticket %d at %+.3f s",
+          d.replica().isEmpty() ? "?" : d.replica(), d.ticket(), (d.startNanos() - sigterm) / 1e9));
+    }
+    return "called by " + String.join(", ", each);
   }
 
   private static Check unexpected(Map<String, Integer> expected, Map<String, List<Dispatch>> accepted) {

@@ -26,6 +26,7 @@ class ScenarioOptionsTest {
   void withoutFaultOptionsNoFaultIsPlanned() {
     ScenarioOptions o = parse();
     assertThat(o.killReplicaAt()).isNegative();
+    assertThat(o.termReplicaAt()).isNegative();
     assertThat(o.pauseReplicaAt()).isNegative();
     assertThat(o.pause()).isNull();
     assertThat(o.restartRedisAt()).isNegative();
@@ -91,6 +92,29 @@ class ScenarioOptionsTest {
   }
 
   @Test
+  void aGracefulStopIsAFractionAndMayRestartTheReplica() {
+    ScenarioOptions o = parse("--term-replica-at", "0.3", "--restart");
+    assertThat(o.termReplicaAt()).isEqualTo(0.3);
+    assertThat(o.restart()).isTrue();
+    assertThat(parse("--term-replica-at=0.5").termReplicaAt()).isEqualTo(0.5);
+    refused("--term-replica-at was 1.2 but must be between 0 and 1", "--term-replica-at", "1.2");
+  }
+
+  @Test
+  void aGracefulStopIsRefusedWhereItCannotWorkOrWhereAnotherFaultWouldBlurItsZero() {
+    refused("--term-replica-at with one replica and no --restart would leave nobody to finish the run",
+        "--term-replica-at", "0.3", "--replicas", "1");
+    refused("--term-replica-at needs child-JVM replicas (SIGTERM); drop --in-process",
+        "--term-replica-at", "0.3", "--in-process");
+    refused("--term-replica-at with in_memory", "--term-replica-at", "0.3", "--store", "in_memory",
+        "--replicas", "1", "--restart");
+    refused("--term-replica-at with --kill-replica-at", "--term-replica-at", "0.3", "--kill-replica-at", "0.5");
+    refused("--term-replica-at with --pause-replica-at", "--term-replica-at", "0.3", "--pause-replica-at", "0.5",
+        "--pause", "2s");
+    assertThat(parse("--term-replica-at", "0.3", "--replicas", "1", "--restart").replicas()).isEqualTo(1);
+  }
+
+  @Test
   void aRedisRestartIsAFractionWithAnOptionalDowntime() {
     ScenarioOptions o = parse("--restart-redis-at", "0.5");
     assertThat(o.restartRedisAt()).isEqualTo(0.5);
@@ -116,6 +140,7 @@ class ScenarioOptionsTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     Main.run(new String[] {"--help"}, new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("--pause-replica-at=F").contains("--pause=D")
+        .contains("--term-replica-at=F")
         .contains("--restart-redis-at=F").contains("--redis-down=D");
   }
 

@@ -54,6 +54,38 @@ class SmallScenarioIT {
     assertThat(expiry.path("turns").asLong()).isBetween(1L, kill.path("affected_conversations").asLong());
   }
 
+  /**
+   * 2,000 messages through two child replicas on concurrent_redis; one replica is SIGTERMed at 30%,
+   * must exit 0 on its own within the harness's bound, and is started again. A graceful stop finishes
+   * or gives back what it had in flight, releases its turns and commits, so, unlike a kill, it may
+   * leave nothing to be done twice: not one bot call made again, not one reply published again, in
+   * the whole run (the restarted replica's join, which revokes the survivor's partitions, included).
+   * The 5-20 ms bot keeps calls open at the SIGTERM, so the stop has work in flight to finish.
+   */
+  @Test
+  @Timeout(240)
+  void twoChildReplicasStopGracefullyWithoutADuplicate() throws Exception {
+    Path out = RESULTS.resolve("sigterm");
+    JsonNode report = run(out, "--conversations", "100", "--messages", "20", "--partitions", "4",
+        "--replicas", "2", "--store", "concurrent_redis", "--bot-latency", "uniform:5ms:20ms",
+        "--term-replica-at", "0.3", "--restart", "--timeout", "120s");
+    assertThat(report.path("dispatched_distinct").asLong()).isEqualTo(2000);
+    JsonNode term = report.path("faults").path(0);
+    assertThat(term.path("kind").asText()).isEqualTo("term");
+    assertThat(term.path("replica").asText()).isEqualTo("r1");
+    assertThat(term.path("description").asText()).startsWith("SIGTERM r1, exited 0 after").endsWith(", restarted");
+    JsonNode line = null;
+    for (JsonNode v : report.path("verification")) {
+      if (v.path("name").asText().equals("term-duplicates")) {
+        line = v;
+      }
+    }
+    assertThat(line).as("the graceful stop's verification line").isNotNull();
+    assertThat(line.path("pass").asBoolean()).as(line.path("line").asText()).isTrue();
+    assertThat(report.path("duplicates").asLong()).as("bot calls made again in the whole run").isZero();
+    assertThat(report.path("duplicate_replies").asLong()).as("replies published again in the whole run").isZero();
+  }
+
   /** The fast path: one in-process replica on the in-memory store. */
   @Test
   @Timeout(120)

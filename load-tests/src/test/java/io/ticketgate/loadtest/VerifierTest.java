@@ -144,6 +144,64 @@ class VerifierTest {
   }
 
   @Test
+  void aGracefulStopThatRepeatsNothingPassesWithWhatItDrained() {
+    long s = 1_000_000_000L;
+    long term = 100 * s;
+    long exit = 102 * s;
+    List<Dispatch> dispatches = List.of(
+        new Dispatch("a", 1, 1, "r1", 10 * s, 11 * s, true),
+        // open at the SIGTERM, and one more the stopping replica finished before exiting
+        new Dispatch("a", 2, 2, "r1", term - 5, term + 5, true),
+        new Dispatch("b", 1, 1, "r1", term + s, term + s + 5, true),
+        // the next messages, from the replica that took the partitions over
+        new Dispatch("a", 3, 3, "r2", 110 * s, 111 * s, true), new Dispatch("b", 2, 2, "r2", 110 * s, 111 * s, true),
+        // the survivor's own message, called twice: not the graceful stop's
+        new Dispatch("e", 1, 1, "r2", 50 * s, 51 * s, true), new Dispatch("e", 1, 2, "r2", 60 * s, 61 * s, true));
+
+    Verifier.Check check = Verifier.termDuplicates(List.of(new Fault("term", "r1", term, exit, "SIGTERM r1")),
+        dispatches, List.of("a#1", "a#2", "b#1", "a#3", "b#2", "e#1")).orElseThrow();
+
+    assertThat(check.pass()).isTrue();
+    assertThat(check.count()).isZero();
+    assertThat(check.line()).isEqualTo("PASS term-duplicates: SIGTERM of r1: exited 2.0 s later, 2 call(s) of 2 "
+        + "conversation(s) open or made while it stopped; 0 call(s) made again, 0 reply(ies) published again");
+  }
+
+  @Test
+  void anythingAGracefulStopRepeatsFailsNamingTheCalls() {
+    long s = 1_000_000_000L;
+    long term = 100 * s;
+    List<Dispatch> dispatches = List.of(
+        // answered while r1 drained, then called again by the new owner of its partition
+        new Dispatch("a", 3, 3, "r1", term + s / 10, term + s / 5, true),
+        new Dispatch("a", 3, 4, "r2", 102 * s, 103 * s, true),
+        // answered long before the SIGTERM, its reply published twice without a second call
+        new Dispatch("b", 1, 1, "r1", 10 * s, 11 * s, true),
+        // the survivor's message that the stopping replica called once more after the SIGTERM
+        new Dispatch("c", 5, 7, "r2", 90 * s, 91 * s, true),
+        new Dispatch("c", 5, 8, "r1", term + s, term + s + 5, true));
+
+    Fault stop = new Fault("term", "r1", term, 101 * s + s / 2, "SIGTERM r1");
+    Verifier.Check check = Verifier.termDuplicates(List.of(stop), dispatches,
+        List.of("a#3", "a#3", "b#1", "b#1", "c#5")).orElseThrow();
+
+    assertThat(check.pass()).isFalse();
+    assertThat(check.count()).as("2 calls and 2 replies").isEqualTo(4);
+    assertThat(check.line()).startsWith("FAIL term-duplicates: SIGTERM of r1: exited 1.5 s later")
+        .contains("2 call(s) made again, 2 reply(ies) published again")
+        .contains("a#3 (called by r1 ticket 3 at +0.100 s, r2 ticket 4 at +2.000 s; 2 replies)")
+        .contains("b#1 (called by r1 ticket 1 at -90.000 s; 2 replies)")
+        .contains("c#5 (called by r2 ticket 7 at -10.000 s, r1 ticket 8 at +1.000 s)")
+        .endsWith("(a graceful stop must repeat nothing)");
+  }
+
+  @Test
+  void withoutAGracefulStopThereIsNoTermLine() {
+    assertThat(Verifier.termDuplicates(List.of(new Fault("kill", "r1", 0, 0, "SIGKILL r1")), List.of(), List.of()))
+        .isEmpty();
+  }
+
+  @Test
   void withoutAKillThereIsNoKillLine() {
     assertThat(Verifier.killDuplicates(List.of(new Fault("pause", "r1", 0, 1, "SIGSTOP r1")), List.of())).isEmpty();
   }
