@@ -195,7 +195,7 @@ public final class GatewayMetrics implements AutoCloseable {
     ticketsIssued = Counter.builder("ticketgate.tickets.issued")
         .description("Tickets taken from the lock store").register(registry);
     ticketsExpired = Counter.builder("ticketgate.tickets.expired")
-        .description("Tickets that expired before they were served or released").register(registry);
+        .description("Tickets of this replica that expired while waiting, before they were served").register(registry);
     storePing = histogram("ticketgate.lock.store.ping", "Round trip of the lock store health probe", Tags.empty());
     Gauge.builder("ticketgate.lock.store.up", this, m -> m.storeUp ? 1 : 0)
         .description("1 when the lock store answered the last health probe, 0 when it failed")
@@ -388,7 +388,7 @@ public final class GatewayMetrics implements AutoCloseable {
     ticketsIssued.increment();
   }
 
-  /** A ticket expired before it was served or released. */
+  /** A ticket of this replica expired while it waited, before it was served. */
   public void ticketExpired() {
     ticketsExpired.increment();
   }
