@@ -65,6 +65,9 @@ import org.slf4j.LoggerFactory;
  *       {@code ticketgate_bot_breaker_transitions_total{to}}, {@code to} = {@code closed},
  *       {@code half_open} or {@code open}; {@code ticketgate_records_held}, records waiting for the
  *       breaker with their turns kept (see {@link #breaker});
+ *   <li>{@code ticketgate_bot_concurrency_limit}, {@code ticketgate_bot_calls_in_flight}: the bot
+ *       calls allowed in flight at once and those in flight now, only while calls are limited
+ *       ({@code bot.concurrency} a number or {@code adaptive}; see {@link #botConcurrency});
  *   <li>JVM memory, GC, threads, class loading, processor and uptime; and, once bound, the Kafka
  *       clients' own metrics ({@code kafka_consumer_*}, {@code kafka_producer_*}, records lag
  *       included).
