@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>The lock store is built from the configuration's {@code lock_store:} section with
- * {@code keep_alive} on unless the section turns it off, so only a dead replica's tickets ever
- * expire. Thread-safe.
+ * {@code keep_alive} on unless the section turns it off, so a live replica's tickets expire only
+ * when it cannot renew them (paused, or cut off from the store for their lifetime). Thread-safe.
  */
 public final class Gateway implements AutoCloseable {
 

@@ -147,9 +147,10 @@ class BotOutageIT {
     // Retries last about a tenth of a second: without the breaker an outage of seconds dead-letters everything.
     DispatchSettings dispatch = new DispatchSettings(p.maxInFlight(), 3, Duration.ofMillis(20), Duration.ofMillis(100),
         lockLifetime, p.lockMaxWait(), Duration.ofSeconds(20), Duration.ofSeconds(10), Duration.ofMillis(200));
-    // Opening at 3 failures in a row, fewer than a record's 4 attempts: while every call fails, the breaker
-    // opens before any record can spend its retries, however the calls interleave. (With the default 5,
-    // a record alone could, and would be dead-lettered: see the README.)
+    // Opening at 3 failures in a row (the default), fewer than a record's 4 attempts: while every call fails,
+    // the breaker opens before any record can spend its retries, however the calls interleave. (Above 4, a
+    // record alone could, and would be dead-lettered: see the README.) The open intervals are shorter than the
+    // defaults, so the breaker finds the bot back soon after each outage ends.
     BreakerSettings breaker = new BreakerSettings(true, 3, 0.5, 20, Duration.ofMillis(500), Duration.ofSeconds(2));
     return d.withKafka(new KafkaSettings(KAFKA.bootstrapServers(), "it-" + UUID.randomUUID(), List.of(in), out,
             KAFKA.newTopic("dlq", 1), k.conversationId(), k.maxMessageBytes(), Map.of(), Map.of()))

@@ -14,7 +14,8 @@ import java.util.Objects;
  * @param lockLifetime how long a ticket lives unless renewed; default {@value #DEFAULT_LOCK_LIFETIME_SECONDS}
  *     s, or the environment variable {@code TICKET_LOCK_LIFETIME} (seconds) when set
  * @param keepAlive whether this process renews its own waiting and held tickets while it lives, so
- *     that only a dead process's tickets expire; default false (Rasa's behaviour)
+ *     that its tickets expire only when it dies or cannot renew them (paused, cut off from the store
+ *     for their lifetime); default false (Rasa's behaviour)
  * @param recheckInterval the longest a waiter goes without looking at the store again even when no
  *     release event arrives, a safety net for events that are lost or never sent (for instance by a
  *     Rasa server sharing the store); default 1 s

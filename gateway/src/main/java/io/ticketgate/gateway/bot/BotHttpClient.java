@@ -23,7 +23,10 @@ import java.util.Set;
  * on every call, and the one place that decides which failures are worth retrying.
  *
  * <p>Classification: refused or broken connections, timeouts, HTTP 5xx, 408 and 429 are retryable
- * (the bot may be restarting or overloaded); any other non-2xx status is permanent (the request
+ * (the bot may be restarting or overloaded). Of those, the exchanges that did not complete and 429,
+ * 502, 503 and 504 ({@link #isUnavailable}) say the bot is unavailable and count toward the circuit
+ * breaker; another 5xx or a 408 comes from a bot that is up and failed on this message, so it is
+ * retried within the message's budget only. Any other non-2xx status is permanent (the request
  * itself is wrong, so sending it again cannot help); a 2xx whose body cannot be read is permanent.
  * The fencing status ({@code bot.fencing_status}, 409 by default) is neither: it is a
  * {@linkplain BotException#fenced fenced} refusal of a stale ticket. A 429 or 503 carrying

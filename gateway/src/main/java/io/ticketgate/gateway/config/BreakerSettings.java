@@ -4,14 +4,18 @@ import java.time.Duration;
 
 /**
  * The {@code bot.breaker:} section: when the gateway stops calling a bot that keeps failing, and how
- * soon it tries again. Only retryable failures count (timeouts, refused connections, 408, 429,
- * 5xx); any answer of the bot, even a 4xx, shows it is up.
+ * soon it tries again. Only failures saying the bot is unavailable count: timeouts, refused or
+ * broken connections, 429, 502, 503 and 504 (a Java handler's {@code BotException.retryable}). Any
+ * other answer shows the bot is up. A 500 (or another 5xx) or a 408 is the bot failing on one
+ * message (a crashing custom action, say): it is retried within the message's own
+ * {@code dispatch.retries} and then dead-lettered, rather than holding every conversation as an
+ * open breaker would. Other 4xx, but the fencing status, are dead-lettered at once.
  *
- * @param enabled whether there is a breaker at all; default true. Without one, retryable failures
- *     are retried {@code dispatch.retries} times and then dead-lettered, as before it existed
- * @param failureThreshold consecutive retryable failures, across all conversations, that open the
+ * @param enabled whether there is a breaker at all; default true. Without one, failures of an
+ *     unavailable bot are retried {@code dispatch.retries} times and then dead-lettered, like a 500
+ * @param failureThreshold how many such failures in a row, across all conversations, open the
  *     breaker; default {@value #DEFAULT_FAILURE_THRESHOLD}
- * @param failureRate the share of failed calls among the last {@code window} calls that opens the
+ * @param failureRate the share of such failures among the last {@code window} calls that opens the
  *     breaker, in (0, 1]; judged only once {@code window} calls were made since it last closed;
  *     default {@value #DEFAULT_FAILURE_RATE}
  * @param window how many of the latest calls the failure rate is taken over; default
@@ -53,7 +57,7 @@ public record BreakerSettings(boolean enabled, int failureThreshold, double fail
     }
   }
 
-  /** The defaults: enabled, 5 in a row or half of the last 20 calls, open 1 s doubling up to 30 s. */
+  /** The defaults: enabled, 3 in a row or half of the last 20 calls, open 1 s doubling up to 30 s. */
   public static BreakerSettings defaults() {
     return new BreakerSettings(true, DEFAULT_FAILURE_THRESHOLD, DEFAULT_FAILURE_RATE, DEFAULT_WINDOW, DEFAULT_OPEN_FOR,
         DEFAULT_OPEN_FOR_MAX);

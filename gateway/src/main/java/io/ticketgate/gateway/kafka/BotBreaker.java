@@ -19,8 +19,9 @@ import java.util.function.LongSupplier;
  *
  * <p><b>States.</b>
  * <ul>
- *   <li>CLOSED: calls go through. Each retryable failure counts; any other outcome (a reply, a 4xx,
- *       an unparseable answer, a fenced refusal) shows the bot is up and resets the run of
+ *   <li>CLOSED: calls go through. Each failure saying the bot is unavailable counts (a timeout, a
+ *       refused or broken connection, 429, 502, 503, 504); any other outcome (a reply, a 4xx, a 500
+ *       or 408, an unparseable answer, a fenced refusal) shows the bot is up and resets the run of
  *       consecutive failures. {@code failure_threshold} failures in a row, or a failure share of at
  *       least {@code failure_rate} over the last {@code window} calls (judged once there were that
  *       many since the breaker last closed), open it.
@@ -197,8 +198,8 @@ final class BotBreaker {
   }
 
   /**
-   * The call {@code permit} allowed failed in a way worth retrying (timeout, refused connection,
-   * 408, 429, 5xx).
+   * The call {@code permit} allowed failed in a way that says the bot is unavailable (a timeout, a
+   * refused or broken connection, 429, 502, 503, 504); a 500 or 408 is reported as {@link #succeeded}.
    *
    * @param openAtLeast how long the bot asked to be left alone when it said it is unavailable (a
    *     503's {@code Retry-After}), or null: the breaker, once open, stays open at least that long,

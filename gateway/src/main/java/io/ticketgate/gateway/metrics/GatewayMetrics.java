@@ -65,6 +65,9 @@ import org.slf4j.LoggerFactory;
  *       {@code ticketgate_bot_breaker_transitions_total{to}}, {@code to} = {@code closed},
  *       {@code half_open} or {@code open}; {@code ticketgate_records_held}, records waiting for the
  *       breaker with their turns kept (see {@link #breaker});
+ *   <li>{@code ticketgate_bot_concurrency_limit}, {@code ticketgate_bot_calls_in_flight}: the bot
+ *       calls allowed in flight at once and those in flight now, only while calls are limited
+ *       ({@code bot.concurrency} a number or {@code adaptive}; see {@link #botConcurrency});
  *   <li>JVM memory, GC, threads, class loading, processor and uptime; and, once bound, the Kafka
  *       clients' own metrics ({@code kafka_consumer_*}, {@code kafka_producer_*}, records lag
  *       included).
@@ -195,7 +198,7 @@ public final class GatewayMetrics implements AutoCloseable {
     ticketsIssued = Counter.builder("ticketgate.tickets.issued")
         .description("Tickets taken from the lock store").register(registry);
     ticketsExpired = Counter.builder("ticketgate.tickets.expired")
-        .description("Tickets that expired before they were served or released").register(registry);
+        .description("Tickets of this replica that expired while waiting, before they were served").register(registry);
     storePing = histogram("ticketgate.lock.store.ping", "Round trip of the lock store health probe", Tags.empty());
     Gauge.builder("ticketgate.lock.store.up", this, m -> m.storeUp ? 1 : 0)
         .description("1 when the lock store answered the last health probe, 0 when it failed")
@@ -388,7 +391,7 @@ public final class GatewayMetrics implements AutoCloseable {
     ticketsIssued.increment();
   }
 
-  /** A ticket expired before it was served or released. */
+  /** A ticket of this replica expired while it waited, before it was served. */
   public void ticketExpired() {
     ticketsExpired.increment();
   }

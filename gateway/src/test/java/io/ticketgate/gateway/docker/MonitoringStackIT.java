@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.ticketgate.gateway.Gateway;
 import io.ticketgate.gateway.config.BotSettings;
+import io.ticketgate.gateway.config.ConcurrencySettings;
 import io.ticketgate.gateway.config.DispatchSettings;
 import io.ticketgate.gateway.config.GatewayConfig;
 import io.ticketgate.gateway.config.GatewayConfigs;
@@ -60,6 +61,9 @@ class MonitoringStackIT {
   private static final KafkaFixture KAFKA = KafkaFixture.shared();
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  /** The gateway's {@code bot.concurrency}, which its limit gauge must report. */
+  private static final int BOT_CONCURRENCY = 6;
 
   /** Metrics Prometheus makes up per target rather than reading from the scrape. */
   private static final Set<String> SYNTHETIC = Set.of("up");
@@ -127,7 +131,8 @@ class MonitoringStackIT {
     List<String> queries = dashboardQueries();
     Set<String> names = metricNames(queries);
     assertThat(names).as("metric names found in the dashboard's queries").contains(
-        "ticketgate_lock_wait_seconds_bucket", "ticketgate_messages_total", "up");
+        "ticketgate_lock_wait_seconds_bucket", "ticketgate_messages_total", "up", "ticketgate_bot_concurrency_limit",
+        "ticketgate_bot_calls_in_flight");
     // The alerts must not watch a metric that does not exist either: such an alert never fires.
     Set<String> alertNames = metricNames(alertExpressions());
     assertThat(alertNames).as("metric names found in the alert rules")
@@ -153,6 +158,9 @@ class MonitoringStackIT {
         }
         assertThat(missing).as("dashboard or alert metrics absent from a real /metrics scrape (its ticketgate_ "
             + "names: %s)", scraped.stream().filter(n -> n.startsWith("ticketgate_")).toList()).isEmpty();
+        // The concurrency panel's gauges read the gateway's own limiter.
+        assertThat(scrape.value("ticketgate_bot_concurrency_limit", Map.of())).isEqualTo(BOT_CONCURRENCY);
+        assertThat(scrape.value("ticketgate_bot_calls_in_flight", Map.of())).isBetween(0.0, (double) BOT_CONCURRENCY);
 
         int prometheusPort = freePort();
         server = startPrometheus(metricsPort, prometheusPort);
@@ -189,7 +197,9 @@ class MonitoringStackIT {
             KAFKA.newTopic("monitoring-out", 1), KAFKA.newTopic("monitoring-dlq", 1), k.conversationId(),
             k.maxMessageBytes(), Map.of(), Map.of()))
         .withLockStore(Map.of("type", "in_memory"))
-        .withBot(new BotSettings("rasa", bot.url(), Duration.ofSeconds(5), Map.of(), Map.of()))
+        // A fixed limit: unlimited calls register no concurrency gauges, which the dashboard also queries.
+        .withBot(new BotSettings("rasa", bot.url(), Duration.ofSeconds(5), Map.of(), Map.of())
+            .withConcurrency(ConcurrencySettings.fixed(BOT_CONCURRENCY)))
         .withDispatch(new DispatchSettings(p.maxInFlight(), 3, Duration.ofMillis(20), Duration.ofMillis(100),
             p.lockLifetime(), p.lockMaxWait(), Duration.ofSeconds(20), Duration.ofSeconds(10), Duration.ofMillis(200)))
         .withMetrics(new MetricsSettings(true, "127.0.0.1", 0));

@@ -202,6 +202,33 @@ class GatewayMetricsTest {
   }
 
   @Test
+  void theBotConcurrencyGaugesAppearOnlyOnceRegisteredAndReadTheLimitersValuesAtEachScrape() {
+    assertThat(PrometheusText.parse(metrics.scrape()).names())
+        .as("unlimited calls (nothing registered): no series, so the dashboard panel stays empty")
+        .doesNotContain("ticketgate_bot_concurrency_limit", "ticketgate_bot_calls_in_flight");
+
+    AtomicInteger limit = new AtomicInteger(4);
+    AtomicInteger inFlight = new AtomicInteger(0);
+    metrics.botConcurrency(limit::get, inFlight::get);
+    PrometheusText text = PrometheusText.parse(metrics.scrape());
+    assertThat(text.value("ticketgate_bot_concurrency_limit", Map.of())).isEqualTo(4);
+    assertThat(text.value("ticketgate_bot_calls_in_flight", Map.of())).isZero();
+
+    // An adaptive limit moves and calls come and go between scrapes: each scrape reads them again.
+    limit.set(9);
+    inFlight.set(7);
+    text = PrometheusText.parse(metrics.scrape());
+    assertThat(text.value("ticketgate_bot_concurrency_limit", Map.of())).isEqualTo(9);
+    assertThat(text.value("ticketgate_bot_calls_in_flight", Map.of())).isEqualTo(7);
+
+    metrics.botConcurrency(() -> 2, () -> null);
+    text = PrometheusText.parse(metrics.scrape());
+    assertThat(text.samples("ticketgate_bot_concurrency_limit")).as("replaced, not registered twice").hasSize(1);
+    assertThat(text.value("ticketgate_bot_concurrency_limit", Map.of())).isEqualTo(2);
+    assertThat(text.value("ticketgate_bot_calls_in_flight", Map.of())).isNaN();
+  }
+
+  @Test
   void bindsJvmMeters() {
     assertThat(PrometheusText.parse(metrics.scrape()).names()).contains(
         "jvm_memory_used_bytes",

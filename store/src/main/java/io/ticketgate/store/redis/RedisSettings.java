@@ -16,7 +16,9 @@ import java.util.Objects;
  *
  * @param host Redis host; default {@value #DEFAULT_HOST}
  * @param port Redis port; default {@value #DEFAULT_PORT}
- * @param db database number; default {@value #DEFAULT_DB} (Rasa's default, not Redis's 0)
+ * @param db database number; default {@value #DEFAULT_DB}, as Rasa's documentation gives it. Rasa's
+ *     code defaults its {@code RedisLockStore} to Redis's 0, so a Redis shared with Rasa servers
+ *     needs {@code db} set on both sides (the README's "Sharing Redis with Rasa servers")
  * @param username ACL user name, or null
  * @param password password, or null
  * @param useSsl whether to speak TLS; default false
@@ -57,7 +59,7 @@ public record RedisSettings(
   public static final String DEFAULT_HOST = "localhost";
   /** Default {@link #port()}. */
   public static final int DEFAULT_PORT = 6379;
-  /** Default {@link #db()}, as in Rasa. */
+  /** Default {@link #db()}, as Rasa's documentation gives it (not as its code does: see {@link #db()}). */
   public static final int DEFAULT_DB = 1;
   /** Default {@link #socketTimeout()}. */
   public static final Duration DEFAULT_SOCKET_TIMEOUT = Duration.ofSeconds(10);
