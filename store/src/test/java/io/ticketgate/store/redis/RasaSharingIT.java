@@ -22,10 +22,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A Rasa server running Rasa's own lock-store code on the same Redis, played by the raw commands
- * it sends, in its order and with its gaps between them, where Ticketgate used to get it wrong:
- * a dead Rasa holder whose key outlives its ticket by decades, a Rasa ticket written a second
- * command after its number was taken, Rasa's cleanup deleting the counter, and Rasa releasing a
- * whole lock by rewriting it. Each test fails without its fix.
+ * it sends ({@link RasaServer}), in its order and with its gaps between them, where Ticketgate used
+ * to get it wrong: a dead Rasa holder whose key outlives its ticket by decades, a Rasa ticket
+ * written a second command after its number was taken, Rasa's cleanup deleting the counter, and
+ * Rasa releasing a whole lock by rewriting it. Each test fails without its fix.
  */
 class RasaSharingIT {
 
@@ -33,6 +33,7 @@ class RasaSharingIT {
   private static RedisClient rawClient;
   private static StatefulRedisConnection<String, String> rawConnection;
   private static RedisCommands<String, String> raw;
+  private static RasaServer rasaServer;
 
   @BeforeAll
   static void startRedis() {
@@ -40,6 +41,7 @@ class RasaSharingIT {
     rawClient = RedisClient.create(RedisURI.Builder.redis(server.host(), server.port()).withDatabase(1).build());
     rawConnection = rawClient.connect();
     raw = rawConnection.sync();
+    rasaServer = new RasaServer(raw);
   }
 
   @AfterAll
@@ -63,17 +65,12 @@ class RasaSharingIT {
   }
 
   private static double epochSeconds() {
-    return System.currentTimeMillis() / 1000.0;
-  }
-
-  /** What Rasa's concurrent store writes for a ticket: {@code json.dumps(ticket.as_dict())}. */
-  private static String rasaTicket(long number, double expires) {
-    return "{\"number\": " + number + ", \"expires\": " + RasaJson.pythonFloat(expires) + "}";
+    return RasaServer.epochSeconds();
   }
 
   /** Rasa's concurrent {@code save_lock} of one ticket: {@code SET key value EX int(expires)}. */
   private static void rasaWriteTicket(String base, long number, double expires) {
-    raw.setex(base + number, (long) expires, rasaTicket(number, expires));
+    rasaServer.writeTicket(base, number, expires);
   }
 
   // ------------------------------------------------------------------ concurrent layout
