@@ -7,6 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -14,8 +18,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The store's layers, read from its sources: the engine and the backends never reach back into the
- * API's stores, and {@code LockStores} is the only class that knows every store. A change that
- * brings a back-reference back fails here, naming the file and the import.
+ * API's stores, {@code LockStores} is the only class that knows every store, and the packages
+ * depend on one another only along the layers. A change that brings a back-reference back fails
+ * here, naming the file and the import.
  */
 class StoreLayersTest {
 
@@ -70,5 +75,60 @@ class StoreLayersTest {
             || i.contains(" io.ticketgate.store.memory") || i.contains(" io.ticketgate.store.redis"))
         .allMatch(i -> i.startsWith("LockStore.java ") || i.startsWith("LockStores.java ")
             || i.startsWith("BackedLockStore.java "));
+  }
+
+  /**
+   * Which store package may import from which, as the sources stand: the API package sits on top
+   * and may use everything (its stores are built from the engine, the backends and configuration);
+   * the engine runs over the backend SPI and the API's value types, knowing no backend and no
+   * configuration; the SPI knows only the API's types; the in-memory and Redis backends implement
+   * the SPI without the engine or each other, the Redis one reading its own settings with the
+   * configuration reader; {@code internal} is a leaf every package may use. A package not listed
+   * here fails the test until it is placed.
+   */
+  private static final Map<String, Set<String>> MAY_IMPORT = Map.of(
+      "(api)", Set.of("backend", "config", "engine", "internal", "memory", "redis"),
+      "engine", Set.of("(api)", "backend", "internal"),
+      "backend", Set.of("(api)", "internal"),
+      "memory", Set.of("(api)", "backend", "internal"),
+      "redis", Set.of("(api)", "backend", "config", "internal"),
+      "config", Set.of("(api)", "internal"),
+      "internal", Set.of());
+
+  @Test
+  void packagesImportEachOtherOnlyAlongTheLayers() throws IOException {
+    Map<String, Set<String>> graph = new TreeMap<>();
+    List<String> outOfLayer = new ArrayList<>();
+    for (String i : imports(".")) {
+      String file = i.substring(0, i.indexOf(' '));
+      String from = file.contains("/") ? file.substring(0, file.indexOf('/')) : "(api)";
+      String to = storePackageOf(i.substring(i.lastIndexOf(' ') + 1));
+      if (to == null || to.equals(from)) {
+        continue;
+      }
+      graph.computeIfAbsent(from, k -> new TreeSet<>()).add(to);
+      Set<String> allowed = MAY_IMPORT.get(from);
+      if (allowed == null || !allowed.contains(to)) {
+        outOfLayer.add(i + " (" + from + " -> " + to + ")");
+      }
+    }
+    assertThat(outOfLayer).as("imports across the layers; the graph found: %s", graph).isEmpty();
+    assertThat(graph).as("internal imports nothing of the store").doesNotContainKey("internal");
+    // Every other package was read and imports something: the scan itself did not come up empty.
+    assertThat(graph.keySet()).containsExactlyInAnyOrder("(api)", "engine", "backend", "memory", "redis", "config");
+  }
+
+  /**
+   * The store package an imported name lives in: the sub-package's name, {@code (api)} for the
+   * API package itself, null for anything outside the store.
+   */
+  private static String storePackageOf(String imported) {
+    String prefix = "io.ticketgate.store.";
+    if (!imported.startsWith(prefix)) {
+      return null;
+    }
+    String rest = imported.substring(prefix.length());
+    String first = rest.contains(".") ? rest.substring(0, rest.indexOf('.')) : rest;
+    return Character.isUpperCase(first.charAt(0)) ? "(api)" : first;
   }
 }

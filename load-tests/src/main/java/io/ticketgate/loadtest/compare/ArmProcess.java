@@ -24,10 +24,11 @@ import org.slf4j.LoggerFactory;
  *       --max-concurrency --dispatch-log} (plus arm-specific ones; an arm ignores what it has no use for);
  *   <li>the dispatch log: one line per bot call, {@code conv \t seq \t ticket|-1 \t startEpochMicros \t
  *       endEpochMicros \t accepted 1|0}, flushed before exit;
- *   <li>stdout: {@code progress <handled> <committed>} at least every 500 ms, then
- *       {@code done <handled> <committed> <elapsedMicros> [<cpuMicros>]} (from the first consumed record
- *       until the last expected record was handled and committed; the arm JVM's CPU time over the
- *       same span, -1 or left out when unknown); other lines are logs;
+ *   <li>stdout: {@code progress <handled> <committed> [<storeSteps>]} at least every 500 ms, then
+ *       {@code done <handled> <committed> <elapsedMicros> [<cpuMicros> [<storeSteps>]]} (from the first
+ *       consumed record until the last expected record was handled and committed; the arm JVM's CPU
+ *       time over the same span, -1 or left out when unknown; the turn steps its lock store took so
+ *       far, each a request to the store, left out by arms without a store); other lines are logs;
  *   <li>exit 0 when done; the arm exits by itself when its stdin closes.
  * </ul>
  *
@@ -49,10 +50,12 @@ public final class ArmProcess {
    * @param committed records committed, likewise
    * @param elapsedMicros from the done line; -1 when the arm did not finish
    * @param cpuMicros the arm JVM's CPU time, from the done line; -1 when unknown
+   * @param storeSteps the turn steps the arm's lock store took, from its last progress or done line;
+   *     -1 when it reported none
    * @param detail why it ended as it did, for people; empty when done
    */
   public record Outcome(ArmStatus status, long handled, long committed, long elapsedMicros, long cpuMicros,
-      String detail) {}
+      long storeSteps, String detail) {}
 
   /** Receives progress while the arm runs (for the progress line). */
   public interface Progress {
@@ -69,6 +72,7 @@ public final class ArmProcess {
   private volatile long committed;
   private volatile long elapsedMicros = -1;
   private volatile long cpuMicros = -1;
+  private volatile long storeSteps = -1;
   private volatile boolean done;
   private final Deque<String> lastLines = new ArrayDeque<>();
 
@@ -94,7 +98,7 @@ public final class ArmProcess {
       Files.createDirectories(logFile.toAbsolutePath().getParent());
       process = new ProcessBuilder(command).redirectErrorStream(true).start();
     } catch (IOException e) {
-      return new Outcome(ArmStatus.FAILED, 0, 0, -1, -1, "cannot start " + command.get(0) + ": " + e.getMessage());
+      return new Outcome(ArmStatus.FAILED, 0, 0, -1, -1, -1, "cannot start " + command.get(0) + ": " + e.getMessage());
     }
     started.accept(process);
     Thread reader = Thread.ofPlatform().daemon().name("arm-output").start(() -> read(process));
@@ -158,7 +162,8 @@ public final class ArmProcess {
     }
     reader.join(EXIT_GRACE.toMillis());
     boolean finished = status == ArmStatus.DONE;
-    return new Outcome(status, handled, committed, finished ? elapsedMicros : -1, finished ? cpuMicros : -1, detail);
+    return new Outcome(status, handled, committed, finished ? elapsedMicros : -1, finished ? cpuMicros : -1,
+        storeSteps, detail);
   }
 
   /**
@@ -199,16 +204,21 @@ public final class ArmProcess {
   boolean parse(String line) {
     String[] parts = line.trim().split("\\s+");
     try {
-      if (parts.length == 3 && parts[0].equals("progress")) {
+      if ((parts.length == 3 || parts.length == 4) && parts[0].equals("progress")) {
+        long steps = parts.length == 4 ? Long.parseLong(parts[3]) : storeSteps;
         handled = Long.parseLong(parts[1]);
         committed = Long.parseLong(parts[2]);
+        storeSteps = steps;
         return true;
       }
-      if ((parts.length == 4 || parts.length == 5) && parts[0].equals("done")) {
+      if (parts.length >= 4 && parts.length <= 6 && parts[0].equals("done")) {
+        long cpu = parts.length >= 5 ? Long.parseLong(parts[4]) : -1;
+        long steps = parts.length == 6 ? Long.parseLong(parts[5]) : storeSteps;
         handled = Long.parseLong(parts[1]);
         committed = Long.parseLong(parts[2]);
         elapsedMicros = Long.parseLong(parts[3]);
-        cpuMicros = parts.length == 5 ? Long.parseLong(parts[4]) : -1;
+        cpuMicros = cpu;
+        storeSteps = steps;
         done = true;
         return true;
       }

@@ -112,9 +112,9 @@ public record ArmResult(ArmKind arm, String bot, int latencyMillis, ArmStatus st
         checks, duplicates, replies, redis, use);
   }
 
-  /** Redis round trips per handled message, or null without a Redis store. */
+  /** Redis round trips per handled message; null without a Redis store, or when they are unknown. */
   public Double redisRoundTripsPerMessage() {
-    return redis == null || handled <= 0 ? null : RedisCalls.perMessage(redis.roundTrips(), handled);
+    return redis == null ? null : redis.roundTripsPerMessage(handled);
   }
 
   /**

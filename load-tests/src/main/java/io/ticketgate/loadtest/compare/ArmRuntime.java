@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * What every arm JVM shares: the clock the dispatch log uses, the dispatch log itself, the progress
@@ -30,6 +31,8 @@ public final class ArmRuntime implements AutoCloseable {
   private volatile long doneNanos = -1;
   private volatile long doneCpuNanos = -1;
   private volatile boolean closed;
+  /** The lock store's turn steps so far, for arms with a store that counts them; null for the others. */
+  private volatile LongSupplier storeSteps;
 
   private ArmRuntime(ArmArgs args, DispatchLogs.Writer log) {
     this.args = args;
@@ -65,6 +68,20 @@ public final class ArmRuntime implements AutoCloseable {
 
   private static long instantMicros(Instant t) {
     return t.getEpochSecond() * 1_000_000L + t.getNano() / 1000;
+  }
+
+  /**
+   * Makes the progress and done lines carry {@code steps}, the turn steps the arm's lock store has
+   * taken so far (each a request to the store), as their last field.
+   */
+  public void reportStoreSteps(LongSupplier steps) {
+    this.storeSteps = steps;
+  }
+
+  /** {@code " <steps>"} when the arm reports its store's steps, else nothing. */
+  private String storeStepsField() {
+    LongSupplier steps = storeSteps;
+    return steps == null ? "" : " " + steps.getAsLong();
   }
 
   /** Marks the first consumed record; the elapsed time of the done line starts here. */
@@ -105,7 +122,7 @@ public final class ArmRuntime implements AutoCloseable {
     reporter.interrupt();
     synchronized (System.out) {
       System.out.println("done " + handled.get() + " " + committed.get() + " " + (doneNanos - start) / 1000 + " "
-          + cpuMicros);
+          + cpuMicros + storeStepsField());
       System.out.flush();
     }
   }
@@ -126,7 +143,7 @@ public final class ArmRuntime implements AutoCloseable {
     try {
       while (!Thread.currentThread().isInterrupted() && !closed) {
         synchronized (System.out) {
-          System.out.println("progress " + handled.get() + " " + committed.get());
+          System.out.println("progress " + handled.get() + " " + committed.get() + storeStepsField());
           System.out.flush();
         }
         Thread.sleep(250);

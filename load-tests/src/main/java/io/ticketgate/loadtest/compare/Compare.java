@@ -203,7 +203,8 @@ public final class Compare {
       ArmResult result = ArmResult.of(arm, bot, latency, outcome, dispatches, replies, producedAtMicros, expected)
           .withCpu(cpu);
       return redisBefore == null ? result
-          : result.withRedis(RedisCalls.between(redisBefore, RedisCalls.commandStats(redis), arm.store()));
+          : result.withRedis(RedisCalls.between(redisBefore, RedisCalls.commandStats(redis), arm.store(),
+              outcome.storeSteps()));
     } finally {
       if (httpBot != null) {
         httpBot.close();

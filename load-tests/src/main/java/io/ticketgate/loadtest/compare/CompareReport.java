@@ -245,11 +245,15 @@ public record CompareReport(String markdown, Map<String, Object> numbers, boolea
           http bot's): nothing lost, order, mutual exclusion, no phantoms, plus: every committed
           record has a reply on the arm's output topic. Partial and stalled arms are verified up to the highest
           seq they reached in each conversation. **duplicates**: redeliveries to the bot (never a failure).
-        - **Redis calls/msg**: requests the arm's lock store sent to Redis per handled message, from Redis's
-          own `INFO commandstats` before and after the arm: `EVAL`/`EVALSHA` calls for concurrent_redis
-          (every issue, look and release is one script), `MGET` calls for redis (every change is one
-          compare-and-set script with one `MGET` inside; every look is one `MGET`). compare.json also has the
-          scripts, `PUBLISH` (release messages) and every command Redis ran, those inside scripts included.
+        - **Redis calls/msg**: requests the arm's lock store sent to Redis for its turns per handled message.
+          Redis counts a script's own commands under the same names as those sent from outside (a keep-alive
+          renewal is a plain `SET`, like three commands of every issue script), so: for concurrent_redis, the
+          store's turn steps as the arm counted them (issue, look, renewal and release are one request
+          each) plus the `EVAL`s that re-sent a script after `NOSCRIPT`; for redis, Redis's own `MGET` calls
+          (every compare-and-set script, a renewal's too, runs one `MGET`; every look is one) plus those
+          `EVAL`s, each following an `EVALSHA` refused without running. Health probes and connection setup
+          are left out. compare.json also has the scripts, `PUBLISH` (release messages) and every command
+          Redis ran, those inside scripts included.
         - **CPU µs/msg**: CPU time per handled message, in total and by process: the arm's JVM (its own
           figure, from its first consumed record to done; the Parallel Consumer arm does not report one),
           Redis (`INFO cpu`), the embedded broker, the http bot and this harness, each read before the arm

@@ -1,5 +1,8 @@
 package io.ticketgate.loadtest.compare;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.ticketgate.gateway.BotException;
 import io.ticketgate.gateway.BotHandler;
 import io.ticketgate.gateway.BotReply;
@@ -33,6 +36,9 @@ import org.apache.kafka.common.TopicPartition;
  * <p>The consumer's commits and first poll are observed through a {@link ConsumerInterceptor}
  * ({@link CommitWatcher}), which Kafka calls when a commit succeeds, so the arm knows the moment
  * its last record was committed without changing the gateway.
+ *
+ * <p>The progress lines carry the lock store's turn steps, answered or failed, from the gateway's own
+ * meters of them: every step is one request to the store (the harness counts Redis's side).
  */
 public final class TicketgateArm {
 
@@ -52,6 +58,8 @@ public final class TicketgateArm {
     ArmArgs.BotSpec spec = args.requireBot();
     BotHandler bot = spec.http() ? BotHandlers.create(config.bot()) : new InProcessBot(spec.latencyMillis());
     try (Gateway gateway = Gateway.start(config, new LoggedBot(bot, rt))) {
+      MeterRegistry meters = gateway.metrics().registry();
+      rt.reportStoreSteps(() -> storeSteps(meters));
       while (!rt.checkDone()) {
         if (gateway.stopped().isDone()) {
           throw new IllegalStateException("the gateway stopped before the arm was done: "
@@ -61,6 +69,21 @@ public final class TicketgateArm {
       }
       rt.finish();
     }
+  }
+
+  /**
+   * The turn steps the gateway's lock store took so far: those that answered
+   * ({@code ticketgate.lock.store.call}) and those that failed ({@code ticketgate.lock.store.call.errors}).
+   */
+  static long storeSteps(MeterRegistry meters) {
+    long steps = 0;
+    for (Timer answered : meters.find("ticketgate.lock.store.call").timers()) {
+      steps += answered.count();
+    }
+    for (Counter failed : meters.find("ticketgate.lock.store.call.errors").counters()) {
+      steps += (long) failed.count();
+    }
+    return steps;
   }
 
   static GatewayConfig config(ArmArgs args) {

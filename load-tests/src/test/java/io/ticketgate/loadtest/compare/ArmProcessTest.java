@@ -32,7 +32,19 @@ class ArmProcessTest {
     assertThat(o.committed()).isEqualTo(10);
     assertThat(o.elapsedMicros()).isEqualTo(123_456);
     assertThat(o.cpuMicros()).isEqualTo(7_890);
+    assertThat(o.storeSteps()).as("an arm without a store reports none").isEqualTo(-1);
     assertThat(Files.readString(dir.resolve("arm.log"))).contains("a log line").doesNotContain("progress");
+  }
+
+  @Test
+  @Timeout(60)
+  void anArmWithAStoreReportsItsStepsOnItsProgressAndDoneLines() throws Exception {
+    ArmProcess.Outcome o = run("steps", Duration.ofSeconds(30), Duration.ofSeconds(30), new AtomicLong());
+    assertThat(o.status()).isEqualTo(ArmStatus.DONE);
+    assertThat(o.handled()).isEqualTo(10);
+    assertThat(o.cpuMicros()).isEqualTo(7_890);
+    assertThat(o.storeSteps()).as("from the done line, the last").isEqualTo(77);
+    assertThat(Files.readString(dir.resolve("arm.log"))).doesNotContain("progress").doesNotContain("done");
   }
 
   @Test

@@ -112,7 +112,7 @@ class ArmResultTest {
   }
 
   private static ArmProcess.Outcome outcome(ArmStatus status, long committed, long elapsedMicros) {
-    return new ArmProcess.Outcome(status, committed, committed, elapsedMicros, -1, "");
+    return new ArmProcess.Outcome(status, committed, committed, elapsedMicros, -1, -1, "");
   }
 
   /** Sequential, non-overlapping dispatches of the seqs, 10 ms each. */

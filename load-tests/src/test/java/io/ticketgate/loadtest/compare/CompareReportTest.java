@@ -111,6 +111,41 @@ class CompareReportTest {
         .doesNotContain("## HTTP bot capacity");
   }
 
+  @Test
+  void redisCallsPerMessageAreShownForTheRedisArmsAndADashForTheOthers() {
+    List<ArmResult> results = List.of(result(ArmKind.PIPE, "inprocess", 0, ArmStatus.DONE, 10_000),
+        result(ArmKind.TICKETGATE_IN_MEMORY, "inprocess", 0, ArmStatus.DONE, 8_000),
+        result(ArmKind.TICKETGATE_REDIS, "inprocess", 0, ArmStatus.DONE, 5_000)
+            .withRedis(new RedisCalls(250, 200, 3, 1_400)),
+        result(ArmKind.TICKETGATE_CONCURRENT_REDIS, "inprocess", 0, ArmStatus.DONE, 6_000)
+            .withRedis(new RedisCalls(184, 180, 2, 1_100)));
+    CompareReport report = CompareReport.of(results, List.of(ArmKind.PIPE, ArmKind.TICKETGATE_IN_MEMORY,
+        ArmKind.TICKETGATE_REDIS, ArmKind.TICKETGATE_CONCURRENT_REDIS), List.of(IN_0), SETUP);
+
+    // Each arm handled 100 messages.
+    assertThat(redisCallsCell(report, "ticketgate-redis")).isEqualTo("2.50");
+    assertThat(redisCallsCell(report, "ticketgate-concurrent_redis")).isEqualTo("1.84");
+    assertThat(redisCallsCell(report, "ticketgate-in_memory")).isEqualTo("-");
+    assertThat(redisCallsCell(report, "pipe")).isEqualTo("-");
+  }
+
+  /** The "Redis calls/msg" cell of {@code arm}'s row in the report's table of its one column. */
+  private static String redisCallsCell(CompareReport report, String arm) {
+    List<String> lines = report.markdown().lines().toList();
+    String header = lines.stream().filter(l -> l.startsWith("| arm | status |")).findFirst().orElseThrow();
+    List<String> names = cells(header);
+    int at = names.indexOf("Redis calls/msg");
+    assertThat(at).as("the column in %s", header).isNotNegative();
+    List<String> row = lines.stream().filter(l -> l.startsWith("| " + arm + " | ")).map(CompareReportTest::cells)
+        .filter(c -> c.size() == names.size()).findFirst().orElseThrow();
+    return row.get(at);
+  }
+
+  private static List<String> cells(String row) {
+    String inner = row.substring(row.indexOf('|') + 1, row.lastIndexOf('|'));
+    return java.util.Arrays.stream(inner.split("\\|", -1)).map(String::trim).toList();
+  }
+
   private static ArmResult result(ArmKind arm, String bot, int latency, ArmStatus status, double throughput) {
     return new ArmResult(arm, bot, latency, status, "", 100, 100, 1, throughput, Stats.of(new double[] {1, 2}),
         List.of(new Verifier.Check("nothing-lost", true, 0, "all")), 0, arm.output() ? 100 : -1, null, null);

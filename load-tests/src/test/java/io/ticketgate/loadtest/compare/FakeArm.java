@@ -5,7 +5,7 @@ public final class FakeArm {
 
   private FakeArm() {}
 
-  /** {@code done}, {@code hang}, {@code forever} or {@code crash}. */
+  /** {@code done}, {@code steps}, {@code hang}, {@code forever} or {@code crash}. */
   public static void main(String[] args) throws Exception {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> System.out.println("terminated politely")));
     switch (args[0]) {
@@ -13,6 +13,10 @@ public final class FakeArm {
         System.out.println("a log line");
         System.out.println("progress 5 0");
         System.out.println("done 10 10 123456 7890");
+      }
+      case "steps" -> {
+        System.out.println("progress 5 0 40");
+        System.out.println("done 10 10 123456 7890 77");
       }
       case "hang" -> {
         System.out.println("progress 3 3");

@@ -7,25 +7,35 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.ticketgate.store.HeldLock;
+import io.ticketgate.store.LockRequest;
+import io.ticketgate.store.LockStore;
 import io.ticketgate.store.LockStoreOptions;
+import io.ticketgate.store.StoreCallObserver;
+import io.ticketgate.store.StoreCallObserver.Operation;
 import io.ticketgate.store.Ticket;
 import io.ticketgate.store.TicketLock;
 import io.ticketgate.store.testing.RedisServer;
 import java.time.Duration;
 import java.util.List;
+import java.util.Queue;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * A Rasa server running Rasa's own lock-store code on the same Redis, played by the raw commands
- * it sends, in its order and with its gaps between them, where Ticketgate used to get it wrong:
- * a dead Rasa holder whose key outlives its ticket by decades, a Rasa ticket written a second
- * command after its number was taken, Rasa's cleanup deleting the counter, and Rasa releasing a
- * whole lock by rewriting it. Each test fails without its fix.
+ * it sends ({@link RasaServer}), in its order and with its gaps between them, where Ticketgate used
+ * to get it wrong: a dead Rasa holder whose key outlives its ticket by decades, a Rasa ticket
+ * written a second command after its number was taken, Rasa's cleanup deleting the counter, and
+ * Rasa releasing a whole lock by rewriting it. Each test fails without its fix. On both layouts, a
+ * Rasa ticket between a holder and the next ticket of the same process holds that ticket back
+ * through the hand-over that passes turns within a process.
  */
 class RasaSharingIT {
 
@@ -33,6 +43,7 @@ class RasaSharingIT {
   private static RedisClient rawClient;
   private static StatefulRedisConnection<String, String> rawConnection;
   private static RedisCommands<String, String> raw;
+  private static RasaServer rasaServer;
 
   @BeforeAll
   static void startRedis() {
@@ -40,6 +51,7 @@ class RasaSharingIT {
     rawClient = RedisClient.create(RedisURI.Builder.redis(server.host(), server.port()).withDatabase(1).build());
     rawConnection = rawClient.connect();
     raw = rawConnection.sync();
+    rasaServer = new RasaServer(raw);
   }
 
   @AfterAll
@@ -63,17 +75,12 @@ class RasaSharingIT {
   }
 
   private static double epochSeconds() {
-    return System.currentTimeMillis() / 1000.0;
-  }
-
-  /** What Rasa's concurrent store writes for a ticket: {@code json.dumps(ticket.as_dict())}. */
-  private static String rasaTicket(long number, double expires) {
-    return "{\"number\": " + number + ", \"expires\": " + RasaJson.pythonFloat(expires) + "}";
+    return RasaServer.epochSeconds();
   }
 
   /** Rasa's concurrent {@code save_lock} of one ticket: {@code SET key value EX int(expires)}. */
   private static void rasaWriteTicket(String base, long number, double expires) {
-    raw.setex(base + number, (long) expires, rasaTicket(number, expires));
+    rasaServer.writeTicket(base, number, expires);
   }
 
   // ------------------------------------------------------------------ concurrent layout
@@ -251,6 +258,90 @@ class RasaSharingIT {
     } finally {
       raw.configSet("notify-keyspace-events", "");
     }
+  }
+
+  // ------------------------------------------------------------------ both layouts
+
+  private static final Duration LIFETIME = Duration.ofSeconds(30);
+  private static final Duration WAIT = Duration.ofSeconds(30);
+
+  /**
+   * A Rasa server takes a number between a Ticketgate holder and the next ticket of the same
+   * process. The holder's release is the hand-over within a process, one step that also says where
+   * the successor stands (release-and-look; release-and-issue for a turn queued behind the holder
+   * with {@code requestAfter}), and it must find Rasa's ticket ahead: Rasa is served next, the
+   * successor keeps waiting however often it looks while Rasa's ticket lives, and gets in once
+   * Rasa's cleanup removed it.
+   */
+  @ParameterizedTest(name = "concurrent layout: {0}, next turn queued behind the holder: {1}")
+  @CsvSource({"true,false", "true,true", "false,false", "false,true"})
+  void rasaTicketTakenBetweenAHolderAndItsSuccessorInTheSameProcessIsServedFirst(boolean concurrent, boolean queued)
+      throws Exception {
+    // Rechecks often, so the successor looks many times while Rasa's ticket is live.
+    LockStoreOptions options = LockStoreOptions.builder().recheckInterval(Duration.ofMillis(100)).build();
+    Queue<Operation> steps = new ConcurrentLinkedQueue<>();
+    Queue<String> failures = new ConcurrentLinkedQueue<>();
+    try (LockStore store = concurrent ? new ConcurrentRedisLockStore(settings().build(), options)
+        : new RedisLockStore(settings().build(), options)) {
+      store.observeCalls(recording(steps, failures));
+      String id = newId();
+      String where = concurrent ? ((ConcurrentRedisLockStore) store).keyBase(id) : ((RedisLockStore) store).key(id);
+      HeldLock first = store.lock(id, LIFETIME, WAIT);
+
+      int rasa = Math.toIntExact(concurrent ? rasaServer.issueTicket(where, Duration.ofSeconds(60))
+          : rasaServer.issueTicketInLock(where, id, Duration.ofSeconds(60)));
+      assertThat(rasa).as("Rasa's number comes right after the holder's").isEqualTo(first.ticket() + 1);
+      LockRequest mine = queued ? store.requestAfter(first, LIFETIME, WAIT) : store.request(id, LIFETIME, WAIT);
+      if (!queued) {
+        assertThat(mine.issued().get(10, TimeUnit.SECONDS)).isEqualTo(rasa + 1);
+      }
+
+      steps.clear();
+      first.close();
+      assertThat(steps).as("the holder's release, in one step with its successor's look or issue")
+          .contains(queued ? Operation.RELEASE_AND_ISSUE : Operation.RELEASE_AND_LOOK)
+          .doesNotContain(Operation.RELEASE, queued ? Operation.RELEASE_AND_LOOK : Operation.RELEASE_AND_ISSUE);
+      assertThat(mine.issued().get(10, TimeUnit.SECONDS)).isEqualTo(rasa + 1);
+      assertThat(rasaNowServing(concurrent, where, id)).as("what Rasa's _acquire_lock reads: its turn").isEqualTo(rasa);
+
+      steps.clear();
+      awaitTrue(() -> steps.stream().filter(s -> s == Operation.LOOK).count() >= 3);
+      assertThat(mine.served()).as("looked again while Rasa's ticket %d is live", rasa).isNotDone();
+      assertThat(rasaNowServing(concurrent, where, id)).isEqualTo(rasa);
+
+      // Rasa's turn ends; it publishes nothing, so the successor's next look finds the way clear.
+      if (concurrent) {
+        rasaServer.cleanup(where, rasa);
+      } else {
+        rasaServer.cleanupInLock(where, id, rasa);
+      }
+      try (HeldLock next = mine.served().get(30, TimeUnit.SECONDS)) {
+        assertThat(next.ticket()).isEqualTo(rasa + 1);
+        assertThat(rasaNowServing(concurrent, where, id)).as("what a Rasa server reads now").isEqualTo(rasa + 1);
+      }
+      assertThat(failures).as("steps that failed").isEmpty();
+    }
+  }
+
+  /** The number Rasa's {@code now_serving} gives on either layout. */
+  private static int rasaNowServing(boolean concurrent, String where, String id) {
+    return concurrent ? rasaServer.nowServing(where) : rasaServer.lock(where, id).nowServing();
+  }
+
+  /** Notes every step the store took, a failed one as {@code failures} too. */
+  private static StoreCallObserver recording(Queue<Operation> steps, Queue<String> failures) {
+    return new StoreCallObserver() {
+      @Override
+      public void answered(Operation operation, long nanos) {
+        steps.add(operation);
+      }
+
+      @Override
+      public void failed(Operation operation, long nanos, Failure failure) {
+        steps.add(operation);
+        failures.add(operation.label() + ": " + failure.label());
+      }
+    };
   }
 
   private static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {

@@ -35,6 +35,7 @@ class RedisLayoutIT {
   private static RedisClient rawClient;
   private static StatefulRedisConnection<String, String> rawConnection;
   private static RedisCommands<String, String> raw;
+  private static RasaServer rasa;
 
   /** A fixed instant with a fractional part, so expiry values are known exactly. */
   private static final Clock FIXED = Clock.fixed(Instant.ofEpochMilli(1_700_000_000_125L), ZoneOffset.UTC);
@@ -45,6 +46,7 @@ class RedisLayoutIT {
     rawClient = RedisClient.create(RedisURI.Builder.redis(server.host(), server.port()).withDatabase(1).build());
     rawConnection = rawClient.connect();
     raw = rawConnection.sync();
+    rasa = new RasaServer(raw);
   }
 
   @AfterAll
@@ -122,7 +124,7 @@ class RedisLayoutIT {
     try (RedisLockStore store = new RedisLockStore(settings().build(),
         LockStoreOptions.builder().recheckInterval(Duration.ofMillis(100)).build())) {
       String id = newId();
-      String expires = String.format(java.util.Locale.ROOT, "%.6f", System.currentTimeMillis() / 1000.0 + 60);
+      String expires = RasaJson.pythonFloat(RasaServer.epochSeconds() + 60);
       // Rasa's RedisLockStore.save_lock: SET lock:<id> with the ticket serialized as a JSON string.
       raw.set("lock:" + id, "{\"conversation_id\": \"" + id + "\", \"tickets\": [\"{\\\"number\\\": 0, \\\"expires\\\": "
           + expires + "}\"]}");
@@ -200,10 +202,9 @@ class RedisLayoutIT {
         LockStoreOptions.builder().recheckInterval(Duration.ofMillis(100)).build())) {
       String id = newId();
       String base = "concurrent_lock:" + id + ":";
-      // Rasa's issue_ticket: INCR the counter, then SET the ticket key.
+      // Rasa's issue_ticket: INCR the counter, then SET the ticket key (EX int(expires)).
       long rasaTicket = raw.incr(base + "last_issued_ticket_number");
-      raw.setex(base + rasaTicket, 60, "{\"number\": " + rasaTicket + ", \"expires\": "
-          + String.format(java.util.Locale.ROOT, "%.6f", System.currentTimeMillis() / 1000.0 + 60) + "}");
+      rasa.writeTicket(base, rasaTicket, RasaServer.epochSeconds() + 60);
 
       CompletableFuture<HeldLock> ours = store.lockAsync(id);
       awaitTrue(() -> raw.exists(base + (rasaTicket + 1)) == 1);
@@ -230,8 +231,8 @@ class RedisLayoutIT {
       String id = newId();
       String base = "concurrent_lock:" + id + ":";
       long rasaTicket = raw.incr(base + "last_issued_ticket_number");
-      raw.psetex(base + rasaTicket, 500, "{\"number\": " + rasaTicket + ", \"expires\": "
-          + String.format(java.util.Locale.ROOT, "%.6f", System.currentTimeMillis() / 1000.0 + 0.5) + "}");
+      // EX int(expires): the key lives on for decades; only the value says the ticket expired.
+      rasa.writeTicket(base, rasaTicket, RasaServer.epochSeconds() + 0.5);
 
       try (HeldLock held = store.lockAsync(id).get(30, TimeUnit.SECONDS)) {
         assertThat(held.ticket()).isEqualTo(rasaTicket + 1);
@@ -247,7 +248,7 @@ class RedisLayoutIT {
       String id = newId();
       String base = "concurrent_lock:" + id + ":";
       long rasaTicket = raw.incr(base + "last_issued_ticket_number");
-      raw.setex(base + rasaTicket, 600, "{\"number\": " + rasaTicket + ", \"expires\": 1e12}");
+      rasa.writeTicket(base, rasaTicket, RasaServer.epochSeconds() + 600);
       CompletableFuture<HeldLock> ours = store.lockAsync(id);
       awaitTrue(() -> raw.exists(base + (rasaTicket + 1)) == 1);
       raw.del(base + rasaTicket); // no publish: only the keyspace event can wake the waiter in time
