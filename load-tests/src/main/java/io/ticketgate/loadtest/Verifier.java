@@ -174,6 +174,14 @@ public final class Verifier {
   /** An answer this recent before a kill may not have been published and released yet. */
   static final long RECENT_BEFORE_KILL_NANOS = 1_000_000_000L;
 
+  /** Accepted dispatches by {@code conversation#seq}, each message's in the order they started. */
+  private static Map<String, List<Dispatch>> acceptedBySeq(List<Dispatch> dispatches) {
+    Map<String, List<Dispatch>> bySeq = new LinkedHashMap<>();
+    dispatches.stream().filter(Dispatch::accepted).sorted(Comparator.comparingLong(Dispatch::startNanos))
+        .forEach(d -> bySeq.computeIfAbsent(d.conversation() + "#" + d.seq(), k -> new ArrayList<>()).add(d));
+    return bySeq;
+  }
+
   /**
    * Where the bot calls made again after a SIGKILL come from, against what the killed replica had
    * in flight: conversations with a call the bot was still answering at the kill, or had answered
@@ -193,9 +201,7 @@ public final class Verifier {
     if (kills.isEmpty()) {
       return java.util.Optional.empty();
     }
-    Map<String, List<Dispatch>> firstBySeq = new LinkedHashMap<>();
-    dispatches.stream().filter(Dispatch::accepted).sorted(Comparator.comparingLong(Dispatch::startNanos))
-        .forEach(d -> firstBySeq.computeIfAbsent(d.conversation() + "#" + d.seq(), k -> new ArrayList<>()).add(d));
+    Map<String, List<Dispatch>> firstBySeq = acceptedBySeq(dispatches);
     List<String> parts = new ArrayList<>();
     long earlier = 0;
     for (Fault kill : kills) {
@@ -293,9 +299,7 @@ public final class Verifier {
     if (terms.isEmpty()) {
       return java.util.Optional.empty();
     }
-    Map<String, List<Dispatch>> callsBySeq = new LinkedHashMap<>();
-    dispatches.stream().filter(Dispatch::accepted).sorted(Comparator.comparingLong(Dispatch::startNanos))
-        .forEach(d -> callsBySeq.computeIfAbsent(d.conversation() + "#" + d.seq(), k -> new ArrayList<>()).add(d));
+    Map<String, List<Dispatch>> callsBySeq = acceptedBySeq(dispatches);
     Map<String, Integer> replies = new TreeMap<>();
     replied.forEach(r -> replies.merge(r, 1, Integer::sum));
     List<String> parts = new ArrayList<>();

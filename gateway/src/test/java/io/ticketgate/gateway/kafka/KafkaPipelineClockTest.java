@@ -103,19 +103,7 @@ class KafkaPipelineClockTest {
         record(0, 2, "a says 2"));
     CountDownLatch calling = new CountDownLatch(1);
     AtomicBoolean interrupted = new AtomicBoolean();
-    ScriptedBot bot = new ScriptedBot((request, n) -> {
-      if (request.text().equals("a says 1")) {
-        calling.countDown();
-        try {
-          new CountDownLatch(1).await();
-        } catch (InterruptedException e) {
-          interrupted.set(true);
-          Thread.currentThread().interrupt();
-          throw BotException.retryable("bot_timeout", "interrupted", e);
-        }
-      }
-      return List.of(BotReply.json("{\"text\": \"ok\"}"));
-    });
+    ScriptedBot bot = ScriptedBot.holding("a says 1", calling, new CountDownLatch(1), interrupted);
     ManualClock clock = new ManualClock();
     Counting listener = new Counting();
     RecordingConsumer consumer = new RecordingConsumer();
@@ -210,18 +198,7 @@ class KafkaPipelineClockTest {
     // Offsets: 0 "a says 1" (its bot call waits for the test), 1 "a says 2" (queued behind it), 2 "b says 1".
     CountDownLatch calling = new CountDownLatch(1);
     CountDownLatch answer = new CountDownLatch(1);
-    ScriptedBot bot = new ScriptedBot((request, n) -> {
-      if (request.text().equals("a says 1")) {
-        calling.countDown();
-        try {
-          answer.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw BotException.retryable("bot_timeout", "interrupted", e);
-        }
-      }
-      return List.of(BotReply.json("{\"text\": \"ok\"}"));
-    });
+    ScriptedBot bot = ScriptedBot.holding("a says 1", calling, answer, new AtomicBoolean());
     ManualClock clock = new ManualClock();
     Counting listener = new Counting();
     RecordingConsumer consumer = new RecordingConsumer();

@@ -259,18 +259,8 @@ class KafkaPipelineTest {
     List<ConsumerRecord<byte[], byte[]>> records = List.of(record(0, 0, "a says 1"), record(0, 1, "b says 1"),
         record(0, 2, "c says 1"), record(0, 3, "a says 2"));
     CountDownLatch holding = new CountDownLatch(1);
-    ScriptedBot firstBot = new ScriptedBot((request, n) -> {
-      if (request.text().equals("a says 1")) {
-        holding.countDown();
-        try {
-          new CountDownLatch(1).await(); // until revocation_timeout interrupts it
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw BotException.retryable("bot_timeout", "interrupted", e);
-        }
-      }
-      return List.of(BotReply.json("{\"text\": \"ok\"}"));
-    });
+    // "a says 1" is answered never: revocation_timeout interrupts it.
+    ScriptedBot firstBot = ScriptedBot.holding("a says 1", holding, new CountDownLatch(1), new AtomicBoolean());
     Counting firstListener = new Counting();
     RecordingConsumer first = new RecordingConsumer();
     KafkaPipeline one = pipeline(first, producer(), firstBot, firstListener, 0);

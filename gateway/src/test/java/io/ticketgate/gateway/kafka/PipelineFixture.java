@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -153,6 +154,27 @@ final class PipelineFixture {
 
     static ScriptedBot echo() {
       return new ScriptedBot((request, n) -> List.of(BotReply.json("{\"text\": \"echo: " + request.text() + "\"}")));
+    }
+
+    /**
+     * Answers {@code {"text": "ok"}} at once, except the call for {@code held}: that one counts
+     * {@code calling} down and waits for {@code answer}; an interrupt ends it as a timed-out call
+     * (retryable), and sets {@code interrupted}.
+     */
+    static ScriptedBot holding(String held, CountDownLatch calling, CountDownLatch answer, AtomicBoolean interrupted) {
+      return new ScriptedBot((request, n) -> {
+        if (request.text().equals(held)) {
+          calling.countDown();
+          try {
+            answer.await();
+          } catch (InterruptedException e) {
+            interrupted.set(true);
+            Thread.currentThread().interrupt();
+            throw BotException.retryable("bot_timeout", "interrupted", e);
+          }
+        }
+        return List.of(BotReply.json("{\"text\": \"ok\"}"));
+      });
     }
 
     @Override
