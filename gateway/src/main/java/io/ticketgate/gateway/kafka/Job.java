@@ -556,7 +556,7 @@ final class Job implements Runnable {
     try {
       return ctx.bot().handle(req, held::isLost);
     } catch (BotException e) {
-      overloaded = e.indicatesOutage(); // a timeout, an unreachable bot, 429 or 5xx from a gateway in front
+      overloaded = e.indicatesOutage(); // a timeout, an unreachable bot, 429, 502, 503 or 504
       sent = !e.isTurnLost();
       throw e;
     } finally {
