@@ -229,14 +229,16 @@ public final class KafkaPipeline implements AutoCloseable {
   }
 
   /**
-   * Stops polling, gives in-flight work up to {@code timeout} to finish, gives back the tickets of
-   * whatever did not, commits what finished, and closes the Kafka clients. Blocks until done.
+   * Stops polling, gives back the records that have not started, gives the started ones up to
+   * {@code timeout} to finish, gives back the tickets of whatever did not, commits what finished, and
+   * closes the Kafka clients. Blocks until done.
    *
    * <p>The stop is a request the poll thread acts on within one poll (at most 100 ms); the consumer
    * is never woken up from here, since a wake-up that lands outside {@code poll} would fail the
    * final commit instead.
    *
-   * @return true when everything in flight finished in time
+   * @return true when nothing is left in flight: every record either finished or was given back to
+   *     be delivered again
    */
   public boolean stop(Duration timeout) {
     running = false;
