@@ -8,6 +8,7 @@ import io.ticketgate.store.StoreCallObserver;
 import io.ticketgate.store.TicketStatus;
 import io.ticketgate.store.backend.Issued;
 import io.ticketgate.store.backend.LockBackend;
+import io.ticketgate.store.backend.ReleaseListener;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -58,7 +59,17 @@ public final class TurnEngine implements AutoCloseable {
     this.options = options;
     this.giveBack = new GiveBack(backend, threads, closed::get, this::wake);
     try {
-      backend.open(this::wake);
+      backend.open(new ReleaseListener() {
+        @Override
+        public void released(String conversationId) {
+          wake(conversationId);
+        }
+
+        @Override
+        public void served(String conversationId, int ticket, String progress) {
+          waiters.served(conversationId, ticket, TicketStatus.served(progress));
+        }
+      });
     } catch (RuntimeException e) {
       backend.close();
       throw e;

@@ -1,5 +1,6 @@
 package io.ticketgate.store.engine;
 
+import io.ticketgate.store.TicketStatus;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -58,6 +59,27 @@ final class WaiterRegistry {
     if (waiting != null) {
       for (Acquisition a : waiting) {
         if (a != skip) {
+          a.poke();
+        }
+      }
+    }
+  }
+
+  /**
+   * A release elsewhere served {@code ticket}: its waiter here, if any, takes {@code status} as the
+   * answer of a look ({@link Acquisition#offer}). The waiters behind it stay as they are, since
+   * nothing changed for them; those below it look again: one still being issued may be that very
+   * ticket (the release's message can arrive before the issue's answer), and one already issued
+   * there can only be gone.
+   */
+  void served(String conversationId, int ticket, TicketStatus status) {
+    Acquisition[] waiting = byConversation.get(conversationId);
+    if (waiting != null) {
+      for (Acquisition a : waiting) {
+        int t = a.ticket;
+        if (t == ticket) {
+          a.offer(status);
+        } else if (t < ticket) {
           a.poke();
         }
       }

@@ -48,42 +48,50 @@ final class ConcurrentRedisBackend extends RedisBackend {
       """.formatted(LAST_ISSUED_SUFFIX, FLOOR_SUFFIX, HIGH_WATER_SUFFIX, ABSENT_SINCE_SUFFIX, PROGRESS_SUFFIX);
 
   /**
-   * Where ticket {@code n} stands, from {@code floor} (the floor key's value, read by the caller
-   * with whatever else it reads): every number between the floor and {@code n} is checked, none is
-   * searched for. A number blocks when its ticket's {@code expires} has not passed ({@code nowSec},
-   * the caller's clock, which also wrote Ticketgate's expiries), or when its key is absent but it
-   * is in the absent hash and its grace has not run out ({@code nowMs}, Redis's clock, the same for
-   * every replica). A value that is not a ticket blocks, so that the caller reports it. Moves the
-   * floor up to the first blocking number so the next look starts there. Returns {0, progress}
-   * when served ({@code progress}: the progress mark, or false when there is none, read by the
-   * caller with the floor), else {1, head, ahead, 1, head's value} or {1, head, ahead, 2,
-   * milliseconds until the head's grace runs out}.
+   * Whether number {@code i} holds up the numbers after it, and why: 0 when it does not; 1 when its
+   * key holds a ticket whose {@code expires} has not passed ({@code nowSec}, the caller's clock,
+   * which also wrote Ticketgate's expiries); 3 when its key holds something that is not a ticket
+   * (it blocks, so that the caller reports it); 2 when its key is absent but it is in the absent
+   * hash and its grace has not run out ({@code nowMs}, Redis's clock, the same for every replica).
+   * Returns the kind and, for 1 and 3, the key's value, for 2 the milliseconds left of the grace.
    */
-  private static final String LOOK = """
+  private static final String BLOCKER = """
+      local nowMs = nil
+      local function blocker(i, nowSec, graceMs)
+        local v = redis.call('GET', base .. i)
+        if v then
+          redis.call('HDEL', absentKey, i)
+          local ok, t = pcall(cjson.decode, v)
+          local expires = nil
+          if ok and type(t) == 'table' then expires = tonumber(t['expires']) end
+          if expires == nil then return 3, v end
+          if expires >= nowSec then return 1, v end
+          return 0, 0
+        end
+        local since = tonumber(redis.call('HGET', absentKey, i) or '')
+        if since then
+          nowMs = nowMs or redisMillis()
+          if nowMs < since + graceMs then return 2, since + graceMs - nowMs end
+          redis.call('HDEL', absentKey, i)
+        end
+        return 0, 0
+      end
+      """;
+
+  /**
+   * Where ticket {@code n} stands, from {@code floor} (the floor key's value, read by the caller
+   * with whatever else it reads): every number between the floor and {@code n} is checked
+   * ({@link #BLOCKER}), none is searched for. Moves the floor up to the first blocking number so
+   * the next look starts there. Returns {0, progress} when served ({@code progress}: the progress
+   * mark, or false when there is none, read by the caller with the floor), else {1, head, ahead,
+   * head's kind, head's value or milliseconds until its grace runs out}.
+   */
+  private static final String LOOK = BLOCKER + """
       local function look(n, floor, floorTtl, nowSec, graceMs, progress)
         if floor > n or floor < 0 then floor = 0 end
         local head, ahead, headKind, headInfo = -1, 0, 0, 0
-        local nowMs = nil
         for i = floor, n - 1 do
-          local kind, info = 0, 0
-          local v = redis.call('GET', base .. i)
-          if v then
-            redis.call('HDEL', absentKey, i)
-            local ok, t = pcall(cjson.decode, v)
-            local expires = nil
-            if ok and type(t) == 'table' then expires = tonumber(t['expires']) end
-            if expires == nil or expires >= nowSec then kind, info = 1, v end
-          else
-            local since = tonumber(redis.call('HGET', absentKey, i) or '')
-            if since then
-              nowMs = nowMs or redisMillis()
-              if nowMs < since + graceMs then
-                kind, info = 2, since + graceMs - nowMs
-              else
-                redis.call('HDEL', absentKey, i)
-              end
-            end
-          end
+          local kind, info = blocker(i, nowSec, graceMs)
           if kind > 0 then
             if head < 0 then head, headKind, headInfo = i, kind, info end
             ahead = ahead + 1
@@ -94,6 +102,47 @@ final class ConcurrentRedisBackend extends RedisBackend {
         if newFloor ~= floor then redis.call('SET', floorKey, newFloor, 'PX', floorTtl) end
         if head >= 0 then return {1, head, ahead, headKind, headInfo} end
         return {0, progress}
+      end
+      """;
+
+  /**
+   * Tells the other processes who is served after a release that someone came after. When the
+   * lowest blocking number ({@code head}, of {@link #BLOCKER}'s {@code kind}) is a live ticket, it
+   * is served, and the message on the served channel names it with the progress mark it is served
+   * with, so its waiter takes the turn without a look of its own. Anything else (a number in its
+   * grace, a value that is not a ticket) goes out as a plain release message on the release
+   * channel, and waiters look. {@code head} is -1 when nothing blocks: nobody is waiting. A:
+   * ARGV[4] the channels' common beginning, ARGV[5] the conversation id.
+   */
+  private static final String ANNOUNCE = """
+      local function announce(head, kind, progress)
+        if kind == 1 then
+          redis.call('PUBLISH', ARGV[4] .. 'served', cjson.encode({ARGV[5], head, progress}))
+        elseif head >= 0 then
+          redis.call('PUBLISH', ARGV[4] .. 'released', ARGV[5])
+        end
+      end
+      """;
+
+  /**
+   * The lowest blocking number from {@code floor} up to {@code upTo} and its kind ({@link #BLOCKER}),
+   * or -1; moves the floor up to it (past {@code upTo} when nothing blocks). The search stops at
+   * {@code upTo}, the high-water mark: a number above it was taken by someone else after
+   * Ticketgate's last issue and may not be written yet, so it must not be passed over before an
+   * issue has noted it in the absent hash.
+   */
+  private static final String HEAD = """
+      local function firstBlocking(floor, upTo, floorTtl, nowSec, graceMs)
+        if floor < 0 or floor > upTo + 1 then floor = 0 end
+        for i = floor, upTo do
+          local kind = blocker(i, nowSec, graceMs)
+          if kind > 0 then
+            if i ~= floor then redis.call('SET', floorKey, i, 'PX', floorTtl) end
+            return i, kind
+          end
+        end
+        if upTo + 1 ~= floor then redis.call('SET', floorKey, upTo + 1, 'PX', floorTtl) end
+        return -1, 0
       end
       """;
 
@@ -189,14 +238,19 @@ final class ConcurrentRedisBackend extends RedisBackend {
       """);
 
   /**
-   * Records the progress mark (when not ''), gives the ticket back and signals whoever came after
-   * it. K: the ticket. A: base, state base, number, channel, message, counter TTL ms, progress.
+   * Records the progress mark (when not ''), gives the ticket back and, when someone came after it,
+   * tells the others who is served now ({@link #ANNOUNCE}). K: the ticket. A: base, state base,
+   * number, channels' beginning, conversation id, counter TTL ms, progress, now (seconds), grace ms.
    * Returns {1}.
    */
-  private static final RedisConnection.Script RELEASE = new RedisConnection.Script(KEY_NAMES + GIVE_BACK + RECORD
-      + """
+  private static final RedisConnection.Script RELEASE = new RedisConnection.Script(KEY_NAMES + BLOCKER + HEAD
+      + ANNOUNCE + GIVE_BACK + RECORD + """
       record(ARGV[7], ARGV[6])
-      if giveBack(tonumber(ARGV[3]), ARGV[6]) then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
+      local after, hw, last, floor, refreshFloor, progress = giveBack(tonumber(ARGV[3]), ARGV[6])
+      if after then
+        local head, kind = firstBlocking(floor, hw, ARGV[6], tonumber(ARGV[8]), tonumber(ARGV[9]))
+        announce(head, kind, progress)
+      end
       return {1}
       """);
 
@@ -204,36 +258,46 @@ final class ConcurrentRedisBackend extends RedisBackend {
    * As {@link #RELEASE}, then looks where the caller's next ticket of the conversation stands, as
    * {@link #STATUS} would right after. When that ticket is served nobody else can be, so no release
    * message is published: the caller's own process serves it without a wake-up or a second look.
-   * K: the ticket. A: base, state base, number, channel, message, counter TTL ms, next number, now
-   * (seconds), grace ms, progress.
+   * Otherwise the others are told who is ({@link #ANNOUNCE}): the head the look found, or, when the
+   * caller's ticket is gone, the first blocking number. K: the ticket. A: base, state base, number,
+   * channels' beginning, conversation id, counter TTL ms, next number, now (seconds), grace ms,
+   * progress.
    */
   private static final RedisConnection.Script RELEASE_AND_LOOK = new RedisConnection.Script(KEY_NAMES + LOOK
-      + GIVE_BACK + RECORD + """
+      + HEAD + ANNOUNCE + GIVE_BACK + RECORD + """
       record(ARGV[10], ARGV[6])
       local after, hw, last, floor, refreshFloor, progress = giveBack(tonumber(ARGV[3]), ARGV[6])
       local status = {-1}
       if redis.call('EXISTS', base .. ARGV[7]) == 1 then
         status = look(tonumber(ARGV[7]), floor, ARGV[6], tonumber(ARGV[8]), tonumber(ARGV[9]), progress)
       end
-      if after and status[1] ~= 0 then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
+      if after then
+        if status[1] == 1 then
+          announce(status[2], status[4], progress)
+        elseif status[1] < 0 then
+          local head, kind = firstBlocking(floor, hw, ARGV[6], tonumber(ARGV[8]), tonumber(ARGV[9]))
+          announce(head, kind, progress)
+        end
+      end
       return status
       """);
 
   /**
    * As {@link #RELEASE}, then issues the caller's next ticket of the conversation, as
    * {@link #ISSUE} would right after: a turn queued behind the released one in the same process.
-   * Publishes the release only when someone came after the old ticket and the new one is not served
-   * (then someone else is ahead of it, and may be waiting in another process). K: the ticket. A:
-   * base, state base, number, channel, message, counter TTL ms, expires, lifetime ms, now (seconds),
+   * Announces who is served ({@link #ANNOUNCE}) only when someone came after the old ticket and the
+   * new one is not served (then someone else is ahead of it, and may be waiting in another
+   * process): the head the new ticket's look found. K: the ticket. A: base, state base, number,
+   * channels' beginning, conversation id, counter TTL ms, expires, lifetime ms, now (seconds),
    * grace ms, progress. Returns {n, look...}.
    */
   private static final RedisConnection.Script RELEASE_AND_ISSUE = new RedisConnection.Script(KEY_NAMES + LOOK
-      + GIVE_BACK + ISSUE_FUNCTION + RECORD + """
+      + ANNOUNCE + GIVE_BACK + ISSUE_FUNCTION + RECORD + """
       record(ARGV[11], ARGV[6])
       local after, hw, last, floor, refreshFloor, progress = giveBack(tonumber(ARGV[3]), ARGV[6])
       local status = issue(hw, last, floor, refreshFloor, ARGV[7], ARGV[8], ARGV[6], tonumber(ARGV[9]),
           tonumber(ARGV[10]), progress)
-      if after and status[2] ~= 0 then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
+      if after and status[2] ~= 0 then announce(status[3], status[5], progress) end
       return status
       """);
 
@@ -345,7 +409,8 @@ final class ConcurrentRedisBackend extends RedisBackend {
     String base = keyBase(conversationId);
     String number = Integer.toString(ticket);
     CompletionStage<Object> reply = run(RELEASE, base + number,
-        base, stateBase(conversationId), number, releaseChannel, conversationId, counterTtlMillis, orEmpty(progress));
+        base, stateBase(conversationId), number, channelBase, conversationId, counterTtlMillis, orEmpty(progress),
+        RasaJson.pythonFloat(clock.millis() / 1000.0), graceMillis);
     return guard(conversationId, "finish serving ticket " + ticket, reply.thenApply(r -> null));
   }
 
@@ -355,7 +420,7 @@ final class ConcurrentRedisBackend extends RedisBackend {
     String base = keyBase(conversationId);
     String number = Integer.toString(ticket);
     CompletionStage<Object> reply = run(RELEASE_AND_LOOK, base + number,
-        base, stateBase(conversationId), number, releaseChannel, conversationId, counterTtlMillis,
+        base, stateBase(conversationId), number, channelBase, conversationId, counterTtlMillis,
         Integer.toString(successor), RasaJson.pythonFloat(clock.millis() / 1000.0), graceMillis, orEmpty(progress));
     return guard(conversationId, "finish serving ticket " + ticket, reply.thenApply(r -> {
       try {
@@ -375,7 +440,7 @@ final class ConcurrentRedisBackend extends RedisBackend {
     long nowMillis = clock.millis();
     double expires = nowMillis / 1000.0 + lifetime.toMillis() / 1000.0;
     CompletionStage<Object> reply = run(RELEASE_AND_ISSUE, base + number,
-        base, stateBase(conversationId), number, releaseChannel, conversationId, counterTtlMillis,
+        base, stateBase(conversationId), number, channelBase, conversationId, counterTtlMillis,
         RasaJson.pythonFloat(expires), Long.toString(Math.max(1, lifetime.toMillis())),
         RasaJson.pythonFloat(nowMillis / 1000.0), graceMillis, orEmpty(progress));
     return guard(conversationId, "finish serving ticket " + ticket + " and issue the next",
@@ -448,8 +513,8 @@ final class ConcurrentRedisBackend extends RedisBackend {
   }
 
   /**
-   * Decodes a look: {-1} gone, {0, progress mark or nil} served, {1, head, ahead, 1, head's value} or
-   * {1, head, ahead, 2, ms left of its grace} waiting. The head's expiry is the instant its value
+   * Decodes a look: {-1} gone, {0, progress mark or nil} served, {1, head, ahead, 1 or 3, head's
+   * value} or {1, head, ahead, 2, ms left of its grace} waiting. The head's expiry is the instant its value
    * names, not its key's TTL: a Rasa server's ticket key lives for decades after its ticket expired.
    */
   private TicketStatus status(String conversationId, List<Object> r) {
@@ -464,11 +529,11 @@ final class ConcurrentRedisBackend extends RedisBackend {
     int ahead = Math.toIntExact((Long) r.get(2));
     long kind = (Long) r.get(3);
     long expiresAt;
-    if (kind == 1) {
-      Ticket t = parse(conversationId, (String) r.get(4));
-      expiresAt = (long) Math.ceil(t.expires() * 1000);
-    } else {
+    if (kind == 2) {
       expiresAt = clock.millis() + (Long) r.get(4);
+    } else {
+      Ticket t = parse(conversationId, (String) r.get(4)); // kind 3, not a ticket, fails here
+      expiresAt = (long) Math.ceil(t.expires() * 1000);
     }
     return TicketStatus.waiting(head, ahead, expiresAt);
   }

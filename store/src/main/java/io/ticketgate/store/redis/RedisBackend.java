@@ -1,5 +1,8 @@
 package io.ticketgate.store.redis;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
@@ -8,15 +11,20 @@ import io.ticketgate.store.LockException;
 import io.ticketgate.store.StoreCallObserver;
 import io.ticketgate.store.backend.LockBackend;
 import io.ticketgate.store.backend.ReleaseListener;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What both Redis backends share: the connection, key naming, and release signals.
  *
- * <p>Releases are signalled on one channel per key prefix, the message being the conversation id,
- * so a process needs one subscription however many conversations it serves. The backend also
+ * <p>Releases are signalled on two channels per key prefix, so a process needs one subscription
+ * however many conversations it serves: {@link #releaseChannel}, where the message is the
+ * conversation id and waiters look again, and {@link #servedChannel}, where a release names the
+ * ticket it serves and its waiter takes the turn without a look. The backend also
  * listens to keyspace events for its keys: Redis sends none unless {@code notify-keyspace-events} is
  * enabled, but where it is, a Rasa server's releases and every ticket expiry wake waiters too.
  *
@@ -25,25 +33,44 @@ import java.util.concurrent.CompletionStage;
  */
 abstract class RedisBackend implements LockBackend {
 
+  private static final Logger log = LoggerFactory.getLogger(RedisBackend.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   final RedisSettings settings;
   final RedisConnection redis;
   /** Everything before the conversation id in a key, such as {@code lock:} or {@code tenant1:lock:}. */
   final String keyPrefix;
-  /** Where releases are published. */
+  /** What the two channels' names start with: {@code ticketgate:} and the key prefix. */
+  final String channelBase;
+  /** Where releases are published whose message is the conversation id: waiters look again. */
   final String releaseChannel;
+  /**
+   * Where a release that knows who it serves says so: the message is the JSON array
+   * {@code [conversation id, ticket, progress mark or false]}, and that ticket's waiter is served
+   * without a look ({@link ReleaseListener#served}).
+   */
+  final String servedChannel;
 
   RedisBackend(RedisSettings settings, String storePrefix) {
     this.settings = settings;
     this.keyPrefix = (settings.keyPrefix() == null ? "" : settings.keyPrefix() + ":") + storePrefix;
-    this.releaseChannel = "ticketgate:" + keyPrefix + "released";
+    this.channelBase = "ticketgate:" + keyPrefix;
+    this.releaseChannel = channelBase + "released";
+    this.servedChannel = channelBase + "served";
     this.redis = new RedisConnection(settings);
   }
 
   @Override
   public void open(ReleaseListener listener) {
     String keyspace = "__keyspace@" + settings.db() + "__:";
-    redis.subscribe(releaseChannel, keyspace + keyPrefix + "*",
-        (channel, conversationId) -> listener.released(conversationId),
+    redis.subscribe(List.of(releaseChannel, servedChannel), keyspace + keyPrefix + "*",
+        (channel, message) -> {
+          if (channel.equals(servedChannel)) {
+            served(message, listener);
+          } else {
+            listener.released(message);
+          }
+        },
         (channel, event) -> {
           if (wakesOn(event)) {
             String id = conversationOfKey(channel.substring(keyspace.length() + keyPrefix.length()));
@@ -52,6 +79,36 @@ abstract class RedisBackend implements LockBackend {
             }
           }
         });
+  }
+
+  /**
+   * Passes on a message of the served channel. One that cannot be read (written by something
+   * else than a Ticketgate release) is logged and dropped: the waiters it was meant for look again
+   * at their recheck interval at the latest.
+   */
+  private static void served(String message, ReleaseListener listener) {
+    String conversationId;
+    int ticket;
+    String progress;
+    try {
+      JsonNode m = JSON.readTree(message);
+      if (!m.isArray() || m.size() != 3 || !m.get(0).isTextual() || !m.get(1).canConvertToInt()
+          || !(m.get(2).isTextual() || m.get(2).isBoolean())) {
+        throw new IllegalArgumentException("not [conversation id, ticket, progress mark or false]");
+      }
+      conversationId = m.get(0).textValue();
+      ticket = m.get(1).intValue();
+      progress = m.get(2).isTextual() ? m.get(2).textValue() : null;
+    } catch (JsonProcessingException e) {
+      log.warn("ignoring a message on the served channel that is not a Ticketgate release (not JSON: {}): {}",
+          e.getOriginalMessage(), message);
+      return;
+    } catch (IllegalArgumentException e) {
+      log.warn("ignoring a message on the served channel that is not a Ticketgate release ({}): {}", e.getMessage(),
+          message);
+      return;
+    }
+    listener.served(conversationId, ticket, progress);
   }
 
   /**

@@ -183,8 +183,8 @@ final class RedisConnection implements AutoCloseable {
     return async;
   }
 
-  /** Subscribes to {@code channel} and the keyspace {@code pattern}; handlers run on Lettuce's threads and must not block. */
-  void subscribe(String channel, String pattern, BiConsumer<String, String> onMessage,
+  /** Subscribes to {@code channels} and the keyspace {@code pattern}; handlers run on Lettuce's threads and must not block. */
+  void subscribe(List<String> channels, String pattern, BiConsumer<String, String> onMessage,
       BiConsumer<String, String> onPatternMessage) {
     pubSub.addListener(new RedisPubSubAdapter<>() {
       @Override
@@ -198,7 +198,7 @@ final class RedisConnection implements AutoCloseable {
       }
     });
     try {
-      pubSub.sync().subscribe(channel);
+      pubSub.sync().subscribe(channels.toArray(String[]::new));
       pubSub.sync().psubscribe(pattern);
     } catch (RuntimeException e) {
       throw new LockException(LockException.Reason.STORE_FAILED, null, "cannot subscribe to release events on " + describe() + ": " + e.getMessage(), e);

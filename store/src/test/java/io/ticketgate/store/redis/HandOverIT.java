@@ -153,6 +153,70 @@ class HandOverIT {
 
 
   /**
+   * Two replicas on the concurrent layout: the release finds the other's ticket served in its own
+   * script and says so on the served channel, with the progress mark, so the waiter takes its turn
+   * without a look: one script and one message in all.
+   */
+  @Test
+  void aWaiterOfAnotherProcessIsServedByTheReleaseMessageWithoutALook() throws Exception {
+    // Twice, counting the second: the first use of a script sends its source after a NOSCRIPT.
+    handOverToAnotherProcess("offset-6");
+    Map<String, Long> calls = handOverToAnotherProcess("offset-7");
+    assertThat(calls.getOrDefault("evalsha", 0L) + calls.getOrDefault("eval", 0L))
+        .as("the release's script, and no look by the waiter, in %s", calls).isEqualTo(1);
+    assertThat(calls.get("publish")).as("the served message, in %s", calls).isEqualTo(1);
+  }
+
+  /** Returns the commands Redis ran from the release until the other process's waiter was served. */
+  private static Map<String, Long> handOverToAnotherProcess(String mark) throws Exception {
+    try (LockStore store = newStore(true); LockStore other = newStore(true)) {
+      String id = "conv-" + UUID.randomUUID();
+      HeldLock first = store.lock(id, LIFETIME, WAIT);
+      LockRequest waiting = other.request(id, LIFETIME, WAIT);
+      assertThat(waiting.issued().get(10, TimeUnit.SECONDS)).isEqualTo(first.ticket() + 1);
+      settled(other, id);
+
+      REDIS.server().command("CONFIG", "RESETSTAT");
+      first.close(mark);
+      HeldLock turn = waiting.served().get(10, TimeUnit.SECONDS);
+      Map<String, Long> calls = REDIS.server().commandCalls();
+      assertThat(turn.progress()).as("the mark the release recorded").isEqualTo(mark);
+      turn.close();
+      return calls;
+    }
+  }
+
+  /**
+   * Whatever else is published on the served channel is logged and dropped: it serves nobody, and
+   * does not keep the next real release from serving its waiter.
+   */
+  @Test
+  void aMessageOnTheServedChannelThatIsNotAReleaseIsIgnored() throws Exception {
+    try (LockStore store = newStore(true); LockStore other = newStore(true)) {
+      String id = "conv-" + UUID.randomUUID();
+      HeldLock first = store.lock(id, LIFETIME, WAIT);
+      LockRequest waiting = other.request(id, LIFETIME, WAIT);
+      int ticket = waiting.issued().get(10, TimeUnit.SECONDS);
+      settled(other, id);
+      String channel = "ticketgate:" + ConcurrentRedisLockStore.DEFAULT_KEY_PREFIX + "served";
+      for (String junk : List.of("not json", "[\"" + id + "\"]", "[\"" + id + "\", \"x\", false]",
+          "{\"id\": \"" + id + "\"}", "[\"" + id + "\", " + ticket + ", 3]")) {
+        REDIS.server().command("PUBLISH", channel, junk);
+      }
+      // A plain release message after them, on the same subscription: the look it causes shows that
+      // every message before it was handled (a connection's messages are handled in order).
+      REDIS.server().command("CONFIG", "RESETSTAT");
+      REDIS.server().command("PUBLISH", "ticketgate:" + ConcurrentRedisLockStore.DEFAULT_KEY_PREFIX + "released", id);
+      Hang.until(() -> REDIS.server().commandCalls().getOrDefault("evalsha", 0L) >= 1, WAIT,
+          "the look the plain release message causes");
+      assertThat(waiting.served()).as("nothing served by messages that are not releases").isNotDone();
+
+      first.close();
+      waiting.served().get(10, TimeUnit.SECONDS).close();
+    }
+  }
+
+  /**
    * The concurrent layout's store with its release answers held back until {@code answer} opens, so
    * a test can see what happens before the release is confirmed.
    */
