@@ -44,6 +44,19 @@ public final class LockStores {
       "rasa_plus.components.concurrent_lock_store.ConcurrentRedisLockStore",
       "rasa.core.concurrent_lock_store.ConcurrentRedisLockStore");
 
+  /**
+   * Class names of the built-in stores accepted as {@code type}: Ticketgate's own classes, and the
+   * class paths of Rasa's stores in {@code rasa.core.lock_store}. Each is read as the short type it
+   * names, so its keys are checked ({@code check-config}) and it is built as that type is, not
+   * through the custom-store path.
+   */
+  static final Map<String, String> BUILT_IN_CLASS_NAMES = Map.of(
+      InMemoryLockStore.class.getName(), "in_memory",
+      "rasa.core.lock_store.InMemoryLockStore", "in_memory",
+      RedisLockStore.class.getName(), "redis",
+      "rasa.core.lock_store.RedisLockStore", "redis",
+      ConcurrentRedisLockStore.class.getName(), "concurrent_redis");
+
   private static final Set<String> COMMON_KEYS = Set.of("type", "lock_lifetime", "keep_alive", "recheck_interval");
 
   private LockStores() {}
@@ -150,6 +163,9 @@ public final class LockStores {
     String type = r.string("type", null);
     LockStoreOptions options = LockStoreOptions.read(r);
     String t = type == null ? null : type.trim();
+    if (t != null) {
+      t = BUILT_IN_CLASS_NAMES.getOrDefault(t, t);
+    }
     if (t == null || t.isEmpty() || t.equals("in_memory")) {
       r.warnUnknownKeys("(the in_memory store takes only " + COMMON_KEYS + ")");
       return new Plan(Kind.IN_MEMORY, r, options, null, null);

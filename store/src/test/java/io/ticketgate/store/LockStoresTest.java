@@ -598,6 +598,29 @@ class LockStoresTest {
     }
 
     @Test
+    void ofABuiltInStoreNamedByItsClassIsThatStoreWithItsKeysChecked() {
+      Map<String, LockStores.Kind> expected = Map.of(
+          "io.ticketgate.store.memory.InMemoryLockStore", LockStores.Kind.IN_MEMORY,
+          "rasa.core.lock_store.InMemoryLockStore", LockStores.Kind.IN_MEMORY,
+          "io.ticketgate.store.redis.RedisLockStore", LockStores.Kind.REDIS,
+          "rasa.core.lock_store.RedisLockStore", LockStores.Kind.REDIS,
+          "io.ticketgate.store.redis.ConcurrentRedisLockStore", LockStores.Kind.CONCURRENT_REDIS);
+      assertThat(LockStores.BUILT_IN_CLASS_NAMES.keySet()).isEqualTo(expected.keySet());
+      expected.forEach((className, kind) -> {
+        LockStores.Validation v = LockStores.validate(section("type", className, "port", "not-a-port"), SOURCE);
+        assertThat(v.kind()).as(className).isEqualTo(kind);
+        if (kind == LockStores.Kind.IN_MEMORY) {
+          assertThat(v.warnings()).as(className).anySatisfy(w -> assertThat(w).contains("unknown key(s) [port]"));
+        } else {
+          assertThat(v.problems()).as(className).anySatisfy(p -> assertThat(p).contains("lock_store.port")
+              .contains("not-a-port"));
+        }
+      });
+      assertThat(create(section("type", "io.ticketgate.store.memory.InMemoryLockStore")))
+          .isInstanceOf(InMemoryLockStore.class);
+    }
+
+    @Test
     void buildsNothing() {
       // ThrowingConstructor fails whenever it is constructed; validate must not construct it.
       LockStores.Validation v = LockStores.validate(section("type", BrokenStores.ThrowingConstructor.class.getName()), SOURCE);
