@@ -92,7 +92,8 @@ abstract class RedisBackend implements LockBackend {
     String progress;
     try {
       JsonNode m = JSON.readTree(message);
-      if (!m.isArray() || m.size() != 3 || !m.get(0).isTextual() || !m.get(1).canConvertToInt()
+      if (!m.isArray() || m.size() != 3 || !m.get(0).isTextual()
+          || !m.get(1).isIntegralNumber() || !m.get(1).canConvertToInt()
           || !(m.get(2).isTextual() || m.get(2).isBoolean())) {
         throw new IllegalArgumentException("not [conversation id, ticket, progress mark or false]");
       }

@@ -200,7 +200,7 @@ class HandOverIT {
       settled(other, id);
       String channel = "ticketgate:" + ConcurrentRedisLockStore.DEFAULT_KEY_PREFIX + "served";
       for (String junk : List.of("not json", "[\"" + id + "\"]", "[\"" + id + "\", \"x\", false]",
-          "{\"id\": \"" + id + "\"}", "[\"" + id + "\", " + ticket + ", 3]")) {
+          "{\"id\": \"" + id + "\"}", "[\"" + id + "\", " + ticket + ", 3]", "[\"" + id + "\", " + ticket + ".5, false]")) {
         REDIS.server().command("PUBLISH", channel, junk);
       }
       // A plain release message after them, on the same subscription: the look it causes shows that
