@@ -24,8 +24,10 @@ import java.util.concurrent.CompletionStage;
  * Local waiters are the engine's business: after each release it pokes the waiters of this process
  * itself. A backend tells other processes of its releases where it can (the Redis backends publish
  * them), and tells the engine, through the {@link ReleaseListener} given to {@link #open}, of
- * releases it learns of from elsewhere. A backend that signals nothing is still correct: waiters
- * look again at the latest after the store's recheck interval.
+ * releases it learns of from elsewhere; one whose numbers are never reused may also tell which
+ * ticket such a release served ({@link ReleaseListener#served}), and that waiter takes the turn
+ * without a look. A backend that signals nothing is still correct: waiters look again at the
+ * latest after the store's recheck interval.
  *
  * <h2>Threads and failures</h2>
  * Every method may be called from any thread, concurrently. Stages may complete on any thread, for
