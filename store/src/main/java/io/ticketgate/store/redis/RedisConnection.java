@@ -183,7 +183,15 @@ final class RedisConnection implements AutoCloseable {
     return async;
   }
 
-  /** Subscribes to {@code channels} and the keyspace {@code pattern}; handlers run on Lettuce's threads and must not block. */
+  /**
+   * Subscribes to {@code channels} and the keyspace {@code pattern}; handlers run on Lettuce's
+   * threads and must not block. The channels are required: without them no release of another
+   * process wakes a waiter before its recheck interval, so a refusal fails the store. Keyspace
+   * events are extra wake-ups that Redis sends only where {@code notify-keyspace-events} is on, so
+   * an ACL user refused the pattern is warned about and the store opens without them.
+   *
+   * @throws LockException when Redis refuses the channels or does not answer
+   */
   void subscribe(List<String> channels, String pattern, BiConsumer<String, String> onMessage,
       BiConsumer<String, String> onPatternMessage) {
     pubSub.addListener(new RedisPubSubAdapter<>() {
@@ -199,10 +207,27 @@ final class RedisConnection implements AutoCloseable {
     });
     try {
       pubSub.sync().subscribe(channels.toArray(String[]::new));
+    } catch (RuntimeException e) {
+      throw new LockException(LockException.Reason.STORE_FAILED, null, "cannot subscribe to the release channels "
+          + channels + " on " + describe() + ": " + e.getMessage() + (isNoPerm(e)
+          ? " (the ACL user needs them, for instance with the rule '&ticketgate:*')" : ""), e);
+    }
+    try {
       pubSub.sync().psubscribe(pattern);
     } catch (RuntimeException e) {
-      throw new LockException(LockException.Reason.STORE_FAILED, null, "cannot subscribe to release events on " + describe() + ": " + e.getMessage(), e);
+      if (!isNoPerm(e)) {
+        throw new LockException(LockException.Reason.STORE_FAILED, null, "cannot subscribe to the keyspace events "
+            + pattern + " on " + describe() + ": " + e.getMessage(), e);
+      }
+      log.warn("Redis at {} refuses this user the keyspace events {} ({}): releases are still signalled on {}, but a "
+          + "ticket that expires or a Rasa server's release wakes waiters only at their next look; grant the ACL rule "
+          + "'&{}' to have them", describe(), pattern, e.getMessage(), channels, pattern);
     }
+  }
+
+  /** Whether Redis refused a command for the user's ACL permissions. */
+  private static boolean isNoPerm(RuntimeException e) {
+    return String.valueOf(e.getMessage()).startsWith("NOPERM");
   }
 
   /** Runs a Lua script by its digest, sending the source only when Redis does not have it yet (after a restart). */
