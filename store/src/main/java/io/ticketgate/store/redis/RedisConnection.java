@@ -220,7 +220,7 @@ final class RedisConnection implements AutoCloseable {
             + pattern + " on " + describe() + ": " + e.getMessage(), e);
       }
       log.warn("Redis at {} refuses this user the keyspace events {} ({}): releases are still signalled on {}, but a "
-          + "ticket that expires or a Rasa server's release wakes waiters only at their next look; grant the ACL rule "
+          + "Rasa server's release, which publishes nothing, wakes waiters only at their next look; grant the ACL rule "
           + "'&{}' to have them", describe(), pattern, e.getMessage(), channels, pattern);
     }
   }
