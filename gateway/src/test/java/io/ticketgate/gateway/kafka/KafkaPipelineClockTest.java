@@ -262,12 +262,7 @@ class KafkaPipelineClockTest {
   void whileTheBreakerIsOpenConsumptionIsPausedAndTheOpenIntervalPassingOnTheClockLetsExactlyOneProbeThrough()
       throws Exception {
     AtomicBoolean down = new AtomicBoolean(true);
-    ScriptedBot bot = new ScriptedBot((request, n) -> {
-      if (down.get()) {
-        throw BotException.retryable("bot_http_503", "unavailable", null);
-      }
-      return List.of(BotReply.json("{\"text\": \"echo: " + request.text() + "\"}"));
-    });
+    ScriptedBot bot = ScriptedBot.echoUnlessDown(down);
     ManualClock clock = new ManualClock();
     Counting listener = new Counting();
     RecordingConsumer consumer = new RecordingConsumer();

@@ -299,12 +299,7 @@ class KafkaPipelineTest {
   @Test
   void anOutageDeadLettersNothingHeldRecordsKeepTheirTurnsAndEachConversationItsOrder() throws Exception {
     AtomicBoolean down = new AtomicBoolean(true);
-    ScriptedBot bot = new ScriptedBot((request, n) -> {
-      if (down.get()) {
-        throw BotException.retryable("bot_http_503", "unavailable", null);
-      }
-      return List.of(BotReply.json("{\"text\": \"echo: " + request.text() + "\"}"));
-    });
+    ScriptedBot bot = ScriptedBot.echoUnlessDown(down);
     Counting listener = new Counting();
     RecordingConsumer consumer = new RecordingConsumer();
     MockProducer<byte[], byte[]> producer = producer();

@@ -156,6 +156,16 @@ final class PipelineFixture {
       return new ScriptedBot((request, n) -> List.of(BotReply.json("{\"text\": \"echo: " + request.text() + "\"}")));
     }
 
+    /** Echoes, but answers every call with a 503 (a retryable failure that opens the breaker) while {@code down}. */
+    static ScriptedBot echoUnlessDown(AtomicBoolean down) {
+      return new ScriptedBot((request, n) -> {
+        if (down.get()) {
+          throw BotException.retryable("bot_http_503", "unavailable", null);
+        }
+        return List.of(BotReply.json("{\"text\": \"echo: " + request.text() + "\"}"));
+      });
+    }
+
     /**
      * Answers {@code {"text": "ok"}} at once, except the call for {@code held}: that one counts
      * {@code calling} down and waits for {@code answer}; an interrupt ends it as a timed-out call
